@@ -1,0 +1,170 @@
+/*
+ * pcg-format v1 (see man/pcg-format.5): the in-memory profile, its reader,
+ * its canonical writer, and the aggregator that turns call/return events into
+ * the calling-context tree.  One implementation shared by every program and by
+ * the in-process recorder.
+ */
+#ifndef PCG_H
+#define PCG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PCG_VERSION 1
+#define PCG_MAXCOST 8
+
+enum pcg_kind { PCG_PY = 0, PCG_C = 1 };
+enum pcg_layer { PCG_PROFILE = 0, PCG_EVENTS = 1 };
+
+/* A byte string: may hold any byte, NUL included. */
+struct pcg_str {
+	char *s;
+	size_t len;
+};
+
+struct pcg_fn {
+	struct pcg_str module, file, name;
+	uint32_t line;
+	uint8_t kind;
+};
+
+struct pcg_thread {
+	struct pcg_str name;
+	uint64_t native;
+};
+
+/*
+ * A calling context.  A plain node is "fn called from the context `parent` at
+ * call-site line `line`" (parent 0: a root of its thread).  A recursive edge
+ * (rec = 1) is "the context `parent` called, at `line`, a function that was
+ * already on the stack; the call re-entered the context `target`": its cost
+ * has no self part and it has no children.  Folding recursion this way keeps
+ * the tree's size bounded by the program's structure, not its run length.
+ *
+ * incl is the time this edge carried as callgrind reads a call arc: for each
+ * instant, the arc from the innermost activation of each function on the stack
+ * to the frame above it gets the time, so that self(F) + sum of F's outgoing
+ * incl equals the time F was on the stack, counted once (see pcg-format(5)).
+ */
+struct pcg_node {
+	uint32_t thread, parent, fn, line;
+	uint32_t target; /* rec only: the context re-entered; else 0 */
+	uint32_t rec;
+	uint64_t calls;
+};
+
+struct pcg_meta {
+	struct pcg_str key;
+	struct pcg_str *val;
+	size_t nval;
+};
+
+/* Open-addressing table from a 64-bit-hashed key to a 1-based id. */
+struct pcg_tab {
+	uint32_t *slot;
+	size_t cap; /* power of two, 0 when empty */
+};
+
+struct pcg_profile {
+	size_t ncost;
+	struct pcg_str costname[PCG_MAXCOST], costunit[PCG_MAXCOST];
+	uint64_t duration; /* the end record's time, per first cost column */
+
+	struct pcg_meta *meta;
+	size_t nmeta, capmeta;
+
+	struct pcg_fn *fn; /* index 0 unused: ids are 1-based */
+	size_t nfn, capfn;
+	struct pcg_tab fntab;
+
+	struct pcg_thread *thread; /* index 0 unused */
+	size_t nthread, capthread;
+
+	struct pcg_node *node; /* index 0 unused */
+	uint64_t *cost;        /* per node: incl[ncost] then self[ncost] */
+	size_t nnode, capnode;
+	struct pcg_tab nodetab;
+};
+
+void pcg_init(struct pcg_profile *p);
+void pcg_free(struct pcg_profile *p);
+
+/* Declare a cost column (at most PCG_MAXCOST); before any node exists. */
+void pcg_add_cost(struct pcg_profile *p, const char *name, const char *unit);
+void pcg_add_meta(struct pcg_profile *p, struct pcg_str key, const struct pcg_str *val, size_t nval);
+/* Value of the first meta record with this key, or NULL. */
+const struct pcg_meta *pcg_find_meta(const struct pcg_profile *p, const char *key);
+
+/* Find or add; strings are copied.  Identity = (kind, module, file, line, name). */
+uint32_t pcg_fn_intern(struct pcg_profile *p, const struct pcg_fn *f);
+uint32_t pcg_thread_add(struct pcg_profile *p, uint64_t native, struct pcg_str name);
+/* Find or add the child of `parent` (0: root) in `thread`. */
+uint32_t pcg_node_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t fn, uint32_t line);
+/* Find or add the recursive edge parent -> target at line. */
+uint32_t pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t target, uint32_t line);
+
+static inline uint64_t *pcg_incl(const struct pcg_profile *p, uint32_t id) { return p->cost + (size_t)id * 2 * p->ncost; }
+static inline uint64_t *pcg_self(const struct pcg_profile *p, uint32_t id) { return p->cost + ((size_t)id * 2 + 1) * p->ncost; }
+
+struct pcg_str pcg_cstr(const char *s);
+
+/* Escaping of string fields: any bytes in, a TAB- and newline-free field out. */
+void pcg_put_str(FILE *fp, const char *s, size_t len);
+/* Unescape in place; returns the new length or -1 on a bad escape/byte. */
+long pcg_unescape(char *s, size_t len, const char **why);
+
+/*
+ * Read one whole stream (either layer) and add it to p, which must be freshly
+ * initialised.  The events layer is aggregated on the fly.  On malformed
+ * input: "argv0: NAME:LINE: what" on stderr and exit 1.  NAME "-" is stdin.
+ */
+void pcg_read(struct pcg_profile *p, FILE *fp, const char *name);
+/* Open (or stdin for "-") and read; exits on error. */
+void pcg_read_path(struct pcg_profile *p, const char *path);
+
+/* Write p as a canonical profile layer stream.  Returns 0, or -1 on I/O error. */
+int pcg_write(const struct pcg_profile *p, FILE *fp);
+
+/*
+ * Canonical order: threads as stored; within a thread, nodes depth first with
+ * children sorted by (function identity, call line); recursive edges after the
+ * thread's nodes.  order[] lists node ids in that order (rec edges last per
+ * thread) and rank[id] gives each node's position.  Caller frees both.
+ */
+void pcg_canon(const struct pcg_profile *p, uint32_t **order, uint32_t **rank);
+
+/* Compare two functions by identity (kind, module, file, line, name). */
+int pcg_fn_cmp(const struct pcg_fn *a, const struct pcg_fn *b);
+
+/*
+ * Aggregation of events into p: one pcg_stack per thread.  Times are the
+ * cost-column readings of the event (ncost values).  enter() with resume != 0
+ * continues a suspended generator/coroutine: no call is counted.
+ */
+struct pcg_frame {
+	uint32_t node;  /* the context this frame runs in */
+	uint32_t edge;  /* node or rec edge that is charged this frame's incl */
+	uint32_t fn;
+	uint32_t prev;  /* depth+1 of the previous innermost frame of fn, or 0 */
+	uint32_t paused;
+	uint64_t arcstart[PCG_MAXCOST], arcacc[PCG_MAXCOST];
+};
+
+struct pcg_stack {
+	uint32_t thread;
+	struct pcg_frame *frame;
+	size_t depth, cap;
+	uint32_t *inner; /* per fn id: depth+1 of its innermost frame, 0 if none */
+	size_t ninner;
+	uint64_t last[PCG_MAXCOST]; /* time of the previous event */
+};
+
+void pcg_stack_init(struct pcg_stack *s, uint32_t thread);
+void pcg_stack_free(struct pcg_stack *s);
+void pcg_enter(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume);
+void pcg_leave(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t);
+/* Close every open frame at time t (frames still on the stack at exit). */
+void pcg_close(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t);
+
+#endif

@@ -1,0 +1,45 @@
+/* Shared helpers: sbase-style errors, checked allocation, safe output files. */
+#ifndef PCG_UTIL_H
+#define PCG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+extern const char *argv0; /* set by each command's main() */
+
+void eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void weprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void *emalloc(size_t n);
+void *ecalloc(size_t n, size_t size);
+void *ereallocarray(void *p, size_t n, size_t size);
+char *estrdup(const char *s);
+void *ememdup(const void *p, size_t n);
+
+/* Grow *arr (element size `size`) so that index `need` fits; doubles capacity. */
+void egrow(void **arr, size_t *cap, size_t need, size_t size);
+
+/*
+ * Output that never leaves a half-written file under its final name: the data
+ * goes to a temporary file in the same directory, renamed into place by
+ * ofile_commit() only after every write and the close succeeded.  "-" or NULL
+ * means stdout.  An atexit handler removes a temporary left uncommitted.
+ */
+struct ofile {
+	FILE *fp;
+	char *path; /* final name, NULL for stdout */
+	char *tmp;  /* temporary name, NULL for stdout */
+};
+void ofile_open(struct ofile *o, const char *path);
+void ofile_commit(struct ofile *o); /* exits with a message on any error */
+
+/* Checked fclose/flush of stdout and other streams: exit 1 with a message. */
+void efshut(FILE *fp, const char *name);
+
+/* Parse a decimal unsigned integer (no sign, no leading zeros); 0 on success. */
+int parse_u64(const char *s, size_t len, uint64_t *out);
+
+#endif

@@ -1,0 +1,23 @@
+# Loaded by every .bats file: puts the build under test first on PATH.
+# PCG_BUILD is set by `make check` (sanitizer build); default: ./build.
+: "${PCG_BUILD:=$BATS_TEST_DIRNAME/../build}"
+PATH="$PCG_BUILD/bin:$PATH"
+DATA="$BATS_TEST_DIRNAME/data"
+export PATH DATA PCG_BUILD
+
+# Every interpreter found on the machine: Debian's and pyenv's (3.6+).
+# Prints one path per line; tests loop over them and skip, loudly, when none.
+pythons() {
+	local p seen=
+	for p in /usr/bin/python3 "$HOME"/.pyenv/versions/3.*/bin/python3 /usr/local/bin/python3; do
+		[ -x "$p" ] || continue
+		case "$p" in *t/bin/python3) continue ;; esac # free-threaded builds
+		p=$(readlink -f "$p")
+		case " $seen " in *" $p "*) continue ;; esac
+		seen="$seen $p"
+		echo "$p"
+	done
+}
+
+# Fail with a message (bats shows stderr of the failing test).
+die() { echo "$*" >&2; return 1; }
