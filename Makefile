@@ -26,7 +26,7 @@ all: build-all
 
 include $(wildcard cmd/*/rules.mk)
 
-build-all: $(PROGS:%=$(B)/bin/%) $(SCRIPTS:%=$(B)/bin/%) $(EXTRA_TARGETS)
+build-all: $(B)/libpcg.a $(PROGS:%=$(B)/bin/%) $(SCRIPTS:%=$(B)/bin/%) $(EXTRA_TARGETS)
 
 $(B)/obj/common/%.o: common/%.c $(COMMON_HDR)
 	@mkdir -p $(@D)

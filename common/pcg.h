@@ -69,7 +69,7 @@ struct pcg_tab {
 struct pcg_profile {
 	size_t ncost;
 	struct pcg_str costname[PCG_MAXCOST], costunit[PCG_MAXCOST];
-	uint64_t duration; /* the end record's time, per first cost column */
+	uint64_t duration[PCG_MAXCOST]; /* the end record's time, per cost column */
 
 	struct pcg_meta *meta;
 	size_t nmeta, capmeta;
@@ -98,6 +98,8 @@ const struct pcg_meta *pcg_find_meta(const struct pcg_profile *p, const char *ke
 
 /* Find or add; strings are copied.  Identity = (kind, module, file, line, name). */
 uint32_t pcg_fn_intern(struct pcg_profile *p, const struct pcg_fn *f);
+/* Id of the function with this identity, or 0. */
+uint32_t pcg_fn_find(const struct pcg_profile *p, const struct pcg_fn *f);
 uint32_t pcg_thread_add(struct pcg_profile *p, uint64_t native, struct pcg_str name);
 /* Find or add the child of `parent` (0: root) in `thread`. */
 uint32_t pcg_node_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t fn, uint32_t line);

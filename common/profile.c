@@ -1,0 +1,333 @@
+/* The in-memory profile: function, thread and node tables. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcg.h"
+#include "util.h"
+
+struct pcg_str
+pcg_cstr(const char *s)
+{
+	struct pcg_str r = { (char *)s, strlen(s) };
+	return r;
+}
+
+static struct pcg_str
+strcopy(struct pcg_str s)
+{
+	struct pcg_str r = { ememdup(s.s, s.len + 1), s.len };
+	r.s[s.len] = '\0';
+	return r;
+}
+
+static uint64_t
+mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 33);
+}
+
+static uint64_t
+hashbytes(uint64_t h, struct pcg_str s)
+{
+	size_t i;
+
+	h = mix(h, s.len);
+	for (i = 0; i < s.len; i++)
+		h = (h ^ (unsigned char)s.s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * Probe for the slot of a key: returns the slot holding an id for which
+ * eq() is true, or the empty slot where it belongs.
+ */
+typedef int (*eqfn)(const struct pcg_profile *, uint32_t id, const void *key);
+
+static uint32_t *
+tabprobe(const struct pcg_profile *p, const struct pcg_tab *t, uint64_t h, eqfn eq, const void *key)
+{
+	size_t mask = t->cap - 1, i = h & mask;
+
+	while (t->slot[i] && !eq(p, t->slot[i], key))
+		i = (i + 1) & mask;
+	return &t->slot[i];
+}
+
+/* Keep the load at most one half; rehash() recomputes each id's hash. */
+typedef uint64_t (*hashfn)(const struct pcg_profile *, uint32_t id);
+
+static void
+tabgrow(const struct pcg_profile *p, struct pcg_tab *t, size_t n, hashfn hash)
+{
+	struct pcg_tab nt;
+	size_t i;
+
+	if (t->cap && n * 2 < t->cap)
+		return;
+	nt.cap = t->cap ? t->cap * 2 : 64;
+	nt.slot = ecalloc(nt.cap, sizeof(*nt.slot));
+	for (i = 0; i < t->cap; i++) {
+		uint32_t id = t->slot[i];
+		size_t j;
+		if (!id)
+			continue;
+		for (j = hash(p, id) & (nt.cap - 1); nt.slot[j]; j = (j + 1) & (nt.cap - 1))
+			;
+		nt.slot[j] = id;
+	}
+	free(t->slot);
+	*t = nt;
+}
+
+void
+pcg_init(struct pcg_profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->nfn = p->nthread = p->nnode = 1; /* id 0 means none */
+}
+
+static void
+freestr(struct pcg_str *s)
+{
+	free(s->s);
+}
+
+void
+pcg_free(struct pcg_profile *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->ncost; i++) {
+		freestr(&p->costname[i]);
+		freestr(&p->costunit[i]);
+	}
+	for (i = 0; i < p->nmeta; i++) {
+		freestr(&p->meta[i].key);
+		for (j = 0; j < p->meta[i].nval; j++)
+			freestr(&p->meta[i].val[j]);
+		free(p->meta[i].val);
+	}
+	for (i = 1; i < p->nfn; i++) {
+		freestr(&p->fn[i].module);
+		freestr(&p->fn[i].file);
+		freestr(&p->fn[i].name);
+	}
+	for (i = 1; i < p->nthread; i++)
+		freestr(&p->thread[i].name);
+	free(p->meta);
+	free(p->fn);
+	free(p->fntab.slot);
+	free(p->thread);
+	free(p->node);
+	free(p->cost);
+	free(p->nodetab.slot);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+pcg_add_cost(struct pcg_profile *p, const char *name, const char *unit)
+{
+	if (p->ncost == PCG_MAXCOST)
+		eprintf("more than %d cost columns", PCG_MAXCOST);
+	if (p->nnode > 1)
+		eprintf("cost column added after nodes");
+	p->costname[p->ncost] = strcopy(pcg_cstr(name));
+	p->costunit[p->ncost] = strcopy(pcg_cstr(unit));
+	p->ncost++;
+}
+
+void
+pcg_add_meta(struct pcg_profile *p, struct pcg_str key, const struct pcg_str *val, size_t nval)
+{
+	struct pcg_meta *m;
+	size_t i;
+
+	egrow((void **)&p->meta, &p->capmeta, p->nmeta, sizeof(*p->meta));
+	m = &p->meta[p->nmeta++];
+	m->key = strcopy(key);
+	m->nval = nval;
+	m->val = ereallocarray(NULL, nval, sizeof(*m->val));
+	for (i = 0; i < nval; i++)
+		m->val[i] = strcopy(val[i]);
+}
+
+const struct pcg_meta *
+pcg_find_meta(const struct pcg_profile *p, const char *key)
+{
+	size_t i, n = strlen(key);
+
+	for (i = 0; i < p->nmeta; i++)
+		if (p->meta[i].key.len == n && !memcmp(p->meta[i].key.s, key, n))
+			return &p->meta[i];
+	return NULL;
+}
+
+static int
+streq(struct pcg_str a, struct pcg_str b)
+{
+	return a.len == b.len && !memcmp(a.s, b.s, a.len);
+}
+
+static uint64_t
+fnhash(const struct pcg_fn *f)
+{
+	uint64_t h = mix(f->kind, f->line);
+
+	h = hashbytes(h, f->module);
+	h = hashbytes(h, f->file);
+	return hashbytes(h, f->name);
+}
+
+static uint64_t
+fnhash_id(const struct pcg_profile *p, uint32_t id)
+{
+	return fnhash(&p->fn[id]);
+}
+
+static int
+fneq(const struct pcg_profile *p, uint32_t id, const void *key)
+{
+	const struct pcg_fn *a = &p->fn[id], *b = key;
+
+	return a->kind == b->kind && a->line == b->line && streq(a->name, b->name) &&
+	    streq(a->file, b->file) && streq(a->module, b->module);
+}
+
+uint32_t
+pcg_fn_find(const struct pcg_profile *p, const struct pcg_fn *f)
+{
+	if (!p->fntab.cap)
+		return 0;
+	return *tabprobe(p, &p->fntab, fnhash(f), fneq, f);
+}
+
+uint32_t
+pcg_fn_intern(struct pcg_profile *p, const struct pcg_fn *f)
+{
+	uint32_t *slot, id;
+	struct pcg_fn *n;
+
+	tabgrow(p, &p->fntab, p->nfn, fnhash_id);
+	slot = tabprobe(p, &p->fntab, fnhash(f), fneq, f);
+	if (*slot)
+		return *slot;
+	if (p->nfn >= UINT32_MAX - 1)
+		eprintf("too many functions");
+	egrow((void **)&p->fn, &p->capfn, p->nfn, sizeof(*p->fn));
+	id = p->nfn++;
+	n = &p->fn[id];
+	n->kind = f->kind;
+	n->line = f->line;
+	n->module = strcopy(f->module);
+	n->file = strcopy(f->file);
+	n->name = strcopy(f->name);
+	*slot = id;
+	return id;
+}
+
+uint32_t
+pcg_thread_add(struct pcg_profile *p, uint64_t native, struct pcg_str name)
+{
+	uint32_t id;
+
+	if (p->nthread >= UINT32_MAX - 1)
+		eprintf("too many threads");
+	egrow((void **)&p->thread, &p->capthread, p->nthread, sizeof(*p->thread));
+	id = p->nthread++;
+	p->thread[id].native = native;
+	p->thread[id].name = strcopy(name);
+	return id;
+}
+
+/* A node's key: (thread, parent, rec, fn for a node or target for a rec, line). */
+static uint64_t
+nodehash(uint32_t thread, uint32_t parent, uint32_t rec, uint32_t what, uint32_t line)
+{
+	return mix(mix(mix((uint64_t)thread << 32 | parent, rec), what), line);
+}
+
+static uint64_t
+nodehash_id(const struct pcg_profile *p, uint32_t id)
+{
+	const struct pcg_node *n = &p->node[id];
+
+	return nodehash(n->thread, n->parent, n->rec, n->rec ? n->target : n->fn, n->line);
+}
+
+static int
+nodeeq(const struct pcg_profile *p, uint32_t id, const void *key)
+{
+	const struct pcg_node *a = &p->node[id], *b = key;
+
+	return a->thread == b->thread && a->parent == b->parent && a->line == b->line &&
+	    a->rec == b->rec && (a->rec ? a->target == b->target : a->fn == b->fn);
+}
+
+static uint32_t
+nodeget(struct pcg_profile *p, const struct pcg_node *key)
+{
+	uint32_t *slot, id;
+	size_t oldcap = p->capnode;
+
+	tabgrow(p, &p->nodetab, p->nnode, nodehash_id);
+	slot = tabprobe(p, &p->nodetab, nodehash(key->thread, key->parent, key->rec,
+	    key->rec ? key->target : key->fn, key->line), nodeeq, key);
+	if (*slot)
+		return *slot;
+	if (p->nnode >= UINT32_MAX - 1)
+		eprintf("too many nodes");
+	egrow((void **)&p->node, &p->capnode, p->nnode, sizeof(*p->node));
+	if (p->capnode != oldcap) {
+		size_t w = 2 * (p->ncost ? p->ncost : 1);
+		p->cost = ereallocarray(p->cost, p->capnode, w * sizeof(*p->cost));
+		memset(p->cost + oldcap * w, 0, (p->capnode - oldcap) * w * sizeof(*p->cost));
+	}
+	id = p->nnode++;
+	p->node[id] = *key;
+	p->node[id].calls = 0;
+	*slot = id;
+	return id;
+}
+
+uint32_t
+pcg_node_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t fn, uint32_t line)
+{
+	struct pcg_node k = { thread, parent, fn, line, 0, 0, 0 };
+
+	return nodeget(p, &k);
+}
+
+uint32_t
+pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t target, uint32_t line)
+{
+	struct pcg_node k = { thread, parent, p->node[target].fn, line, target, 1, 0 };
+
+	return nodeget(p, &k);
+}
+
+/* Byte-wise order of strings, shorter first on a common prefix. */
+static int
+strcmp_b(struct pcg_str a, struct pcg_str b)
+{
+	int c = memcmp(a.s, b.s, a.len < b.len ? a.len : b.len);
+
+	if (c)
+		return c;
+	return (a.len > b.len) - (a.len < b.len);
+}
+
+int
+pcg_fn_cmp(const struct pcg_fn *a, const struct pcg_fn *b)
+{
+	int c;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if ((c = strcmp_b(a->module, b->module)) || (c = strcmp_b(a->file, b->file)))
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return strcmp_b(a->name, b->name);
+}

@@ -1,0 +1,502 @@
+/*
+ * Reader of both layers.  A line is split in place into fields; strings are
+ * unescaped in place.  Anything man/pcg-format.5 does not allow is an error
+ * "NAME:LINE: what", exit 1: a profile is never silently wrong.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcg.h"
+#include "util.h"
+
+struct field {
+	char *s;
+	size_t len;
+};
+
+enum stage { HEADER, META, COST, BODY, DONE };
+
+struct reader {
+	struct pcg_profile *p;
+	const char *name;
+	size_t lineno;
+	struct field *f;
+	size_t nf, capf;
+	int layer;
+	enum stage stage;
+	uint32_t thread;      /* profile layer: thread whose records follow */
+	int inrecs;           /* profile layer: its rec records have begun */
+	struct pcg_stack *st; /* events layer: one per thread, index = id */
+	size_t capst;
+	uint32_t *nodemap;    /* profile layer: stream node id -> profile id */
+	size_t nnode, capnodemap;
+};
+
+static void __attribute__((format(printf, 2, 3), noreturn))
+bad(const struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s:%zu: ", argv0, r->name, r->lineno);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static int
+is(const struct field *f, const char *s)
+{
+	return f->len == strlen(s) && !memcmp(f->s, s, f->len);
+}
+
+static void
+split(struct reader *r, char *line, size_t len)
+{
+	char *s = line, *end = line + len, *tab;
+
+	r->nf = 0;
+	for (;;) {
+		egrow((void **)&r->f, &r->capf, r->nf, sizeof(*r->f));
+		tab = memchr(s, '\t', end - s);
+		r->f[r->nf].s = s;
+		r->f[r->nf].len = (tab ? tab : end) - s;
+		r->nf++;
+		if (!tab)
+			break;
+		s = tab + 1;
+	}
+}
+
+static void
+nfields(const struct reader *r, size_t want)
+{
+	if (r->nf != want)
+		bad(r, "%.*s record has %zu fields, expected %zu", (int)(r->f[0].len > 16 ? 16 : r->f[0].len),
+		    r->f[0].s, r->nf, want);
+}
+
+static uint64_t
+num(const struct reader *r, size_t i, const char *what)
+{
+	uint64_t v;
+
+	if (parse_u64(r->f[i].s, r->f[i].len, &v) < 0)
+		bad(r, "field %zu (%s): not a number: '%.*s'", i + 1, what,
+		    (int)(r->f[i].len > 24 ? 24 : r->f[i].len), r->f[i].s);
+	return v;
+}
+
+static uint32_t
+num32(const struct reader *r, size_t i, const char *what)
+{
+	uint64_t v = num(r, i, what);
+
+	if (v > UINT32_MAX - 1)
+		bad(r, "field %zu (%s): %llu is out of range", i + 1, what, (unsigned long long)v);
+	return v;
+}
+
+static struct pcg_str
+str(const struct reader *r, size_t i, const char *what)
+{
+	const char *why;
+	long n = pcg_unescape(r->f[i].s, r->f[i].len, &why);
+	struct pcg_str s;
+
+	if (n < 0)
+		bad(r, "field %zu (%s): %s", i + 1, what, why);
+	s.s = r->f[i].s;
+	s.len = n;
+	return s;
+}
+
+static void
+costs(const struct reader *r, size_t i, uint64_t *v)
+{
+	size_t k;
+
+	for (k = 0; k < r->p->ncost; k++)
+		v[k] = num(r, i + k, "cost");
+}
+
+static void
+header(struct reader *r)
+{
+	uint64_t v;
+
+	if (!is(&r->f[0], "pcg") || r->nf != 3)
+		bad(r, "not a pcg stream (missing 'pcg<TAB>1<TAB>LAYER' header)");
+	if (parse_u64(r->f[1].s, r->f[1].len, &v) < 0 || v != PCG_VERSION)
+		bad(r, "unsupported format version '%.*s' (this program reads %d)",
+		    (int)(r->f[1].len > 20 ? 20 : r->f[1].len), r->f[1].s, PCG_VERSION);
+	if (is(&r->f[2], "profile"))
+		r->layer = PCG_PROFILE;
+	else if (is(&r->f[2], "events"))
+		r->layer = PCG_EVENTS;
+	else
+		bad(r, "unknown layer (expected 'profile' or 'events')");
+	r->stage = META;
+}
+
+static void
+meta(struct reader *r)
+{
+	struct pcg_str key, *val;
+	size_t i;
+
+	if (r->stage > META)
+		bad(r, "meta record after cost records");
+	if (r->nf < 3)
+		bad(r, "meta record needs a key and at least one value");
+	key = str(r, 1, "key");
+	if (!key.len)
+		bad(r, "meta record with an empty key");
+	val = ereallocarray(NULL, r->nf - 2, sizeof(*val));
+	for (i = 2; i < r->nf; i++)
+		val[i - 2] = str(r, i, "value");
+	pcg_add_meta(r->p, key, val, r->nf - 2);
+	free(val);
+}
+
+static void
+cost(struct reader *r)
+{
+	struct pcg_str name, unit;
+
+	if (r->stage > COST)
+		bad(r, "cost record after the header");
+	nfields(r, 3);
+	if (r->p->ncost == PCG_MAXCOST)
+		bad(r, "more than %d cost columns", PCG_MAXCOST);
+	name = str(r, 1, "name");
+	unit = str(r, 2, "unit");
+	if (!name.len || memchr(name.s, '\0', name.len) || memchr(unit.s, '\0', unit.len))
+		bad(r, "cost column name must be non-empty, without NUL");
+	/* Fields are split already: ending them in place clobbers only separators. */
+	name.s[name.len] = '\0';
+	unit.s[unit.len] = '\0';
+	pcg_add_cost(r->p, name.s, unit.s);
+	r->stage = COST;
+}
+
+static void
+fn(struct reader *r)
+{
+	struct pcg_fn f;
+	uint32_t id = num32(r, 1, "id"), have;
+
+	nfields(r, 7);
+	if (id != r->p->nfn)
+		bad(r, "function id %u out of order (expected %zu)", id, r->p->nfn);
+	if (is(&r->f[2], "py"))
+		f.kind = PCG_PY;
+	else if (is(&r->f[2], "c"))
+		f.kind = PCG_C;
+	else
+		bad(r, "function kind must be 'py' or 'c'");
+	f.module = str(r, 3, "module");
+	f.file = str(r, 4, "file");
+	f.line = num32(r, 5, "line");
+	f.name = str(r, 6, "name");
+	if ((have = pcg_fn_find(r->p, &f)))
+		bad(r, "function %u is function %u again (same identity)", id, have);
+	pcg_fn_intern(r->p, &f);
+}
+
+static void
+thread(struct reader *r)
+{
+	uint32_t id;
+	uint64_t native;
+	struct pcg_str name;
+
+	nfields(r, 4);
+	id = num32(r, 1, "id");
+	native = num(r, 2, "native id");
+	name = str(r, 3, "name");
+	if (id != r->p->nthread)
+		bad(r, "thread id %u out of order (expected %zu)", id, r->p->nthread);
+	pcg_thread_add(r->p, native, name);
+	r->thread = id;
+	r->inrecs = 0;
+	if (r->layer == PCG_EVENTS) {
+		egrow((void **)&r->st, &r->capst, id, sizeof(*r->st));
+		pcg_stack_init(&r->st[id], id);
+	}
+}
+
+static uint32_t
+fnref(const struct reader *r, size_t i)
+{
+	uint32_t id = num32(r, i, "function");
+
+	if (id == 0 || id >= r->p->nfn)
+		bad(r, "undefined function id %u", id);
+	return id;
+}
+
+/* A node of the current thread defined earlier (0 allowed where root is). */
+static uint32_t
+noderef(const struct reader *r, size_t i, const char *what, int zero_ok)
+{
+	uint32_t id = num32(r, i, what);
+
+	if (id == 0 && zero_ok)
+		return 0;
+	if (id == 0 || id > r->nnode)
+		bad(r, "%s %u is not a node defined earlier", what, id);
+	if (r->p->node[r->nodemap[id]].thread != r->thread)
+		bad(r, "%s %u belongs to another thread", what, id);
+	return r->nodemap[id];
+}
+
+static void
+node(struct reader *r)
+{
+	struct pcg_profile *p = r->p;
+	uint32_t id, parent, f, line, n;
+
+	nfields(r, 6 + 2 * p->ncost);
+	if (!r->thread)
+		bad(r, "node record before any thread record");
+	if (r->inrecs)
+		bad(r, "node record after the thread's rec records");
+	id = num32(r, 1, "id");
+	if (id != r->nnode + 1)
+		bad(r, "node id %u out of order (expected %zu)", id, r->nnode + 1);
+	parent = noderef(r, 2, "parent", 1);
+	f = fnref(r, 3);
+	line = num32(r, 4, "line");
+	n = pcg_node_get(p, r->thread, parent, f, line);
+	if (n != p->nnode - 1)
+		bad(r, "node %u repeats the parent, function and line of an earlier node", id);
+	p->node[n].calls = num(r, 5, "calls");
+	costs(r, 6, pcg_incl(p, n));
+	costs(r, 6 + p->ncost, pcg_self(p, n));
+	egrow((void **)&r->nodemap, &r->capnodemap, id, sizeof(*r->nodemap));
+	r->nodemap[id] = n;
+	r->nnode = id;
+}
+
+static void
+rec(struct reader *r)
+{
+	struct pcg_profile *p = r->p;
+	uint32_t parent, target, line, n;
+
+	nfields(r, 5 + p->ncost);
+	if (!r->thread)
+		bad(r, "rec record before any thread record");
+	parent = noderef(r, 1, "parent", 0);
+	target = noderef(r, 2, "target", 0);
+	line = num32(r, 3, "line");
+	n = pcg_rec_get(p, r->thread, parent, target, line);
+	if (n != p->nnode - 1)
+		bad(r, "rec record repeats an earlier one (same parent, target and line)");
+	p->node[n].calls = num(r, 4, "calls");
+	costs(r, 5, pcg_incl(p, n));
+	r->inrecs = 1;
+}
+
+static struct pcg_stack *
+evthread(const struct reader *r)
+{
+	uint32_t id = num32(r, 1, "thread");
+
+	if (id == 0 || id >= r->p->nthread)
+		bad(r, "undefined thread id %u", id);
+	return &r->st[id];
+}
+
+/* An event's readings: never earlier than the thread's previous event. */
+static void
+evtime(const struct reader *r, const struct pcg_stack *s, size_t i, uint64_t *t)
+{
+	size_t k;
+
+	costs(r, i, t);
+	for (k = 0; k < r->p->ncost; k++)
+		if (t[k] < s->last[k])
+			bad(r, "time goes backwards in thread %u (%llu after %llu)", s->thread,
+			    (unsigned long long)t[k], (unsigned long long)s->last[k]);
+}
+
+static void
+event(struct reader *r, char tag)
+{
+	uint64_t t[PCG_MAXCOST];
+	struct pcg_stack *s;
+	uint32_t f, line;
+
+	if (tag == 'c' || tag == 's') {
+		nfields(r, 4 + r->p->ncost);
+		s = evthread(r);
+		f = fnref(r, 2);
+		line = num32(r, 3, "line");
+		evtime(r, s, 4, t);
+		pcg_enter(r->p, s, f, line, t, tag == 's');
+		return;
+	}
+	nfields(r, 2 + r->p->ncost);
+	s = evthread(r);
+	evtime(r, s, 2, t);
+	if (!s->depth)
+		bad(r, "%s with no frame open in thread %u", tag == 'r' ? "return" : "yield", s->thread);
+	pcg_leave(r->p, s, t);
+}
+
+static void
+end(struct reader *r)
+{
+	uint64_t lines;
+	size_t i;
+
+	nfields(r, 2 + r->p->ncost);
+	lines = num(r, 1, "lines");
+	if (lines != r->lineno - 1)
+		bad(r, "end record counts %llu lines but %zu precede it: stream corrupt or truncated",
+		    (unsigned long long)lines, r->lineno - 1);
+	costs(r, 2, r->p->duration);
+	for (i = 1; r->layer == PCG_EVENTS && i < r->p->nthread; i++) {
+		evtime(r, &r->st[i], 2, r->p->duration);
+		pcg_close(r->p, &r->st[i], r->p->duration);
+	}
+	r->stage = DONE;
+}
+
+static void
+record(struct reader *r)
+{
+	struct field *t = &r->f[0];
+
+	if (r->stage == HEADER) {
+		header(r);
+		return;
+	}
+	if (r->stage == DONE)
+		bad(r, "data after the end record");
+	if (is(t, "meta")) {
+		meta(r);
+		return;
+	}
+	if (is(t, "cost")) {
+		cost(r);
+		return;
+	}
+	if (r->stage < COST)
+		bad(r, "missing cost record before the body");
+	r->stage = BODY;
+	if (is(t, "fn"))
+		fn(r);
+	else if (is(t, "thread"))
+		thread(r);
+	else if (is(t, "end"))
+		end(r);
+	else if (r->layer == PCG_PROFILE && is(t, "node"))
+		node(r);
+	else if (r->layer == PCG_PROFILE && is(t, "rec"))
+		rec(r);
+	else if (r->layer == PCG_EVENTS && t->len == 1 && strchr("crys", t->s[0]))
+		event(r, t->s[0]);
+	else
+		bad(r, "unknown record '%.*s' in a%s layer", (int)(t->len > 16 ? 16 : t->len), t->s,
+		    r->layer == PCG_PROFILE ? " profile" : "n events");
+}
+
+void
+pcg_read(struct pcg_profile *p, FILE *fp, const char *name)
+{
+	struct reader r = { 0 };
+	char *line = NULL;
+	size_t cap = 0, i;
+	ssize_t n;
+
+	r.p = p;
+	r.name = name;
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		r.lineno++;
+		if (line[n - 1] != '\n')
+			bad(&r, "truncated: last line has no newline");
+		if (n > 1 && line[n - 2] == '\r')
+			bad(&r, "carriage return before newline (CRLF line ends are not allowed)");
+		split(&r, line, n - 1);
+		record(&r);
+	}
+	if (ferror(fp))
+		eprintf("%s: read error: %s", name, strerror(errno));
+	r.lineno++;
+	if (r.stage == HEADER)
+		bad(&r, "empty input: missing pcg header");
+	if (r.stage != DONE)
+		bad(&r, "truncated: no end record");
+	for (i = 1; r.layer == PCG_EVENTS && i < p->nthread; i++)
+		pcg_stack_free(&r.st[i]);
+	free(r.st);
+	free(r.f);
+	free(r.nodemap);
+	free(line);
+}
+
+void
+pcg_read_path(struct pcg_profile *p, const char *path)
+{
+	FILE *fp;
+
+	if (!strcmp(path, "-")) {
+		pcg_read(p, stdin, "-");
+		return;
+	}
+	if (!(fp = fopen(path, "r")))
+		eprintf("%s: %s", path, strerror(errno));
+	pcg_read(p, fp, path);
+	fclose(fp);
+}
+
+long
+pcg_unescape(char *s, size_t len, const char **why)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+		if (c < 0x20 || c == 0x7f) {
+			*why = "raw control byte (must be escaped)";
+			return -1;
+		}
+		if (c != '\\') {
+			s[o++] = c;
+			continue;
+		}
+		if (++i == len) {
+			*why = "backslash at end of field";
+			return -1;
+		}
+		switch (s[i]) {
+		case '\\': s[o++] = '\\'; break;
+		case 't': s[o++] = '\t'; break;
+		case 'n': s[o++] = '\n'; break;
+		case 'r': s[o++] = '\r'; break;
+		case 'x': {
+			static const char hex[] = "0123456789abcdef";
+			const char *h, *l;
+			/* memchr over 16 bytes: a NUL is no digit either */
+			if (len - i < 3 || !(h = memchr(hex, s[i + 1], 16)) ||
+			    !(l = memchr(hex, s[i + 2], 16))) {
+				*why = "bad \\x escape (two lowercase hex digits expected)";
+				return -1;
+			}
+			s[o++] = (h - hex) << 4 | (l - hex);
+			i += 2;
+			break;
+		}
+		default:
+			*why = "unknown backslash escape";
+			return -1;
+		}
+	}
+	return o;
+}
