@@ -42,7 +42,7 @@ $(B)/bin/%: cmd/%.c $(B)/libpcg.a $(COMMON_HDR)
 
 check:
 	$(MAKE) B=build/san CFLAGS="$(SAN_CFLAGS)" build-all
-	PCG_BUILD=$(CURDIR)/build/san bats tests
+	PCG_BUILD=$(CURDIR)/build/san tests/run
 
 install: build-all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5

@@ -1,0 +1,391 @@
+/*
+ * pycachegrind: profile a Python program and land in KCachegrind, in one
+ * command.  Runs pcg-trace, then pcg-filter | pcg-emit, from the directory
+ * this program lives in, so an installed set always uses its own siblings.
+ */
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct opts {
+	const char *out, *keep_pcg, *min_incl, *min_self;
+	const char **filter; /* extra pcg-filter arguments (--drop/--keep PATTERN) */
+	size_t nfilter;
+	int keep_stdlib, separate, follow, gui, quiet;
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: %s [-o FILE] [--keep-stdlib] [--drop PAT] [--keep PAT] [--min-incl N%%|NS]\n"
+	    "       [--min-self N%%|NS] [--separate-threads] [-f] [--keep-pcg FILE] [--no-gui] [-q]\n"
+	    "       [--] COMMAND [ARG...] | SCRIPT.py [ARG...]\n", argv0);
+	exit(status);
+}
+
+/* The directory of this executable: the siblings pcg-trace etc. live there. */
+static char *
+bindir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	char *slash;
+
+	if (n < 0)
+		eprintf("readlink /proc/self/exe:");
+	buf[n] = '\0';
+	if ((slash = strrchr(buf, '/')))
+		*slash = '\0';
+	return estrdup(buf);
+}
+
+static char *
+sibling(const char *dir, const char *prog)
+{
+	char *p = emalloc(strlen(dir) + strlen(prog) + 2);
+
+	sprintf(p, "%s/%s", dir, prog);
+	return p;
+}
+
+/* Wait for pid; shell-style status: exit code, or 128+N for signal N. */
+static int
+waitstatus(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			eprintf("waitpid:");
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+static pid_t
+spawn(char **argv, int in, int out)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		eprintf("fork:");
+	if (pid)
+		return pid;
+	if (in >= 0 && (dup2(in, 0) < 0 || close(in) < 0))
+		_exit(127);
+	if (out >= 0 && (dup2(out, 1) < 0 || close(out) < 0))
+		_exit(127);
+	execv(argv[0], argv);
+	fprintf(stderr, "%s: %s: %s\n", argv0, argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* Run a pipeline a | b (b may be NULL); returns the first failing status. */
+static int
+pipeline(char **a, char **b)
+{
+	int fd[2], sa, sb;
+	pid_t pa, pb;
+
+	if (!b)
+		return waitstatus(spawn(a, -1, -1));
+	if (pipe(fd) < 0)
+		eprintf("pipe:");
+	pa = spawn(a, -1, fd[1]);
+	close(fd[1]);
+	pb = spawn(b, fd[0], -1);
+	close(fd[0]);
+	sa = waitstatus(pa);
+	sb = waitstatus(pb);
+	return sa ? sa : sb;
+}
+
+struct argv {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+push(struct argv *a, const char *s)
+{
+	egrow((void **)&a->v, &a->cap, a->n + 1, sizeof(*a->v));
+	a->v[a->n++] = (char *)s;
+	a->v[a->n] = NULL;
+}
+
+static int
+isscript(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 3 && !strcmp(s + n - 3, ".py");
+}
+
+static int
+isprofile(const struct dirent *d)
+{
+	return !strncmp(d->d_name, "pcg.", 4) && !strstr(d->d_name, ".tmp");
+}
+
+/* The per-process profiles of a -f run, merged into one file. */
+static char *
+merge_all(const char *bin, const char *dir)
+{
+	struct argv a = { 0 };
+	struct dirent **ent;
+	char *out = sibling(dir, "merged.pcg");
+	int i, n, st;
+
+	if ((n = scandir(dir, &ent, isprofile, alphasort)) < 0)
+		eprintf("scandir %s:", dir);
+	if (n == 0)
+		eprintf("no profile was written");
+	push(&a, sibling(bin, "pcg-merge"));
+	push(&a, "-o");
+	push(&a, out);
+	for (i = 0; i < n; i++)
+		push(&a, sibling(dir, ent[i]->d_name));
+	if ((st = pipeline(a.v, NULL)))
+		eprintf("merging the profiles in %s failed (status %d)", dir, st);
+	for (i = 0; i < n; i++) {
+		free(a.v[3 + i]);
+		free(ent[i]);
+	}
+	free(ent);
+	free(a.v[0]);
+	free(a.v);
+	return out;
+}
+
+static void
+copyfile(const char *from, const char *to)
+{
+	char buf[65536];
+	struct ofile o;
+	FILE *in = fopen(from, "r");
+	size_t n;
+
+	if (!in)
+		eprintf("%s:", from);
+	ofile_open(&o, to);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, o.fp);
+	if (ferror(in))
+		eprintf("read %s:", from);
+	fclose(in);
+	ofile_commit(&o);
+}
+
+static void
+rmtree(const char *dir)
+{
+	char *cmd[] = { "/bin/rm", "-rf", (char *)dir, NULL };
+
+	waitstatus(spawn(cmd, -1, -1));
+}
+
+/* Open the result in KCachegrind/QCachegrind when there is a display. */
+static int
+viewer(const char *file)
+{
+	static const char *const gui[] = { "kcachegrind", "qcachegrind" };
+	const char *path = getenv("PATH");
+	size_t i;
+
+	if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
+		return 0;
+	for (i = 0; i < LEN(gui) && path; i++) {
+		char *p = estrdup(path), *dir, *save = NULL;
+		for (dir = strtok_r(p, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+			char *exe = sibling(*dir ? dir : ".", gui[i]);
+			if (access(exe, X_OK) == 0) {
+				/* detached: the viewer outlives us and our terminal job */
+				pid_t pid = fork();
+				if (pid == 0) {
+					setsid();
+					execl(exe, gui[i], file, (char *)NULL);
+					_exit(127);
+				}
+				free(exe);
+				free(p);
+				return pid > 0;
+			}
+			free(exe);
+		}
+		free(p);
+	}
+	return 0;
+}
+
+static void
+parse(struct opts *o, int argc, char **argv)
+{
+	enum { KEEPSTD = 256, DROP, KEEP, MININCL, MINSELF, SEP, KEEPPCG, NOGUI, VERSION };
+	static const struct option lo[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "keep-stdlib", no_argument, NULL, KEEPSTD },
+		{ "drop", required_argument, NULL, DROP },
+		{ "keep", required_argument, NULL, KEEP },
+		{ "min-incl", required_argument, NULL, MININCL },
+		{ "min-self", required_argument, NULL, MINSELF },
+		{ "separate-threads", no_argument, NULL, SEP },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "keep-pcg", required_argument, NULL, KEEPPCG },
+		{ "no-gui", no_argument, NULL, NOGUI },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, VERSION },
+		{ 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+o:fqh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case 'f': o->follow = 1; break;
+		case 'q': o->quiet = 1; break;
+		case KEEPSTD: o->keep_stdlib = 1; break;
+		case DROP:
+		case KEEP:
+			o->filter = ereallocarray(o->filter, o->nfilter + 2, sizeof(*o->filter));
+			o->filter[o->nfilter++] = c == DROP ? "--drop" : "--keep";
+			o->filter[o->nfilter++] = optarg;
+			break;
+		case MININCL: o->min_incl = optarg; break;
+		case MINSELF: o->min_self = optarg; break;
+		case SEP: o->separate = 1; break;
+		case KEEPPCG: o->keep_pcg = optarg; break;
+		case NOGUI: o->gui = 0; break;
+		case VERSION:
+			printf("pycachegrind (pcg) %s\n", PCG_VERSION_STRING);
+			exit(0);
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind == argc)
+		usage(2);
+}
+
+/* Trace the command; returns the program's status, sets *profile. */
+static int
+trace(const struct opts *o, const char *bin, const char *dir, char **cmd, char **profile)
+{
+	struct argv a = { 0 };
+	char *out = sibling(dir, o->follow ? "pcg.%p" : "pcg.out");
+	int st;
+
+	push(&a, sibling(bin, "pcg-trace"));
+	if (o->follow)
+		push(&a, "-f");
+	if (o->quiet)
+		push(&a, "-q");
+	push(&a, "-o");
+	push(&a, out);
+	push(&a, "--");
+	if (isscript(cmd[0]))
+		push(&a, "python3");
+	for (; *cmd; cmd++)
+		push(&a, *cmd);
+	st = pipeline(a.v, NULL);
+	if (o->follow) {
+		*profile = merge_all(bin, dir);
+		free(out);
+	} else {
+		*profile = out;
+	}
+	free(a.v[0]);
+	free(a.v);
+	return st;
+}
+
+static int
+emit(const struct opts *o, const char *bin, const char *profile, const char *out)
+{
+	struct argv f = { 0 }, e = { 0 };
+	size_t i;
+	int st;
+
+	push(&f, sibling(bin, "pcg-filter"));
+	if (!o->keep_stdlib)
+		push(&f, "--drop-stdlib");
+	if (o->min_incl) {
+		push(&f, "--min-incl");
+		push(&f, o->min_incl);
+	}
+	if (o->min_self) {
+		push(&f, "--min-self");
+		push(&f, o->min_self);
+	}
+	for (i = 0; i < o->nfilter; i++)
+		push(&f, o->filter[i]);
+	push(&f, profile);
+	push(&e, sibling(bin, "pcg-emit"));
+	if (o->separate)
+		push(&e, "--separate-threads");
+	push(&e, "-o");
+	push(&e, out);
+	st = pipeline(f.v, e.v);
+	free(f.v[0]);
+	free(e.v[0]);
+	free(f.v);
+	free(e.v);
+	return st;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { .gui = 1 };
+	char *bin, *profile, *dir, tmpl[PATH_MAX], defout[64];
+	const char *tmp = getenv("TMPDIR");
+	int st;
+
+	argv0 = "pycachegrind";
+	parse(&o, argc, argv);
+	bin = bindir();
+	snprintf(tmpl, sizeof(tmpl), "%s/pycachegrind.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!(dir = mkdtemp(tmpl)))
+		eprintf("mkdtemp %s:", tmpl);
+	if (!o.out) {
+		snprintf(defout, sizeof(defout), "callgrind.out.%ld", (long)getpid());
+		o.out = defout;
+	}
+	/* Like system(3): the terminal's ^C is for the program, not for us. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	st = trace(&o, bin, dir, argv + optind, &profile);
+	if (access(profile, R_OK) < 0) {
+		rmtree(dir);
+		eprintf("no profile was written (program status %d)", st);
+	}
+	if (o.keep_pcg)
+		copyfile(profile, o.keep_pcg);
+	if (emit(&o, bin, profile, o.out)) {
+		rmtree(dir);
+		eprintf("could not convert the profile to callgrind format");
+	}
+	rmtree(dir);
+	if (!o.quiet && !(o.gui && viewer(o.out))) {
+		fprintf(stderr, "%s: wrote %s%s\n", argv0, o.out, o.separate ? "-<thread> files" : "");
+		fprintf(stderr, "%s: read it with: callgrind_annotate --inclusive=yes --tree=caller %s%s\n",
+		    argv0, o.out, o.separate ? "-*" : "");
+	}
+	free(profile);
+	free(bin);
+	free(o.filter);
+	return st;
+}
