@@ -15,7 +15,10 @@ pcg_cstr(const char *s)
 static struct pcg_str
 strcopy(struct pcg_str s)
 {
-	struct pcg_str r = { ememdup(s.s, s.len + 1), s.len };
+	struct pcg_str r = { emalloc(s.len + 1), s.len };
+
+	if (s.len)
+		memcpy(r.s, s.s, s.len);
 	r.s[s.len] = '\0';
 	return r;
 }
