@@ -1,0 +1,771 @@
+/*
+ * pcg-emit: write pcg streams (either layer) in the callgrind format read by
+ * KCachegrind and callgrind_annotate.
+ *
+ * Both readers take a function's inclusive cost from the sum of its incoming
+ * call arcs, not from self + outgoing.  The profile's INCL values follow the
+ * other convention (see pcg-format(5)), so the arcs written here carry, for a
+ * plain node, the time that node's outermost frame was on the stack, and 0 for
+ * a recursive edge: the sum over a function's incoming arcs is then the time
+ * it was on the stack, counted once.  Every thread gets a synthetic root
+ * function that calls the thread's roots, so that no function is left
+ * without a caller (a root that is also called elsewhere would otherwise lose
+ * its root time in both readers).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcg.h"
+#include "util.h"
+
+/* The profile's counters are one past the last id (id 0 means none). */
+#define LASTFN(p)     ((p)->nfn ? (p)->nfn - 1 : 0)
+#define LASTTHREAD(p) ((p)->nthread ? (p)->nthread - 1 : 0)
+#define LASTNODE(p)   ((p)->nnode ? (p)->nnode - 1 : 0)
+
+/* One callgrind function: a pcg function, or the synthetic root of a thread. */
+struct cfun {
+	char *file, *name;  /* display strings, NUL-terminated */
+	uint32_t line;
+	uint32_t fileno;    /* index into the sorted unique display files */
+	uint32_t rank;      /* position in the output order */
+	uint32_t fnid;      /* callgrind id in the current part, 0: not yet */
+};
+
+struct arc {
+	uint32_t from, to, line;
+	uint64_t calls;
+	uint64_t cost[PCG_MAXCOST];
+};
+
+struct emit {
+	const struct pcg_profile *p;
+	struct cfun *fun;   /* 1..nfn: pcg functions; nfn+t: root of thread t */
+	size_t nfun;
+	char **files;       /* unique display files, sorted */
+	uint32_t *flid;     /* per file: callgrind id in the current part */
+	size_t nfiles;
+	uint64_t *outer;    /* per node: time its outermost frame was on stack */
+	char evname[PCG_MAXCOST][64];
+};
+
+static const struct emit *cmpctx; /* for qsort comparators */
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [FILE...]\n", argv0);
+	exit(1);
+}
+
+/* Length of the well-formed UTF-8 sequence at s, or 0. */
+static size_t
+utf8len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * A display copy of a pcg string: callgrind files are line based, both
+ * readers skip spaces after "(N)" and KCachegrind decodes UTF-8, so control
+ * bytes and bytes that are not UTF-8 become C-style escapes (keeping distinct
+ * names distinct) and leading spaces go.  An empty result would read as an id
+ * reference.
+ */
+static char *
+clean(const char *str, size_t len, const char *ifempty)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char *o = emalloc(len * 4 + strlen(ifempty) + 1), *q = o;
+	size_t i = 0, n;
+
+	while (i < len && s[i] == ' ')
+		i++;
+	while (i < len) {
+		unsigned char c = s[i];
+		if (c == '\t')
+			q += sprintf(q, "\\t");
+		else if (c == '\n')
+			q += sprintf(q, "\\n");
+		else if (c == '\r')
+			q += sprintf(q, "\\r");
+		else if (c < 0x20 || c == 0x7f || !(n = utf8len(s + i, len - i)))
+			q += sprintf(q, "\\x%02x", c);
+		else {
+			memcpy(q, s + i, n);
+			q += n;
+			i += n;
+			continue;
+		}
+		i++;
+	}
+	*q = '\0';
+	if (q == o)
+		strcpy(o, ifempty);
+	return o;
+}
+
+static char *
+cleanstr(struct pcg_str s, const char *ifempty)
+{
+	return clean(s.s, s.len, ifempty);
+}
+
+/* a b c concatenated; n, unless ~0, appended after c. */
+static char *
+cat(const char *a, const char *b, const char *c, uint32_t n)
+{
+	size_t len = strlen(a) + strlen(b) + strlen(c) + 12;
+	char *s = emalloc(len);
+
+	if (n == UINT32_MAX)
+		snprintf(s, len, "%s%s%s", a, b, c);
+	else
+		snprintf(s, len, "%s%s%s%" PRIu32, a, b, c, n);
+	return s;
+}
+
+static const char *
+basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/*
+ * The readable name of function f at a uniqueness level (see uniquify):
+ * 0 its name, 1 name:LINE, 2 module.name:LINE.
+ */
+static char *
+funname(const struct emit *e, size_t f, int level)
+{
+	const struct pcg_profile *p = e->p;
+	const struct pcg_fn *fn;
+	char *base, *mod, *s, *t;
+	size_t len;
+
+	if (f > LASTFN(p)) {
+		f -= LASTFN(p);
+		base = cleanstr(p->thread[f].name, "?");
+		len = strlen(base) + 32;
+		s = emalloc(len);
+		snprintf(s, len, "<thread %zu: %s>", f, base);
+		free(base);
+		return s;
+	}
+	fn = &p->fn[f];
+	mod = cleanstr(fn->module, "?");
+	base = cleanstr(fn->name, "<unnamed>");
+	/* C builtins have no file to tell them apart: qualify by module. */
+	if (fn->kind == PCG_C && fn->module.len) {
+		s = cat(mod, ".", base, UINT32_MAX);
+		free(base);
+		base = s;
+	}
+	if (level == 0) {
+		s = estrdup(base);
+	} else if (level == 1 || fn->kind == PCG_C) {
+		s = cat(base, ":", "", fn->line);
+	} else {
+		t = cat(mod, ".", base, UINT32_MAX);
+		s = cat(t, ":", "", fn->line);
+		free(t);
+	}
+	free(mod);
+	free(base);
+	return s;
+}
+
+static int
+idcmp(const struct emit *e, uint32_t a, uint32_t b)
+{
+	size_t nfn = LASTFN(e->p);
+
+	if ((a > nfn) != (b > nfn))
+		return a > nfn ? -1 : 1;
+	if (a > nfn)
+		return a < b ? -1 : a > b;
+	return pcg_fn_cmp(&e->p->fn[a], &e->p->fn[b]);
+}
+
+/* KCachegrind keys a function by name and the file's last path component. */
+static int
+keycmp(const void *va, const void *vb)
+{
+	const struct cfun *a = &cmpctx->fun[*(const uint32_t *)va];
+	const struct cfun *b = &cmpctx->fun[*(const uint32_t *)vb];
+	int c;
+
+	if ((c = strcmp(basename_of(a->file), basename_of(b->file))))
+		return c;
+	if ((c = strcmp(a->name, b->name)))
+		return c;
+	return idcmp(cmpctx, *(const uint32_t *)va, *(const uint32_t *)vb);
+}
+
+static int
+samekey(const struct cfun *a, const struct cfun *b)
+{
+	return !strcmp(a->name, b->name) &&
+	       !strcmp(basename_of(a->file), basename_of(b->file));
+}
+
+/*
+ * Distinct functions must get distinct names, or the readers merge them:
+ * lengthen the names of every group that collides (add the line, then the
+ * module), and number whatever still collides.
+ */
+static void
+uniquify(struct emit *e, uint32_t *idx)
+{
+	size_t i, j, k, n = e->nfun;
+	int level, dup = 1;
+
+	for (level = 1; dup && level <= 3; level++) {
+		cmpctx = e;
+		qsort(idx, n, sizeof(*idx), keycmp);
+		dup = 0;
+		for (i = 0; i < n; i = j) {
+			for (j = i + 1; j < n && samekey(&e->fun[idx[i]], &e->fun[idx[j]]); j++)
+				;
+			if (j - i < 2)
+				continue;
+			dup = 1;
+			for (k = i; k < j; k++) {
+				struct cfun *c = &e->fun[idx[k]];
+				char *s;
+				if (level < 3)
+					s = funname(e, idx[k], level);
+				else
+					s = cat(c->name, " #", "", k - i + 1);
+				free(c->name);
+				c->name = s;
+			}
+		}
+	}
+}
+
+static int
+filecmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Output order: thread roots first, then by file, first line, name, identity. */
+static int
+rankcmp(const void *va, const void *vb)
+{
+	uint32_t a = *(const uint32_t *)va, b = *(const uint32_t *)vb;
+	const struct cfun *fa = &cmpctx->fun[a], *fb = &cmpctx->fun[b];
+	size_t nfn = LASTFN(cmpctx->p);
+	int c;
+
+	if (a > nfn || b > nfn)
+		return idcmp(cmpctx, a, b);
+	if ((c = strcmp(fa->file, fb->file)))
+		return c;
+	if (fa->line != fb->line)
+		return fa->line < fb->line ? -1 : 1;
+	if ((c = strcmp(fa->name, fb->name)))
+		return c;
+	return idcmp(cmpctx, a, b);
+}
+
+static void
+setup_names(struct emit *e)
+{
+	const struct pcg_profile *p = e->p;
+	uint32_t *idx;
+	size_t i, j;
+
+	e->nfun = LASTFN(p) + LASTTHREAD(p);
+	e->fun = ecalloc(e->nfun + 1, sizeof(*e->fun));
+	idx = emalloc((e->nfun + 1) * sizeof(*idx));
+	for (i = 1; i <= e->nfun; i++) {
+		struct cfun *c = &e->fun[i];
+		idx[i - 1] = i;
+		c->name = funname(e, i, 0);
+		if (i > LASTFN(p)) {
+			c->file = estrdup("<thread>");
+		} else if (p->fn[i].kind == PCG_C) {
+			c->file = estrdup("<built-in>");
+			c->line = p->fn[i].line;
+		} else {
+			c->file = cleanstr(p->fn[i].file, "<unknown>");
+			c->line = p->fn[i].line;
+		}
+	}
+	uniquify(e, idx);
+
+	cmpctx = e;
+	qsort(idx, e->nfun, sizeof(*idx), rankcmp);
+	for (i = 0; i < e->nfun; i++)
+		e->fun[idx[i]].rank = i;
+
+	e->files = emalloc((e->nfun + 1) * sizeof(*e->files));
+	for (i = 0; i < e->nfun; i++)
+		e->files[i] = e->fun[i + 1].file;
+	qsort(e->files, e->nfun, sizeof(*e->files), filecmp);
+	for (i = j = 0; i < e->nfun; i++)
+		if (j == 0 || strcmp(e->files[j - 1], e->files[i]))
+			e->files[j++] = e->files[i];
+	e->nfiles = j;
+	e->flid = ecalloc(j + 1, sizeof(*e->flid));
+	for (i = 1; i <= e->nfun; i++) {
+		char **f = bsearch(&e->fun[i].file, e->files, e->nfiles, sizeof(*e->files), filecmp);
+		e->fun[i].fileno = f - e->files;
+	}
+	free(idx);
+}
+
+/*
+ * The time each node's outermost frame was on the stack: the node's self plus
+ * the INCL of every arc leaving it, plain or recursive (pcg-format(5): the
+ * function of a context is on the stack exactly when it runs there or one of
+ * those arcs is charged).
+ */
+static void
+setup_outer(struct emit *e)
+{
+	const struct pcg_profile *p = e->p;
+	size_t i, k, K = p->ncost;
+
+	e->outer = ecalloc((LASTNODE(p) + 1) * (K ? K : 1), sizeof(*e->outer));
+	for (i = 1; i <= LASTNODE(p); i++) {
+		const struct pcg_node *n = &p->node[i];
+		uint64_t *in = pcg_incl(p, i), *self = pcg_self(p, i);
+		for (k = 0; k < K; k++) {
+			if (!n->rec)
+				e->outer[i * K + k] += self[k];
+			if (n->parent)
+				e->outer[n->parent * K + k] += in[k];
+		}
+	}
+}
+
+/* Event names are identifiers: NAME_UNIT with anything else made '_'. */
+static void
+setup_events(struct emit *e)
+{
+	const struct pcg_profile *p = e->p;
+	size_t i, j, n;
+
+	for (i = 0; i < p->ncost; i++) {
+		char *s = e->evname[i];
+		const struct pcg_str *nm = &p->costname[i], *u = &p->costunit[i];
+		n = snprintf(s, 48, "%.*s%s%.*s", (int)(nm->len < 20 ? nm->len : 20), nm->s,
+		             u->len ? "_" : "", (int)(u->len < 20 ? u->len : 20), u->s);
+		for (j = 0; j < n; j++) {
+			char c = s[j];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9')))
+				s[j] = '_';
+		}
+		if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+			n = sprintf(s, "cost%zu", i + 1);
+		for (j = 0; j < i; j++)
+			if (!strcmp(e->evname[j], s))
+				snprintf(s + n, 8, "_%zu", i + 1);
+	}
+}
+
+static int
+arccmp(const void *va, const void *vb)
+{
+	const struct arc *a = va, *b = vb;
+	uint32_t ra = cmpctx->fun[a->from].rank, rb = cmpctx->fun[b->from].rank;
+
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	ra = cmpctx->fun[a->to].rank;
+	rb = cmpctx->fun[b->to].rank;
+	return ra < rb ? -1 : ra > rb;
+}
+
+/* The call arcs and self costs of the threads selected (thread 0: all). */
+static size_t
+collect(const struct emit *e, uint32_t thread, uint64_t *self, char *used, struct arc **arcsp)
+{
+	const struct pcg_profile *p = e->p;
+	size_t i, k, n = 0, K = p->ncost;
+	struct arc *arcs = ecalloc(LASTNODE(p) + 1, sizeof(*arcs));
+
+	for (i = 1; i <= LASTNODE(p); i++) {
+		const struct pcg_node *nd = &p->node[i];
+		struct arc *a;
+		if (thread && nd->thread != thread)
+			continue;
+		a = &arcs[n++];
+		a->line = nd->line;
+		a->calls = nd->calls;
+		if (nd->rec) {
+			/* Its time is already in the outermost frame's arc. */
+			a->from = p->node[nd->parent].fn;
+			a->to = p->node[nd->target].fn;
+			continue;
+		}
+		a->from = nd->parent ? p->node[nd->parent].fn : LASTFN(p) + nd->thread;
+		a->to = nd->fn;
+		used[a->from] = used[a->to] = 1;
+		for (k = 0; k < K; k++) {
+			a->cost[k] = e->outer[i * K + k];
+			self[nd->fn * K + k] += pcg_self(p, i)[k];
+		}
+	}
+	cmpctx = e;
+	qsort(arcs, n, sizeof(*arcs), arccmp);
+	for (i = k = 0; i < n; i++) {
+		if (k && !arccmp(&arcs[k - 1], &arcs[i])) {
+			size_t c;
+			arcs[k - 1].calls += arcs[i].calls;
+			for (c = 0; c < K; c++)
+				arcs[k - 1].cost[c] += arcs[i].cost[c];
+		} else {
+			arcs[k++] = arcs[i];
+		}
+	}
+	*arcsp = arcs;
+	return k;
+}
+
+static void
+putcosts(FILE *fp, uint32_t line, const uint64_t *v, size_t K)
+{
+	size_t k;
+
+	fprintf(fp, "%" PRIu32, line);
+	for (k = 0; k < K; k++)
+		fprintf(fp, " %" PRIu64, v[k]);
+	fputc('\n', fp);
+}
+
+/* "(N) name" the first time, "(N)" after: ids are never redefined. */
+static void
+putfile(FILE *fp, struct emit *e, const char *key, uint32_t fileno, uint32_t *next)
+{
+	if (e->flid[fileno]) {
+		fprintf(fp, "%s=(%" PRIu32 ")\n", key, e->flid[fileno]);
+		return;
+	}
+	e->flid[fileno] = ++*next;
+	fprintf(fp, "%s=(%" PRIu32 ") %s\n", key, e->flid[fileno], e->files[fileno]);
+}
+
+static void
+putfun(FILE *fp, struct emit *e, const char *key, uint32_t f, uint32_t *next)
+{
+	struct cfun *c = &e->fun[f];
+
+	if (c->fnid) {
+		fprintf(fp, "%s=(%" PRIu32 ")\n", key, c->fnid);
+		return;
+	}
+	c->fnid = ++*next;
+	fprintf(fp, "%s=(%" PRIu32 ") %s\n", key, c->fnid, c->name);
+}
+
+/* cfi= for a callee in another file, every time: readers clear it per call. */
+static void
+putcall(FILE *fp, struct emit *e, const struct cfun *from, struct arc *a,
+        uint32_t *nextfl, uint32_t *nextfn)
+{
+	const struct cfun *to = &e->fun[a->to];
+	size_t k, K = e->p->ncost;
+
+	/* Both readers take the line after calls=0 for self cost. */
+	if (!a->calls) {
+		for (k = 0; k < K && !a->cost[k]; k++)
+			;
+		if (k == K)
+			return;
+		a->calls = 1;
+	}
+	if (to->fileno != from->fileno)
+		putfile(fp, e, "cfi", to->fileno, nextfl);
+	putfun(fp, e, "cfn", a->to, nextfn);
+	fprintf(fp, "calls=%" PRIu64 " %" PRIu32 "\n", a->calls, to->line);
+	putcosts(fp, a->line, a->cost, K);
+}
+
+static void
+header(FILE *fp, const struct emit *e, uint32_t thread)
+{
+	const struct pcg_profile *p = e->p;
+	const struct pcg_meta *m;
+	uint64_t pid;
+	size_t i;
+
+	fprintf(fp, "# callgrind format\nversion: 1\ncreator: pcg-emit %s\n", PCG_VERSION_STRING);
+	if ((m = pcg_find_meta(p, "pid")) && m->nval &&
+	    !parse_u64(m->val[0].s, m->val[0].len, &pid))
+		fprintf(fp, "pid: %" PRIu64 "\n", pid);
+	/* cmd: before events:, or callgrind_annotate ignores it. */
+	if ((m = pcg_find_meta(p, "cmd")) && m->nval) {
+		fputs("cmd:", fp);
+		for (i = 0; i < m->nval; i++) {
+			char *s = cleanstr(m->val[i], "''");
+			fprintf(fp, " %s", s);
+			free(s);
+		}
+		fputc('\n', fp);
+	}
+	if (thread) {
+		char *s = cleanstr(p->thread[thread].name, "?");
+		fprintf(fp, "thread: %" PRIu32 "\ndesc: Thread: %s (native id %" PRIu64 ")\n",
+		        thread, s, p->thread[thread].native);
+		free(s);
+	}
+	fputs("positions: line\n", fp);
+	for (i = 0; i < p->ncost; i++) {
+		char *n = cleanstr(p->costname[i], "?"), *u = cleanstr(p->costunit[i], "?");
+		if (!strcmp(n, "wall") && !strcmp(u, "ns"))
+			fprintf(fp, "event: %s : Wall-clock time (ns)\n", e->evname[i]);
+		else
+			fprintf(fp, "event: %s : %s (%s)\n", e->evname[i], n, u);
+		free(n);
+		free(u);
+	}
+	fputs("events:", fp);
+	for (i = 0; i < p->ncost; i++)
+		fprintf(fp, " %s", e->evname[i]);
+	fputc('\n', fp);
+}
+
+/* One callgrind part: the threads selected (thread 0: all of them). */
+static void
+emit(FILE *fp, struct emit *e, uint32_t thread)
+{
+	const struct pcg_profile *p = e->p;
+	size_t i, j, k, narc, K = p->ncost;
+	uint64_t *self = ecalloc((e->nfun + 1) * (K ? K : 1), sizeof(*self));
+	uint64_t total[PCG_MAXCOST] = {0};
+	char *used = ecalloc(e->nfun + 1, 1);
+	uint32_t *order = emalloc((e->nfun + 1) * sizeof(*order));
+	uint32_t nextfl = 0, nextfn = 0, curfl = UINT32_MAX;
+	struct arc *arcs;
+
+	for (i = 0; i <= e->nfun; i++)
+		e->fun[i].fnid = 0;
+	memset(e->flid, 0, (e->nfiles + 1) * sizeof(*e->flid));
+	narc = collect(e, thread, self, used, &arcs);
+	for (i = 1; i <= e->nfun; i++)
+		order[e->fun[i].rank] = i;
+
+	header(fp, e, thread);
+	for (i = j = 0; i < e->nfun; i++) {
+		uint32_t f = order[i];
+		struct cfun *c = &e->fun[f];
+		if (!used[f])
+			continue;
+		fputc('\n', fp);
+		if (c->fileno != curfl || !e->flid[c->fileno]) {
+			putfile(fp, e, "fl", c->fileno, &nextfl);
+			curfl = c->fileno;
+		}
+		putfun(fp, e, "fn", f, &nextfn);
+		putcosts(fp, c->line, self + f * K, K);
+		for (k = 0; k < K; k++)
+			total[k] += self[f * K + k];
+		for (; j < narc && e->fun[arcs[j].from].rank < c->rank; j++)
+			;
+		for (; j < narc && arcs[j].from == f; j++)
+			putcall(fp, e, c, &arcs[j], &nextfl, &nextfn);
+	}
+	fputs("\ntotals:", fp);
+	for (k = 0; k < K; k++)
+		fprintf(fp, " %" PRIu64, total[k]);
+	fputc('\n', fp);
+	free(self);
+	free(used);
+	free(order);
+	free(arcs);
+}
+
+static int
+samecosts(const struct pcg_profile *a, const struct pcg_profile *b)
+{
+	size_t i;
+
+	if (a->ncost != b->ncost)
+		return 0;
+	for (i = 0; i < a->ncost; i++)
+		if (a->costname[i].len != b->costname[i].len ||
+		    a->costunit[i].len != b->costunit[i].len ||
+		    memcmp(a->costname[i].s, b->costname[i].s, a->costname[i].len) ||
+		    memcmp(a->costunit[i].s, b->costunit[i].s, a->costunit[i].len))
+			return 0;
+	return 1;
+}
+
+/* Add q to p: its threads become new threads of p; functions are shared. */
+static void
+merge(struct pcg_profile *p, const struct pcg_profile *q)
+{
+	uint32_t *fmap = ecalloc(LASTFN(q) + 1, sizeof(*fmap));
+	uint32_t *tmap = ecalloc(LASTTHREAD(q) + 1, sizeof(*tmap));
+	uint32_t *nmap = ecalloc(LASTNODE(q) + 1, sizeof(*nmap));
+	size_t i, k, K = p->ncost;
+
+	for (i = 1; i <= LASTFN(q); i++)
+		fmap[i] = pcg_fn_intern(p, &q->fn[i]);
+	for (i = 1; i <= LASTTHREAD(q); i++)
+		tmap[i] = pcg_thread_add(p, q->thread[i].native, q->thread[i].name);
+	for (i = 1; i <= LASTNODE(q); i++) {
+		const struct pcg_node *n = &q->node[i];
+		uint32_t id;
+		if (n->rec)
+			id = pcg_rec_get(p, tmap[n->thread], nmap[n->parent], nmap[n->target], n->line);
+		else
+			id = pcg_node_get(p, tmap[n->thread], nmap[n->parent], fmap[n->fn], n->line);
+		nmap[i] = id;
+		p->node[id].calls += n->calls;
+		for (k = 0; k < K; k++) {
+			pcg_incl(p, id)[k] += pcg_incl(q, i)[k];
+			pcg_self(p, id)[k] += pcg_self(q, i)[k];
+		}
+	}
+	free(fmap);
+	free(tmap);
+	free(nmap);
+}
+
+static void
+writeout(struct emit *e, const char *path, uint32_t thread)
+{
+	struct ofile o;
+
+	ofile_open(&o, path);
+	emit(o.fp, e, thread);
+	ofile_commit(&o);
+}
+
+/* One file per thread, named like callgrind's, which KCachegrind loads together. */
+static void
+separate(struct emit *e, const char *out, const char *in)
+{
+	const struct pcg_meta *m;
+	uint64_t pid;
+	uint32_t t;
+	char *path;
+	size_t len;
+
+	if (out && !strcmp(out, "-"))
+		eprintf("--separate-threads writes files: -o must name one");
+	if (!out && (!(m = pcg_find_meta(e->p, "pid")) || !m->nval ||
+	    parse_u64(m->val[0].s, m->val[0].len, &pid)))
+		eprintf("%s: no pid to name the output files: use -o", in);
+	len = (out ? strlen(out) : 64) + 32;
+	path = emalloc(len);
+	for (t = 1; t <= LASTTHREAD(e->p); t++) {
+		if (out)
+			snprintf(path, len, "%s-%02" PRIu32, out, t);
+		else
+			snprintf(path, len, "callgrind.out.%" PRIu64 "-%02" PRIu32, pid, t);
+		writeout(e, path, t);
+	}
+	free(path);
+}
+
+static void
+emit_free(struct emit *e)
+{
+	size_t i;
+
+	for (i = 1; i <= e->nfun; i++) {
+		free(e->fun[i].file);
+		free(e->fun[i].name);
+	}
+	free(e->fun);
+	free(e->files);
+	free(e->flid);
+	free(e->outer);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pcg_profile p, q;
+	struct emit e;
+	const char *out = NULL, *first;
+	int i, sep = 0;
+
+	argv0 = "pcg-emit";
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (!strcmp(argv[i], "-o")) {
+			if (++i == argc)
+				usage();
+			out = argv[i];
+		} else if (!strncmp(argv[i], "-o", 2)) {
+			out = argv[i] + 2;
+		} else if (!strcmp(argv[i], "--separate-threads")) {
+			sep = 1;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: %s [-o FILE] [--separate-threads] [FILE...]\n", argv0);
+			efshut(stdout, "<stdout>");
+			return 0;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("pcg-emit %s\n", PCG_VERSION_STRING);
+			efshut(stdout, "<stdout>");
+			return 0;
+		} else {
+			usage();
+		}
+	}
+
+	/* Read everything before writing: a bad input leaves no output. */
+	first = i < argc ? argv[i] : "-";
+	pcg_init(&p);
+	pcg_read_path(&p, first);
+	for (i++; i < argc; i++) {
+		pcg_init(&q);
+		pcg_read_path(&q, argv[i]);
+		if (!samecosts(&p, &q))
+			eprintf("%s and %s have different cost columns", first, argv[i]);
+		merge(&p, &q);
+		pcg_free(&q);
+	}
+
+	memset(&e, 0, sizeof(e));
+	e.p = &p;
+	setup_names(&e);
+	setup_outer(&e);
+	setup_events(&e);
+	if (sep)
+		separate(&e, out, first);
+	else
+		writeout(&e, out, 0);
+	emit_free(&e);
+	pcg_free(&p);
+	return 0;
+}
