@@ -1,0 +1,783 @@
+/*
+ * pcg-filter: drop functions from a profile without losing their cost.
+ *
+ * A dropped frame's self cost goes to the nearest kept frame below it in the
+ * same calling context, and its kept callees hang from that frame at the line
+ * where the dropped chain was entered.  The tree keeps whole stack contexts,
+ * so a callback called from inside dropped code (sorted(key=...),
+ * json.dumps(default=...)) lands under the kept code that called the dropped
+ * code, with its own cost.  One pass in node id order does it: a reader's
+ * parent always has a smaller id than its children.  Only a recursion folded
+ * across kept and dropped code (nested imports) hides where frames ran: then
+ * uncross() and refit() keep each kept context's time on the stack.
+ */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcg.h"
+#include "util.h"
+
+enum { OUT, KEPT, DROPPED }; /* a node's fate: outside --focus, kept, dropped */
+
+struct thr {
+	int set, pct;
+	uint64_t v; /* pct: millionths of a percent; else units of cost column 1 */
+};
+
+static struct {
+	char **drop, **keep, **focus;
+	size_t ndrop, nkeep, nfocus;
+	int stdlib, builtins;
+	struct thr minincl, minself;
+	const char *out;
+} opt;
+
+/* The function that stands for dropped roots: never dropped itself. */
+static const struct pcg_fn synthfn = {
+	{ "pcg", 3 }, { "", 0 }, { "(filtered)", 10 }, 0, PCG_C
+};
+
+static const char synopsis[] =
+    "usage: %s [--drop PAT]... [--keep PAT]... [--drop-stdlib] [--drop-builtins]\n"
+    "       [--min-incl N%%|N[UNIT]] [--min-self N%%|N[UNIT]] [--focus FUNC]... [-o FILE] [FILE]\n";
+
+static void
+usage(void)
+{
+	fprintf(stderr, synopsis, argv0);
+	exit(2);
+}
+
+static void __attribute__((noreturn))
+badopt(const char *o, const char *v, const char *why)
+{
+	fprintf(stderr, "%s: %s '%s': %s\n", argv0, o, v, why);
+	exit(2);
+}
+
+static int
+streq(struct pcg_str s, const char *c, size_t n)
+{
+	return s.len == n && !memcmp(s.s, c, n);
+}
+
+static int
+issynth(const struct pcg_fn *f)
+{
+	return !pcg_fn_cmp(f, &synthfn);
+}
+
+/*
+ * A module pattern names a module and the package under it: "json" matches
+ * json and json.encoder.  Strings are NUL-terminated in a profile.
+ */
+static int
+modmatch(const char *pat, size_t plen, struct pcg_str m)
+{
+	char *p = emalloc(plen + 1), *q = emalloc(m.len + 1), c;
+	size_t i;
+	int hit = 0;
+
+	memcpy(p, pat, plen);
+	p[plen] = '\0';
+	memcpy(q, m.s, m.len);
+	q[m.len] = '\0';
+	for (i = 1; i <= m.len && !hit; i++) {
+		if (i < m.len && q[i] != '.')
+			continue;
+		c = q[i];
+		q[i] = '\0';
+		hit = !fnmatch(p, q, 0);
+		q[i] = c;
+	}
+	free(p);
+	free(q);
+	return hit;
+}
+
+/* Patterns with '/' glob the file; MOD:NAME globs module and name; else module. */
+static int
+patmatch(const char *pat, const struct pcg_fn *f)
+{
+	const char *colon;
+
+	if (strchr(pat, '/'))
+		return f->file.len && !fnmatch(pat, f->file.s, 0);
+	if ((colon = strchr(pat, ':')))
+		return modmatch(pat, colon - pat, f->module) && !fnmatch(colon + 1, f->name.s, 0);
+	return modmatch(pat, strlen(pat), f->module);
+}
+
+static int
+anymatch(char **pat, size_t n, const struct pcg_fn *f)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (patmatch(pat[i], f))
+			return 1;
+	return 0;
+}
+
+/* FUNC is a qualified name, or module:name. */
+static int
+focusmatch(const char *func, const struct pcg_fn *f)
+{
+	const char *colon = strchr(func, ':');
+
+	if (!colon)
+		return streq(f->name, func, strlen(func));
+	return streq(f->module, func, colon - func) && streq(f->name, colon + 1, strlen(colon + 1));
+}
+
+/* Is path under dir (as a directory, not a name prefix)? */
+static int
+under(struct pcg_str path, struct pcg_str dir)
+{
+	while (dir.len > 1 && dir.s[dir.len - 1] == '/')
+		dir.len--;
+	if (!dir.len || path.len <= dir.len || memcmp(path.s, dir.s, dir.len))
+		return 0;
+	return path.s[dir.len] == '/' || (dir.len == 1 && dir.s[0] == '/');
+}
+
+static int
+undermeta(const struct pcg_profile *p, const char *key, struct pcg_str path)
+{
+	size_t i, j, n = strlen(key);
+
+	for (i = 0; i < p->nmeta; i++) {
+		if (!streq(p->meta[i].key, key, n))
+			continue;
+		for (j = 0; j < p->meta[i].nval; j++)
+			if (under(path, p->meta[i].val[j]))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Standard library: Python code under a recorded stdlib directory but not
+ * under a site directory (site-packages lives inside the stdlib one), or
+ * frozen into the interpreter ("<frozen os>"), which only stdlib modules are.
+ */
+static int
+isstdlib(const struct pcg_profile *p, const struct pcg_fn *f)
+{
+	if (f->kind != PCG_PY)
+		return 0;
+	if (f->file.len > 8 && !memcmp(f->file.s, "<frozen ", 8))
+		return 1;
+	return undermeta(p, "stdlib", f->file) && !undermeta(p, "site", f->file);
+}
+
+/* Per function of p: 1 if a --focus function (NULL without --focus). */
+static uint8_t *
+focusfns(const struct pcg_profile *p)
+{
+	uint8_t *fo;
+	size_t i, j;
+
+	if (!opt.nfocus)
+		return NULL;
+	fo = ecalloc(p->nfn, 1);
+	for (j = 0; j < opt.nfocus; j++) {
+		int hit = 0;
+		for (i = 1; i < p->nfn; i++)
+			if (focusmatch(opt.focus[j], &p->fn[i]))
+				fo[i] = hit = 1;
+		if (!hit)
+			eprintf("--focus '%s': no such function in the profile", opt.focus[j]);
+	}
+	return fo;
+}
+
+/* Per function: 1 to drop by the pattern options; focus and synthetic stay. */
+static uint8_t *
+patdrops(const struct pcg_profile *p, const uint8_t *fo)
+{
+	uint8_t *d = ecalloc(p->nfn, 1);
+	size_t i;
+
+	for (i = 1; i < p->nfn; i++) {
+		const struct pcg_fn *f = &p->fn[i];
+		if ((fo && fo[i]) || issynth(f))
+			continue;
+		d[i] = (opt.nkeep && !anymatch(opt.keep, opt.nkeep, f)) ||
+		    anymatch(opt.drop, opt.ndrop, f) ||
+		    (opt.builtins && f->kind == PCG_C) || (opt.stdlib && isstdlib(p, f));
+	}
+	return d;
+}
+
+static void
+addcost(struct pcg_profile *out, uint32_t to, const struct pcg_profile *in, uint32_t from, int incl, int self)
+{
+	size_t k;
+
+	for (k = 0; k < in->ncost; k++) {
+		if (incl)
+			pcg_incl(out, to)[k] += pcg_incl(in, from)[k];
+		if (self)
+			pcg_self(out, to)[k] += pcg_self(in, from)[k];
+	}
+}
+
+/* Everything but the nodes. */
+static void
+copyhead(const struct pcg_profile *in, struct pcg_profile *out)
+{
+	size_t i;
+
+	pcg_init(out);
+	for (i = 0; i < in->ncost; i++)
+		pcg_add_cost(out, in->costname[i].s, in->costunit[i].s);
+	memcpy(out->duration, in->duration, sizeof(out->duration));
+	for (i = 0; i < in->nmeta; i++)
+		pcg_add_meta(out, in->meta[i].key, in->meta[i].val, in->meta[i].nval);
+	for (i = 1; i < in->nthread; i++)
+		pcg_thread_add(out, in->thread[i].native, in->thread[i].name);
+}
+
+struct map {
+	const struct pcg_profile *in;
+	struct pcg_profile *out;
+	const uint8_t *drop, *focus;
+	uint32_t *fn;    /* in fn -> out fn, 0: not yet */
+	uint32_t *img;   /* in node -> out node of its nearest kept context */
+	uint32_t *eline; /* dropped node: line where its dropped chain was entered */
+	uint8_t *st;     /* in node -> OUT, KEPT or DROPPED */
+	uint32_t *synth; /* thread -> its (filtered) root in out, 0: not yet */
+	uint64_t *outer; /* in node: time its context was on the stack */
+	uint64_t *want;  /* out node: the same, summed over what maps to it */
+	uint64_t *fresh; /* out node: INCL of arcs new under their caller */
+	uint32_t *depth; /* out node: depth in its tree */
+	size_t cap;      /* of want, fresh and depth, in nodes */
+	uint32_t *cross; /* in rec edges that re-entered a dropped context above */
+	size_t ncross, capcross;
+};
+
+static uint32_t
+mapfn(struct map *m, uint32_t f)
+{
+	if (!m->fn[f])
+		m->fn[f] = pcg_fn_intern(m->out, &m->in->fn[f]);
+	return m->fn[f];
+}
+
+/* Per-out-node arrays follow the out profile as it grows. */
+static void
+grow(struct map *m)
+{
+	size_t n = m->out->nnode, K = m->in->ncost ? m->in->ncost : 1, old = m->cap;
+
+	if (n <= old)
+		return;
+	m->cap = n * 2;
+	m->want = ereallocarray(m->want, m->cap * K, sizeof(*m->want));
+	m->fresh = ereallocarray(m->fresh, m->cap * K, sizeof(*m->fresh));
+	m->depth = ereallocarray(m->depth, m->cap, sizeof(*m->depth));
+	memset(m->want + old * K, 0, (m->cap - old) * K * sizeof(*m->want));
+	memset(m->fresh + old * K, 0, (m->cap - old) * K * sizeof(*m->fresh));
+	memset(m->depth + old, 0, (m->cap - old) * sizeof(*m->depth));
+}
+
+/* Add in node i's INCL to out node n's, as fresh if its caller changed. */
+static void
+addincl(struct map *m, uint32_t n, uint32_t i, int fresh)
+{
+	size_t k, K = m->in->ncost;
+
+	grow(m);
+	for (k = 0; k < K; k++) {
+		pcg_incl(m->out, n)[k] += pcg_incl(m->in, i)[k];
+		if (fresh)
+			m->fresh[n * K + k] += pcg_incl(m->in, i)[k];
+	}
+}
+
+static uint32_t
+synthroot(struct map *m, uint32_t t)
+{
+	if (!m->synth[t])
+		m->synth[t] = pcg_node_get(m->out, t, 0, pcg_fn_intern(m->out, &synthfn), 0);
+	grow(m);
+	return m->synth[t];
+}
+
+/* Out node n stands for in node i's context too: its time on the stack. */
+static void
+stands(struct map *m, uint32_t n, uint32_t i)
+{
+	size_t k, K = m->in->ncost;
+
+	grow(m);
+	for (k = 0; k < K; k++)
+		m->want[n * K + k] += m->outer[(size_t)i * K + k];
+}
+
+/* A plain node: kept (merged into its image), dropped (self to the image) or out. */
+static void
+mapnode(struct map *m, uint32_t i)
+{
+	const struct pcg_node *nd = &m->in->node[i];
+	uint32_t p = nd->parent, np = 0, line = 0, n;
+
+	if (m->focus && (!p || m->st[p] == OUT)) {
+		if (!m->focus[nd->fn]) {
+			m->st[i] = OUT;
+			return;
+		}
+		/* outermost frame of a focus function: a root, all merged */
+		p = 0;
+	} else if (!m->drop[nd->fn]) {
+		np = p ? m->img[p] : 0;
+		line = !p || m->st[p] == KEPT ? nd->line : m->eline[p];
+	} else {
+		m->st[i] = DROPPED;
+		if (p) {
+			m->img[i] = m->img[p];
+			m->eline[i] = m->st[p] == KEPT ? nd->line : m->eline[p];
+		} else {
+			/* no kept caller: the synthetic root takes the arc and its calls */
+			m->img[i] = synthroot(m, nd->thread);
+			m->eline[i] = nd->line;
+			m->out->node[m->img[i]].calls += nd->calls;
+			addincl(m, m->img[i], i, 0);
+			stands(m, m->img[i], i);
+		}
+		addcost(m->out, m->img[i], m->in, i, 0, 1);
+		return;
+	}
+	n = pcg_node_get(m->out, nd->thread, np, mapfn(m, nd->fn), line);
+	m->st[i] = KEPT;
+	m->img[i] = n;
+	m->out->node[n].calls += nd->calls;
+	addcost(m->out, n, m->in, i, 0, 1);
+	addincl(m, n, i, p && m->st[p] != KEPT);
+	stands(m, n, i);
+	m->depth[n] = np ? m->depth[np] + 1 : 0;
+}
+
+/* Is a a strict descendant of anc in out? */
+static int
+below(const struct map *m, uint32_t a, uint32_t anc)
+{
+	if (!a || !anc || m->depth[a] <= m->depth[anc])
+		return 0;
+	while (m->depth[a] > m->depth[anc])
+		a = m->out->node[a].parent;
+	return a == anc;
+}
+
+/*
+ * A recursive edge into a dropped or out-of-focus context vanishes, calls
+ * with the function: its time is in the self cost of the target context,
+ * which went to that context's kept image (see uncross() for when that image
+ * is not where the frames ran).  A kept one follows its parent; re-parented
+ * onto its own function it is a direct recursion, INCL 0.
+ */
+static void
+maprec(struct map *m, uint32_t i)
+{
+	const struct pcg_node *nd = &m->in->node[i];
+	uint32_t p = nd->parent, t = nd->target, np, nt, line, r;
+
+	if (m->st[p] == OUT || m->st[t] == OUT)
+		return;
+	np = m->img[p];
+	nt = m->img[t];
+	if (m->st[t] == DROPPED) {
+		if (below(m, np, nt)) {
+			egrow((void **)&m->cross, &m->capcross, m->ncross, sizeof(*m->cross));
+			m->cross[m->ncross++] = i;
+		}
+		return;
+	}
+	line = m->st[p] == KEPT ? nd->line : m->eline[p];
+	if (m->st[p] != KEPT && below(m, nt, np)) {
+		/*
+		 * nt was on the stack below the caller, so the caller ran above
+		 * it although its context is an ancestor's: a recursion the tree
+		 * folded re-entered it.  Its nearest kept frame was at or above
+		 * nt: take nt, a direct recursion from an unknown line.
+		 */
+		np = nt;
+		line = 0;
+	}
+	r = pcg_rec_get(m->out, nd->thread, np, nt, line);
+	m->out->node[r].calls += nd->calls;
+	if (m->st[p] == KEPT || m->out->node[np].fn != m->out->node[nt].fn)
+		addincl(m, r, i, m->st[p] != KEPT);
+}
+
+/* Per in node: self plus the INCL of every arc leaving it. */
+static uint64_t *
+outers(const struct pcg_profile *p)
+{
+	size_t i, k, K = p->ncost;
+	uint64_t *o = ecalloc(p->nnode * K + 1, sizeof(*o));
+
+	for (i = 1; i < p->nnode; i++)
+		for (k = 0; k < K; k++) {
+			if (!p->node[i].rec)
+				o[i * K + k] += pcg_self(p, i)[k];
+			if (p->node[i].parent)
+				o[p->node[i].parent * K + k] += pcg_incl(p, i)[k];
+		}
+	return o;
+}
+
+/* a * b / c rounded down, for b <= c: exact where it matters (b == c). */
+static uint64_t
+muldiv(uint64_t a, uint64_t b, uint64_t c)
+{
+	if (b >= c)
+		return a;
+	if (!b || a <= UINT64_MAX / b)
+		return a * b / c;
+	return (uint64_t)((long double)a * b / c);
+}
+
+/*
+ * An arc new under its caller (a kept callee of a dropped chain, a recursion
+ * re-parented) carries the INCL it had under its dropped caller, which paused
+ * when that caller's function was re-entered, not when the kept one's was.
+ * Where the tree is exact that is already right.  Where a folded recursion
+ * hid which frame ran above which, share out again, in proportion, what each
+ * kept context's time on the stack leaves after its self and its other arcs,
+ * so that each kept context keeps its time on the stack where it can.
+ */
+static void
+refit(struct map *m)
+{
+	struct pcg_profile *o = m->out;
+	size_t i, k, K = o->ncost;
+	uint64_t *fixed = ecalloc(m->cap * K + 1, sizeof(*fixed));
+	uint64_t *fresh = ecalloc(m->cap * K + 1, sizeof(*fresh));
+
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t g = o->node[i].parent;
+		for (k = 0; g && k < K; k++) {
+			fresh[g * K + k] += m->fresh[i * K + k];
+			fixed[g * K + k] += pcg_incl(o, i)[k] - m->fresh[i * K + k];
+		}
+	}
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t g = o->node[i].parent;
+		for (k = 0; g && k < K; k++) {
+			size_t j = g * K + k;
+			uint64_t f = m->fresh[i * K + k], have = pcg_self(o, g)[k] + fixed[j], room, share;
+			if (!f)
+				continue;
+			room = m->want[j] > have ? m->want[j] - have : 0;
+			share = muldiv(room, f, fresh[j]);
+			pcg_incl(o, i)[k] += share - f;
+			m->want[j] = have + room - share;
+			fresh[j] -= f;
+		}
+	}
+	free(fixed);
+	free(fresh);
+}
+
+/*
+ * A recursion from a kept context p into a dropped context whose image g is
+ * an ancestor: the frames it opened ran above p, but their self cost is in
+ * the dropped context and went to g.  Move it back, as much as the
+ * recursion's INCL, what g got from dropped code and p's time on the stack
+ * allow (its self and plain arcs may not exceed it).
+ */
+static void
+uncross(struct map *m)
+{
+	struct pcg_profile *o = m->out;
+	const struct pcg_profile *in = m->in;
+	size_t c, i, k, K = o->ncost;
+	uint64_t *used = ecalloc(m->cap * K + 1, sizeof(*used)), *dself = ecalloc(m->cap * K + 1, sizeof(*dself));
+
+	for (i = 1; i < o->nnode; i++)
+		for (k = 0; o->node[i].parent && k < K; k++)
+			used[o->node[i].parent * K + k] += pcg_incl(o, i)[k] - m->fresh[i * K + k];
+	for (i = 1; i < o->nnode; i++)
+		for (k = 0; !o->node[i].rec && k < K; k++)
+			used[i * K + k] += pcg_self(o, i)[k];
+	for (i = 1; i < in->nnode; i++)
+		for (k = 0; !in->node[i].rec && m->st[i] == DROPPED && k < K; k++)
+			dself[(size_t)m->img[i] * K + k] += pcg_self(in, i)[k];
+	for (c = 0; c < m->ncross; c++) {
+		uint32_t r = m->cross[c], p = m->img[in->node[r].parent], g = m->img[in->node[r].target];
+		for (k = 0; k < K; k++) {
+			uint64_t x = pcg_incl(in, r)[k], room = m->want[p * K + k] - used[p * K + k];
+			if (m->want[p * K + k] < used[p * K + k])
+				room = 0;
+			x = x < room ? x : room;
+			x = x < dself[g * K + k] ? x : dself[g * K + k];
+			dself[g * K + k] -= x;
+			used[p * K + k] += x;
+			pcg_self(o, g)[k] -= x;
+			pcg_self(o, p)[k] += x;
+		}
+	}
+	free(used);
+	free(dself);
+}
+
+static void
+apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop, const uint8_t *focus)
+{
+	struct map m = { 0 };
+	size_t i;
+
+	copyhead(in, out);
+	m.in = in;
+	m.out = out;
+	m.drop = drop;
+	m.focus = focus;
+	m.fn = ecalloc(in->nfn, sizeof(*m.fn));
+	m.img = ecalloc(in->nnode, sizeof(*m.img));
+	m.eline = ecalloc(in->nnode, sizeof(*m.eline));
+	m.st = ecalloc(in->nnode, sizeof(*m.st));
+	m.synth = ecalloc(in->nthread, sizeof(*m.synth));
+	m.outer = outers(in);
+	for (i = 1; i < in->nnode; i++)
+		if (!in->node[i].rec)
+			mapnode(&m, i);
+	for (i = 1; i < in->nnode; i++)
+		if (in->node[i].rec)
+			maprec(&m, i);
+	grow(&m);
+	uncross(&m);
+	refit(&m);
+	free(m.fn);
+	free(m.img);
+	free(m.eline);
+	free(m.st);
+	free(m.synth);
+	free(m.outer);
+	free(m.want);
+	free(m.fresh);
+	free(m.depth);
+	free(m.cross);
+}
+
+static uint64_t
+limit(const struct thr *t, uint64_t total)
+{
+	if (!t->pct)
+		return t->v;
+	return (uint64_t)((long double)total * t->v / 100000000.0L);
+}
+
+/*
+ * Functions below a threshold, on the first cost column: self, and inclusive
+ * as self plus outgoing arcs, over all threads.  Returns NULL if none.
+ */
+static uint8_t *
+thrdrops(const struct pcg_profile *p)
+{
+	uint64_t *self = ecalloc(p->nfn, sizeof(*self)), *incl = ecalloc(p->nfn, sizeof(*incl));
+	uint64_t total = 0, li, ls;
+	uint8_t *d = NULL, *fo = focusfns(p);
+	size_t i;
+
+	for (i = 1; i < p->nnode && p->ncost; i++) {
+		const struct pcg_node *nd = &p->node[i];
+		if (!nd->rec) {
+			self[nd->fn] += pcg_self(p, i)[0];
+			incl[nd->fn] += pcg_self(p, i)[0];
+		}
+		if (nd->parent)
+			incl[p->node[nd->parent].fn] += pcg_incl(p, i)[0];
+		else
+			total += pcg_incl(p, i)[0];
+	}
+	li = limit(&opt.minincl, total);
+	ls = limit(&opt.minself, total);
+	for (i = 1; i < p->nfn; i++) {
+		if ((fo && fo[i]) || issynth(&p->fn[i]))
+			continue;
+		if ((opt.minincl.set && incl[i] < li) || (opt.minself.set && self[i] < ls)) {
+			if (!d)
+				d = ecalloc(p->nfn, 1);
+			d[i] = 1;
+		}
+	}
+	free(self);
+	free(incl);
+	free(fo);
+	return d;
+}
+
+/* N% (up to 6 decimals, at most 100) or N with an optional unit ns, us, ms, s. */
+static void
+parsethr(const char *o, const char *s, struct thr *t)
+{
+	static const struct { const char *u; uint64_t mul; } unit[] = {
+		{ "", 1 }, { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+	};
+	const char *e = s + strspn(s, "0123456789");
+	uint64_t v;
+	size_t i, nd;
+
+	if (e == s || parse_u64(s, e - s, &v) < 0)
+		badopt(o, s, "expected N%, or N with an optional unit ns, us, ms or s");
+	t->set = 1;
+	if (*e == '.' && s[strlen(s) - 1] != '%')
+		badopt(o, s, "a time is a whole number with an optional unit ns, us, ms or s");
+	if (*e == '%' || *e == '.') {
+		/* fixed point: millionths of a percent */
+		nd = *e == '.' ? strspn(e + 1, "0123456789") : 0;
+		if (*e == '.' && (!nd || nd > 6 || e[1 + nd] != '%'))
+			badopt(o, s, "expected a percentage with at most 6 decimals, as 0.5%");
+		for (i = 0; i < 6; i++) {
+			v = v <= UINT64_MAX / 10 ? v * 10 : UINT64_MAX;
+			if (i < nd)
+				v += e[1 + i] - '0';
+		}
+		e += nd ? 1 + nd : 0;
+		if (e[1])
+			badopt(o, s, "trailing characters after '%'");
+		if (v > 100000000)
+			badopt(o, s, "a percentage must be at most 100%");
+		t->pct = 1;
+		t->v = v;
+		return;
+	}
+	for (i = 0; i < LEN(unit); i++) {
+		if (strcmp(e, unit[i].u))
+			continue;
+		if (v > UINT64_MAX / unit[i].mul)
+			badopt(o, s, "too large");
+		t->pct = 0;
+		t->v = v * unit[i].mul;
+		return;
+	}
+	badopt(o, s, "unknown unit (ns, us, ms or s)");
+}
+
+static void
+addpat(char ***list, size_t *n, const char *o, const char *pat)
+{
+	const char *colon = strchr(pat, ':');
+
+	if (!*pat)
+		badopt(o, pat, "empty pattern");
+	if (colon && !strchr(pat, '/') && (colon == pat || !colon[1]))
+		badopt(o, pat, "MODULE:NAME needs both parts");
+	*list = ereallocarray(*list, *n + 1, sizeof(**list));
+	(*list)[(*n)++] = (char *)pat;
+}
+
+/* --name VALUE or --name=VALUE; returns the value or NULL if argv[*i] is not --name. */
+static const char *
+optarg_of(char **argv, int argc, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n])
+		return NULL;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "%s: %s needs an argument\n", argv0, name);
+		usage();
+	}
+	return argv[++*i];
+}
+
+static const char *
+parseargs(int argc, char **argv)
+{
+	const char *in = NULL, *v;
+	int i, dashdash = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (dashdash || a[0] != '-' || !a[1]) {
+			if (in)
+				usage();
+			in = a;
+		} else if (!strcmp(a, "--")) {
+			dashdash = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			printf(synopsis, argv0);
+			efshut(stdout, "stdout");
+			exit(0);
+		} else if (!strcmp(a, "--version")) {
+			printf("%s %s\n", argv0, PCG_VERSION_STRING);
+			efshut(stdout, "stdout");
+			exit(0);
+		} else if (!strcmp(a, "--drop-stdlib")) {
+			opt.stdlib = 1;
+		} else if (!strcmp(a, "--drop-builtins")) {
+			opt.builtins = 1;
+		} else if ((v = optarg_of(argv, argc, &i, "--drop"))) {
+			addpat(&opt.drop, &opt.ndrop, "--drop", v);
+		} else if ((v = optarg_of(argv, argc, &i, "--keep"))) {
+			addpat(&opt.keep, &opt.nkeep, "--keep", v);
+		} else if ((v = optarg_of(argv, argc, &i, "--focus"))) {
+			if (!*v || *v == ':' || (strchr(v, ':') && !strchr(v, ':')[1]))
+				badopt("--focus", v, "expected NAME or MODULE:NAME");
+			opt.focus = ereallocarray(opt.focus, opt.nfocus + 1, sizeof(*opt.focus));
+			opt.focus[opt.nfocus++] = (char *)v;
+		} else if ((v = optarg_of(argv, argc, &i, "--min-incl"))) {
+			parsethr("--min-incl", v, &opt.minincl);
+		} else if ((v = optarg_of(argv, argc, &i, "--min-self"))) {
+			parsethr("--min-self", v, &opt.minself);
+		} else if (!strcmp(a, "-o")) {
+			if (++i == argc)
+				usage();
+			opt.out = argv[i];
+		} else {
+			fprintf(stderr, "%s: unknown option '%s'\n", argv0, a);
+			usage();
+		}
+	}
+	return in ? in : "-";
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pcg_profile in, out, next;
+	struct ofile of;
+	uint8_t *fo, *drop;
+	const char *path;
+
+	argv0 = "pcg-filter";
+	path = parseargs(argc, argv);
+	pcg_init(&in);
+	pcg_read_path(&in, path);
+	if (opt.stdlib && !pcg_find_meta(&in, "stdlib"))
+		eprintf("%s: --drop-stdlib: the profile records no stdlib directory (meta stdlib)", path);
+	fo = focusfns(&in);
+	drop = patdrops(&in, fo);
+	if (fo || memchr(drop + 1, 1, in.nfn - 1)) {
+		apply(&in, &out, drop, fo);
+		pcg_free(&in);
+	} else {
+		out = in; /* nothing to do: the identity */
+	}
+	free(fo);
+	free(drop);
+	/* Dropping moves cost: repeat until every kept function passes (idempotence). */
+	while ((opt.minincl.set || opt.minself.set) && (drop = thrdrops(&out))) {
+		apply(&out, &next, drop, NULL);
+		free(drop);
+		pcg_free(&out);
+		out = next;
+	}
+	ofile_open(&of, opt.out);
+	if (pcg_write(&out, of.fp) < 0)
+		eprintf("%s: write error", opt.out ? opt.out : "stdout");
+	ofile_commit(&of);
+	pcg_free(&out);
+	free(opt.drop);
+	free(opt.keep);
+	free(opt.focus);
+	return 0;
+}
