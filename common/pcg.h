@@ -60,12 +60,20 @@ struct pcg_meta {
 	size_t nval;
 };
 
-/* Open-addressing table from a 64-bit-hashed key to a 1-based id. */
+/*
+ * Open-addressing table from a hashed key to a 1-based id.  Each slot keeps
+ * 32 bits of the key's hash: probes and growth rarely touch the entries.
+ */
+struct pcg_slot {
+	uint32_t id, hash;
+};
+
 struct pcg_tab {
-	uint32_t *slot;
+	struct pcg_slot *slot;
 	size_t cap; /* power of two, 0 when empty */
 };
 
+/* Ids count from 1; nfn, nthread and nnode are one past the last id. */
 struct pcg_profile {
 	size_t ncost;
 	struct pcg_str costname[PCG_MAXCOST], costunit[PCG_MAXCOST];
@@ -157,8 +165,8 @@ struct pcg_stack {
 	uint32_t thread;
 	struct pcg_frame *frame;
 	size_t depth, cap;
-	uint32_t *inner; /* per fn id: depth+1 of its innermost frame, 0 if none */
-	size_t ninner;
+	uint32_t *inner; /* hash of the fns on the stack: depth+1 of each one's innermost frame */
+	size_t ninner;   /* slots: a power of two, 0 before the first call */
 	uint64_t last[PCG_MAXCOST]; /* time of the previous event */
 };
 

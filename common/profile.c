@@ -48,37 +48,33 @@ hashbytes(uint64_t h, struct pcg_str s)
  */
 typedef int (*eqfn)(const struct pcg_profile *, uint32_t id, const void *key);
 
-static uint32_t *
-tabprobe(const struct pcg_profile *p, const struct pcg_tab *t, uint64_t h, eqfn eq, const void *key)
+static struct pcg_slot *
+tabprobe(const struct pcg_profile *p, const struct pcg_tab *t, uint32_t h, eqfn eq, const void *key)
 {
 	size_t mask = t->cap - 1, i = h & mask;
 
-	while (t->slot[i] && !eq(p, t->slot[i], key))
+	while (t->slot[i].id && (t->slot[i].hash != h || !eq(p, t->slot[i].id, key)))
 		i = (i + 1) & mask;
 	return &t->slot[i];
 }
 
-/* Keep the load at most one half; rehash() recomputes each id's hash. */
-typedef uint64_t (*hashfn)(const struct pcg_profile *, uint32_t id);
-
+/* Keep the load at most one half. */
 static void
-tabgrow(const struct pcg_profile *p, struct pcg_tab *t, size_t n, hashfn hash)
+tabgrow(struct pcg_tab *t, size_t n)
 {
 	struct pcg_tab nt;
-	size_t i;
+	size_t i, j;
 
 	if (t->cap && n * 2 < t->cap)
 		return;
 	nt.cap = t->cap ? t->cap * 2 : 64;
 	nt.slot = ecalloc(nt.cap, sizeof(*nt.slot));
 	for (i = 0; i < t->cap; i++) {
-		uint32_t id = t->slot[i];
-		size_t j;
-		if (!id)
+		if (!t->slot[i].id)
 			continue;
-		for (j = hash(p, id) & (nt.cap - 1); nt.slot[j]; j = (j + 1) & (nt.cap - 1))
+		for (j = t->slot[i].hash & (nt.cap - 1); nt.slot[j].id; j = (j + 1) & (nt.cap - 1))
 			;
-		nt.slot[j] = id;
+		nt.slot[j] = t->slot[i];
 	}
 	free(t->slot);
 	*t = nt;
@@ -183,12 +179,6 @@ fnhash(const struct pcg_fn *f)
 	return hashbytes(h, f->name);
 }
 
-static uint64_t
-fnhash_id(const struct pcg_profile *p, uint32_t id)
-{
-	return fnhash(&p->fn[id]);
-}
-
 static int
 fneq(const struct pcg_profile *p, uint32_t id, const void *key)
 {
@@ -203,19 +193,20 @@ pcg_fn_find(const struct pcg_profile *p, const struct pcg_fn *f)
 {
 	if (!p->fntab.cap)
 		return 0;
-	return *tabprobe(p, &p->fntab, fnhash(f), fneq, f);
+	return tabprobe(p, &p->fntab, fnhash(f), fneq, f)->id;
 }
 
 uint32_t
 pcg_fn_intern(struct pcg_profile *p, const struct pcg_fn *f)
 {
-	uint32_t *slot, id;
+	struct pcg_slot *slot;
 	struct pcg_fn *n;
+	uint32_t id, h = fnhash(f);
 
-	tabgrow(p, &p->fntab, p->nfn, fnhash_id);
-	slot = tabprobe(p, &p->fntab, fnhash(f), fneq, f);
-	if (*slot)
-		return *slot;
+	tabgrow(&p->fntab, p->nfn);
+	slot = tabprobe(p, &p->fntab, h, fneq, f);
+	if (slot->id)
+		return slot->id;
 	if (p->nfn >= UINT32_MAX - 1)
 		eprintf("too many functions");
 	egrow((void **)&p->fn, &p->capfn, p->nfn, sizeof(*p->fn));
@@ -226,7 +217,8 @@ pcg_fn_intern(struct pcg_profile *p, const struct pcg_fn *f)
 	n->module = strcopy(f->module);
 	n->file = strcopy(f->file);
 	n->name = strcopy(f->name);
-	*slot = id;
+	slot->id = id;
+	slot->hash = h;
 	return id;
 }
 
@@ -251,14 +243,6 @@ nodehash(uint32_t thread, uint32_t parent, uint32_t rec, uint32_t what, uint32_t
 	return mix(mix(mix((uint64_t)thread << 32 | parent, rec), what), line);
 }
 
-static uint64_t
-nodehash_id(const struct pcg_profile *p, uint32_t id)
-{
-	const struct pcg_node *n = &p->node[id];
-
-	return nodehash(n->thread, n->parent, n->rec, n->rec ? n->target : n->fn, n->line);
-}
-
 static int
 nodeeq(const struct pcg_profile *p, uint32_t id, const void *key)
 {
@@ -271,14 +255,14 @@ nodeeq(const struct pcg_profile *p, uint32_t id, const void *key)
 static uint32_t
 nodeget(struct pcg_profile *p, const struct pcg_node *key)
 {
-	uint32_t *slot, id;
+	struct pcg_slot *slot;
 	size_t oldcap = p->capnode;
+	uint32_t id, h = nodehash(key->thread, key->parent, key->rec, key->rec ? key->target : key->fn, key->line);
 
-	tabgrow(p, &p->nodetab, p->nnode, nodehash_id);
-	slot = tabprobe(p, &p->nodetab, nodehash(key->thread, key->parent, key->rec,
-	    key->rec ? key->target : key->fn, key->line), nodeeq, key);
-	if (*slot)
-		return *slot;
+	tabgrow(&p->nodetab, p->nnode);
+	slot = tabprobe(p, &p->nodetab, h, nodeeq, key);
+	if (slot->id)
+		return slot->id;
 	if (p->nnode >= UINT32_MAX - 1)
 		eprintf("too many nodes");
 	egrow((void **)&p->node, &p->capnode, p->nnode, sizeof(*p->node));
@@ -290,7 +274,8 @@ nodeget(struct pcg_profile *p, const struct pcg_node *key)
 	id = p->nnode++;
 	p->node[id] = *key;
 	p->node[id].calls = 0;
-	*slot = id;
+	slot->id = id;
+	slot->hash = h;
 	return id;
 }
 
