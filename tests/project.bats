@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# The project as a new user meets it: --help, --version, man pages, install,
+# and the README's quick start run exactly as written.
+load common
+
+ROOT="$BATS_TEST_DIRNAME/.."
+PROGS="pcg-trace pcg-merge pcg-filter pcg-emit pycachegrind"
+
+@test "every program answers --help and -h on stdout with status 0" {
+	for p in $PROGS; do
+		run "$p" --help
+		[ "$status" -eq 0 ] || die "$p --help: status $status"
+		[[ "$output" == *usage:* ]] || die "$p --help: no usage line"
+		run "$p" -h
+		[ "$status" -eq 0 ] || die "$p -h: status $status"
+	done
+}
+
+@test "every program answers --version with its name and the Makefile's version" {
+	version=$(sed -n 's/^VERSION *= *//p' "$ROOT/Makefile")
+	for p in $PROGS; do
+		run "$p" --version
+		[ "$status" -eq 0 ] || die "$p --version: status $status"
+		[[ "$output" == *"$p"*"$version"* ]] || die "$p --version: '$output'"
+	done
+}
+
+@test "a bad option is a usage error, not a crash" {
+	for p in $PROGS; do
+		run "$p" --no-such-option
+		[ "$status" -ne 0 ] && [ "$status" -lt 126 ] || die "$p: status $status"
+		[[ "$output" == *usage:* || "$output" == *"$p"* ]] || die "$p: '$output'"
+	done
+}
+
+@test "every option in --help is documented in the program's man page" {
+	for p in $PROGS; do
+		page="$ROOT/man/$p.1"
+		[ -f "$page" ] || die "no man page for $p"
+		text=$(man -l "$page" 2>/dev/null | col -b)
+		for opt in $("$p" --help | grep -oE -- '(^|[][ |,])--?[a-zA-Z][a-zA-Z-]*' | grep -oE -- '--?[a-zA-Z][a-zA-Z-]*' | sort -u); do
+			grep -qF -- "$opt" <<<"$text" || die "$p: $opt is in --help but not in $page"
+		done
+	done
+}
+
+@test "man pages render without warnings" {
+	for page in "$ROOT"/man/*.[15]; do
+		out=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
+		[ -z "$out" ] || die "$page: $out"
+	done
+}
+
+@test "make install into a DESTDIR gives a working pipeline and man pages" {
+	dest="$BATS_TEST_TMPDIR/dest"
+	make -C "$ROOT" -s B="$PCG_BUILD" install DESTDIR="$dest" PREFIX=/opt/pcg >/dev/null
+	bin="$dest/opt/pcg/bin"
+	for p in $PROGS; do [ -x "$bin/$p" ] || die "$p not installed"; done
+	# the recorder is found relative to the installed launcher
+	cd "$BATS_TEST_TMPDIR"
+	run "$bin/pcg-trace" -o prof.pcg -- /usr/bin/python3 -c 'def f(): return 1
+for _ in range(7): f()'
+	[ "$status" -eq 0 ] || die "installed pcg-trace: $output"
+	"$bin/pcg-filter" --drop-stdlib prof.pcg | "$bin/pcg-emit" -o cg.out
+	callgrind_annotate --inclusive=yes cg.out >ann.txt
+	grep -q 'f \[' ann.txt || grep -q ':f' ann.txt || die "f missing: $(cat ann.txt)"
+	MANPATH="$dest/opt/pcg/share/man" man -w pcg-trace >/dev/null
+	MANPATH="$dest/opt/pcg/share/man" man -w 5 pcg-format >/dev/null
+}
+
+@test "the README's quick start works exactly as written, in a fresh copy" {
+	cmd=$(grep -m1 -E '^ +make && build/bin/pycachegrind' "$ROOT/README.rst" | sed 's/^ *//')
+	[ -n "$cmd" ] || die "no quick start command in README.rst"
+	copy="$BATS_TEST_TMPDIR/copy"
+	mkdir "$copy"
+	(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$copy")
+	cd "$copy"
+	run bash -c "$cmd"
+	[ "$status" -eq 0 ] || die "quick start failed ($status): $output"
+	[ -s callgrind.out.example ] || die "no callgrind.out.example"
+	[[ "$output" == *"callgrind_annotate"* ]] || die "no hint how to read it: $output"
+	callgrind_annotate --inclusive=yes callgrind.out.example >ann.txt
+	grep -q 'merge_sort' ann.txt || die "merge_sort missing from $(cat ann.txt)"
+	grep -q 'worker' ann.txt || die "the worker threads are missing"
+}
