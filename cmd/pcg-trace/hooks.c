@@ -1,0 +1,512 @@
+/*
+ * The per-event path: one clock read, pointer-keyed lookups, no Python calls
+ * except on first sight of a function or call site.  Before 3.12 a C profile
+ * hook (PyEval_SetProfile); from 3.12 sys.monitoring with C callbacks.
+ */
+#include <string.h>
+
+#include "rec.h"
+#include "util.h"
+
+#define RETURN_VALUE 83 /* opcodes, 3.6 to 3.11 */
+#define RESUME 151      /* 3.11 */
+
+static inline struct th *
+thr(void)
+{
+	return cur ? cur : newthread();
+}
+
+static void
+push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int resume)
+{
+	char *p;
+
+	if (t->depth == t->cap) {
+		size_t cap = t->cap;
+		egrow((void **)&t->key, &cap, t->depth, sizeof(*t->key));
+		t->cap = cap;
+	}
+	t->key[t->depth++] = key;
+	if (!R.events) {
+		pcg_enter(&R.p, &t->st, fn, line, &ts, resume);
+		return;
+	}
+	p = ev_room(96);
+	*p++ = resume ? 's' : 'c';
+	*p++ = '\t';
+	p = ev_u64(p, t->id);
+	*p++ = '\t';
+	p = ev_u64(p, fn);
+	*p++ = '\t';
+	p = ev_u64(p, line);
+	*p++ = '\t';
+	p = ev_u64(p, ts);
+	*p++ = '\n';
+	R.blen = p - R.buf;
+	R.lines++;
+	if (ts - R.flushed > FLUSH_NS)
+		ev_flush();
+}
+
+static void
+pop(struct th *t, uint64_t ts, int yield)
+{
+	char *p;
+
+	t->depth--;
+	if (!R.events) {
+		pcg_leave(&R.p, &t->st, &ts);
+		return;
+	}
+	p = ev_room(64);
+	*p++ = yield ? 'y' : 'r';
+	*p++ = '\t';
+	p = ev_u64(p, t->id);
+	*p++ = '\t';
+	p = ev_u64(p, ts);
+	*p++ = '\n';
+	R.blen = p - R.buf;
+	R.lines++;
+	if (ts - R.flushed > FLUSH_NS)
+		ev_flush();
+}
+
+/* A Python frame ends: drop C frames whose end we missed, then it.  A return
+ * with nothing open is from a frame entered before tracing began. */
+static void
+pypop(struct th *t, uint64_t ts, int yield)
+{
+	while (t->depth && (t->key[t->depth - 1] & 1))
+		pop(t, ts, 0);
+	if (t->depth)
+		pop(t, ts, yield);
+}
+
+static void
+cpop(struct th *t, uint64_t ts)
+{
+	if (t->depth && (t->key[t->depth - 1] & 1))
+		pop(t, ts, 0);
+}
+
+/* ---- 3.6 to 3.11: PyEval_SetProfile ---- */
+
+static PyObject *
+fcode(PyObject *f)
+{
+	PyObject *c;
+
+	if (!py.PyFrame_GetCode)
+		return *(PyObject **)((char *)f + py.off_fcode);
+	c = py.PyFrame_GetCode(f);
+	c->refcnt--; /* the frame holds it; no immortal objects before 3.12 */
+	return c;
+}
+
+static PyObject *
+fback(PyObject *f)
+{
+	PyObject *b;
+
+	if (!py.PyFrame_GetBack)
+		return *(PyObject **)((char *)f + py.off_fback);
+	if ((b = py.PyFrame_GetBack(f)))
+		b->refcnt--; /* owned by the frame (or its interpreter frame) */
+	return b;
+}
+
+/* The line a frame is at, cached by (code, last instruction).  The frame
+ * is the innermost Python frame: if ours, its code is on top of our stack. */
+static uint32_t
+fline(struct th *t, PyObject *f)
+{
+	int i;
+
+	if (py.PyFrame_GetLasti)
+		i = py.PyFrame_GetLasti(f);
+	else if (py.off_lasti)
+		i = *(int *)((char *)f + py.off_lasti) * py.lasti_units;
+	else
+		i = -1;
+	if (i < 0) {
+		i = py.PyFrame_GetLineNumber(f);
+		return i > 0 ? i : 0;
+	}
+	if (t->depth && !(t->key[t->depth - 1] & 1))
+		return site_line((PyObject *)t->key[t->depth - 1], i);
+	return site_line(fcode(f), i);
+}
+
+static long
+lasti(PyObject *f)
+{
+	PyObject *a = py.PyObject_GetAttrString(f, "f_lasti");
+	long v = a ? py.PyLong_AsLong(a) : -1;
+
+	if (a)
+		py.Py_DecRef(a);
+	else
+		py.PyErr_Clear();
+	return v;
+}
+
+/* Opcode and argument at the frame's last instruction, or -1. */
+static int
+lastop(const struct ent *e, PyObject *f, int arg)
+{
+	char *s;
+	ssize_t n;
+	long i = lasti(f);
+
+	if (i < 0 || !e->cocode || py.PyBytes_AsStringAndSize(e->cocode, &s, &n) < 0 || i + 1 >= n) {
+		py.PyErr_Clear();
+		return -1;
+	}
+	return (unsigned char)s[i + arg];
+}
+
+/* A generator frame that already ran is being resumed, not called. */
+static int
+resumed(const struct ent *e, PyObject *f)
+{
+	/* 3.11: RESUME 0 starts the frame; RESUME n or a throw at YIELD_VALUE
+	 * continues it.  Before: it never ran if it has no last instruction. */
+	if (py.version >= 311)
+		return !(lastop(e, f, 0) == RESUME && lastop(e, f, 1) == 0);
+	return lasti(f) >= 0;
+}
+
+static int
+hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
+{
+	uint64_t ts = now();
+	struct th *t;
+	struct ent *e;
+	PyObject *b, *c;
+	const void *ml;
+
+	(void)obj;
+	if (!R.on) {
+		py.PyEval_SetProfile(NULL, NULL);
+		return 0;
+	}
+	t = thr();
+	switch (what) {
+	case PYTRACE_CALL:
+		c = fcode(f);
+		e = code_ent(c, f);
+		b = fback(f);
+		push(t, (uintptr_t)c, e->fn, b ? fline(t, b) : 0, ts,
+		    (e->flags & CO_GENLIKE) && resumed(e, f));
+		break;
+	case PYTRACE_RETURN:
+		if (R.events && t->depth && !(t->key[t->depth - 1] & 1)) {
+			e = code_ent(fcode(f), f);
+			if ((e->flags & CO_GENLIKE) && arg && lastop(e, f, 0) != RETURN_VALUE) {
+				pypop(t, ts, 1);
+				break;
+			}
+		}
+		pypop(t, ts, 0);
+		break;
+	case PYTRACE_C_CALL:
+		ml = *(const void **)((char *)arg + py.off_mml);
+		e = cfunc_ent(ml, arg, 0);
+		push(t, (uintptr_t)ml | 1, e->fn, fline(t, f), ts, 0);
+		break;
+	case PYTRACE_C_RETURN:
+	case PYTRACE_C_EXCEPTION:
+		cpop(t, ts);
+		break;
+	}
+	return 0;
+}
+
+/* threading.setprofile() target: hooks each new thread, then replays the
+ * event that brought it here (the call of Thread.run). */
+static PyObject *
+threadhook(PyObject *self, PyObject *args)
+{
+	PyObject *f = py.PyTuple_GetItem(args, 0), *ev = py.PyTuple_GetItem(args, 1);
+
+	(void)self;
+	if (R.on) {
+		py.PyEval_SetProfile(hook, NULL);
+		if (f && ev && py.PyUnicode_CompareWithASCIIString(ev, "call") == 0)
+			hook(NULL, f, PYTRACE_CALL, NULL);
+	}
+	py.PyErr_Clear();
+	py.Py_IncRef(R.none);
+	return R.none;
+}
+
+static struct pymethoddef threaddef = { "pcg_threadhook", threadhook, METH_VARARGS, NULL };
+
+static int
+legacy_install(void)
+{
+	PyObject *h, *r, *sp;
+	void *me, *ts;
+
+	py.PyEval_SetProfile(hook, NULL);
+	if (!(h = py.PyCFunction_NewEx(&threaddef, NULL, NULL)) ||
+	    !(sp = py.PyObject_GetAttrString(R.threading, "setprofile")) ||
+	    !(r = py.PyObject_CallFunctionObjArgs(sp, h, NULL))) {
+		py.PyErr_Print();
+		return -1;
+	}
+	py.Py_DecRef(r);
+	/* Threads already running (3.9 to 3.11). */
+	if (!py._PyEval_SetProfile || !py.PyThreadState_Get || !py.PyThreadState_GetInterpreter ||
+	    !py.PyInterpreterState_ThreadHead || !py.PyThreadState_Next)
+		return 0;
+	me = py.PyThreadState_Get();
+	for (ts = py.PyInterpreterState_ThreadHead(py.PyThreadState_GetInterpreter(me)); ts;
+	    ts = py.PyThreadState_Next(ts))
+		if (ts != me)
+			py._PyEval_SetProfile(ts, hook, NULL);
+	return 0;
+}
+
+/* ---- 3.12 and later: sys.monitoring ---- */
+
+#define A PyObject *self, PyObject *const *a, ssize_t n
+
+static PyObject *mon;
+
+static long
+offset(PyObject *o)
+{
+	uintptr_t tag;
+
+	if (!R.fastlong)
+		return py.PyLong_AsLong(o);
+	tag = *(uintptr_t *)((char *)o + 16);
+	if (tag == (1 << 3))
+		return *(uint32_t *)((char *)o + 24);
+	return (tag & 3) == 1 ? 0 : py.PyLong_AsLong(o);
+}
+
+static PyObject *
+stop(void)
+{
+	PyObject *r, *z, *id;
+
+	if (mon) {
+		z = py.PyLong_FromLong(0);
+		id = py.PyLong_FromLong(R.tool);
+		r = py.PyObject_CallFunctionObjArgs(py.PyObject_GetAttrString(mon, "set_events"), id, z, NULL);
+		py.Py_DecRef(r ? r : R.none);
+		mon = NULL;
+		py.PyErr_Clear();
+	}
+	return R.none;
+}
+
+/* The line a generator is started or resumed from: its resumer's line. */
+static uint32_t
+resumer_line(void)
+{
+	PyObject *f = py.PyEval_GetFrame(), *b;
+	int line;
+
+	if (!f || !(b = py.PyFrame_GetBack(f)))
+		return 0;
+	line = py.PyFrame_GetLineNumber(b);
+	py.Py_DecRef(b);
+	return line > 0 ? line : 0;
+}
+
+static PyObject *
+m_start(A)
+{
+	uint64_t ts = now();
+	struct th *t;
+	struct ent *e;
+	uint32_t line = 0;
+
+	(void)self, (void)n;
+	if (!R.on)
+		return stop();
+	t = thr();
+	e = code_ent(a[0], NULL);
+	if (e->flags & CO_GENLIKE)
+		line = resumer_line();
+	else if (t->pset)
+		line = t->pline;
+	t->pset = 0;
+	push(t, (uintptr_t)a[0], e->fn, line, ts, 0);
+	return R.none;
+}
+
+static PyObject *
+m_resume(A)
+{
+	uint64_t ts = now();
+	struct th *t;
+	struct ent *e;
+
+	(void)self, (void)n;
+	if (!R.on)
+		return stop();
+	t = thr();
+	e = code_ent(a[0], NULL);
+	t->pset = 0;
+	push(t, (uintptr_t)a[0], e->fn, resumer_line(), ts, 1);
+	return R.none;
+}
+
+static PyObject *
+m_return(A)
+{
+	uint64_t ts = now();
+
+	(void)self, (void)a, (void)n;
+	if (!R.on)
+		return stop();
+	pypop(thr(), ts, 0);
+	return R.none;
+}
+
+static PyObject *
+m_yield(A)
+{
+	uint64_t ts = now();
+
+	(void)self, (void)a, (void)n;
+	if (!R.on)
+		return stop();
+	pypop(thr(), ts, 1);
+	return R.none;
+}
+
+/* The PyMethodDef a CALL reaches, as cProfile sees C calls, or NULL. */
+static inline const void *
+cmeth(PyObject *const *a, int *descr)
+{
+	PyObject *c = a[2];
+
+	*descr = 0;
+	if (TYPE(c) == py.PyCFunction_Type || TYPE(c) == py.PyCMethod_Type)
+		return *(const void **)((char *)c + py.off_mml);
+	if (TYPE(c) == py.PyMethodDescr_Type && a[3] != R.missing) {
+		*descr = 1;
+		return *(const void **)((char *)c + py.off_dmethod);
+	}
+	return NULL;
+}
+
+static PyObject *
+m_call(A)
+{
+	uint64_t ts;
+	struct th *t;
+	struct ent *e;
+	const void *ml;
+	int descr;
+
+	(void)self, (void)n;
+	if (!R.on)
+		return stop();
+	t = thr();
+	if (!(ml = cmeth(a, &descr))) {
+		/* A Python callee: its PY_START reads the clock. */
+		t->pline = site_line(a[0], offset(a[1]));
+		t->pset = 1;
+		return R.none;
+	}
+	ts = now();
+	e = cfunc_ent(ml, a[2], descr);
+	t->pset = 0;
+	push(t, (uintptr_t)ml | 1, e->fn, site_line(a[0], offset(a[1])), ts, 0);
+	return R.none;
+}
+
+static PyObject *
+m_creturn(A)
+{
+	int descr;
+
+	(void)self, (void)n;
+	if (!R.on)
+		return stop();
+	if (cmeth(a, &descr))
+		cpop(thr(), now());
+	return R.none;
+}
+
+#undef A
+
+static struct pymethoddef mdefs[] = {
+	{ "PY_START", (PyCFunc)(void (*)(void))m_start, METH_FASTCALL, NULL },
+	{ "PY_RESUME", (PyCFunc)(void (*)(void))m_resume, METH_FASTCALL, NULL },
+	{ "PY_THROW", (PyCFunc)(void (*)(void))m_resume, METH_FASTCALL, NULL },
+	{ "PY_RETURN", (PyCFunc)(void (*)(void))m_return, METH_FASTCALL, NULL },
+	{ "PY_UNWIND", (PyCFunc)(void (*)(void))m_return, METH_FASTCALL, NULL },
+	{ "PY_YIELD", (PyCFunc)(void (*)(void))m_yield, METH_FASTCALL, NULL },
+	{ "CALL", (PyCFunc)(void (*)(void))m_call, METH_FASTCALL, NULL },
+	{ "C_RETURN", (PyCFunc)(void (*)(void))m_creturn, METH_FASTCALL, NULL },
+	{ "C_RAISE", (PyCFunc)(void (*)(void))m_creturn, METH_FASTCALL, NULL },
+};
+
+static PyObject *
+call(PyObject *o, const char *meth, PyObject *x, PyObject *y, PyObject *z)
+{
+	PyObject *f = py.PyObject_GetAttrString(o, meth), *r;
+
+	if (!f)
+		return NULL;
+	r = py.PyObject_CallFunctionObjArgs(f, x, y, z, NULL);
+	py.Py_DecRef(f);
+	return r;
+}
+
+static int
+monitoring_install(void)
+{
+	PyObject *sys, *events, *id = NULL, *ev, *cb, *r, *name;
+	long mask = 0;
+	size_t i;
+
+	if (!(sys = py.PyImport_ImportModule("sys")) || !(mon = py.PyObject_GetAttrString(sys, "monitoring")) ||
+	    !(events = py.PyObject_GetAttrString(mon, "events")) ||
+	    !(R.missing = py.PyObject_GetAttrString(mon, "MISSING")))
+		goto fail;
+	name = py.PyUnicode_FromString("pcg");
+	/* PROFILER_ID (2) first, as cProfile; any free id after it. */
+	for (R.tool = 2; R.tool < 6; R.tool++) {
+		id = py.PyLong_FromLong(R.tool);
+		if ((r = call(mon, "use_tool_id", id, name, NULL)))
+			break;
+		py.PyErr_Clear();
+		py.Py_DecRef(id);
+		id = NULL;
+	}
+	if (!id) {
+		fprintf(stderr, "pcg-trace: no free sys.monitoring tool id\n");
+		return -1;
+	}
+	py.Py_DecRef(r);
+	for (i = 0; i < LEN(mdefs); i++) {
+		if (!(ev = py.PyObject_GetAttrString(events, mdefs[i].name)) ||
+		    !(cb = py.PyCFunction_NewEx(&mdefs[i], NULL, NULL)) ||
+		    !(r = call(mon, "register_callback", id, ev, cb)))
+			goto fail;
+		mask |= py.PyLong_AsLong(ev);
+		py.Py_DecRef(r);
+	}
+	if (!(r = call(mon, "set_events", id, py.PyLong_FromLong(mask), NULL)))
+		goto fail;
+	py.Py_DecRef(r);
+	return 0;
+fail:
+	py.PyErr_Print();
+	return -1;
+}
+
+int
+hooks_install(void)
+{
+	return R.monitoring ? monitoring_install() : legacy_install();
+}

@@ -1,0 +1,407 @@
+/*
+ * Naming: the slow path taken once per code object, PyMethodDef, call site
+ * and thread.  It may call Python, so it keeps the caller's exception.
+ */
+#define _GNU_SOURCE /* syscall */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "rec.h"
+#include "util.h"
+
+static size_t
+hptr(const void *p)
+{
+	return (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 17);
+}
+
+/* Any object as UTF-8 bytes (surrogates kept), or NULL. */
+static PyObject *
+tobytes(PyObject *o)
+{
+	PyObject *s, *b;
+
+	if (!o)
+		return NULL;
+	if (TYPE(o) == py.PyUnicode_Type) {
+		py.Py_IncRef(o);
+		s = o;
+	} else if (!(s = py.PyObject_Str(o))) {
+		return NULL;
+	}
+	b = py.PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
+	py.Py_DecRef(s);
+	return b;
+}
+
+static PyObject *
+attrbytes(PyObject *o, const char *name)
+{
+	PyObject *a, *b;
+
+	if (!o || !(a = py.PyObject_GetAttrString(o, name)))
+		return NULL;
+	b = tobytes(a);
+	py.Py_DecRef(a);
+	return b;
+}
+
+static long
+attrlong(PyObject *o, const char *name)
+{
+	PyObject *a = py.PyObject_GetAttrString(o, name);
+	long v;
+
+	if (!a)
+		return -1;
+	v = py.PyLong_AsLong(a);
+	py.Py_DecRef(a);
+	return v;
+}
+
+static struct pcg_str
+str(PyObject *b)
+{
+	struct pcg_str s = { "", 0 };
+	char *p;
+	ssize_t n;
+
+	if (b && py.PyBytes_AsStringAndSize(b, &p, &n) == 0) {
+		s.s = p;
+		s.len = n;
+	}
+	return s;
+}
+
+static uint32_t
+intern(int kind, PyObject *mod, PyObject *file, long line, PyObject *name)
+{
+	struct pcg_fn f;
+	uint32_t id;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = kind;
+	f.module = str(mod);
+	f.file = str(file);
+	f.name = str(name);
+	f.line = line > 0 ? line : 0;
+	id = pcg_fn_intern(&R.p, &f);
+	if (R.events && id > R.nfn)
+		ev_fn(id);
+	py.Py_DecRef(mod ? mod : R.none);
+	py.Py_DecRef(file ? file : R.none);
+	py.Py_DecRef(name ? name : R.none);
+	return id;
+}
+
+static struct ent *
+insert(const void *key)
+{
+	struct ent *old = R.ent, *e;
+	size_t i, cap = R.entcap;
+
+	if (2 * (R.nent + 1) > R.entcap) {
+		R.entcap = cap ? 2 * cap : 1024;
+		R.ent = ecalloc(R.entcap, sizeof(*R.ent));
+		for (i = 0; i < cap; i++)
+			if (old[i].key)
+				*insert(old[i].key) = old[i];
+		free(old);
+	}
+	for (i = hptr(key) & (R.entcap - 1); R.ent[i].key; i = (i + 1) & (R.entcap - 1))
+		;
+	e = &R.ent[i];
+	e->key = key;
+	return e;
+}
+
+/* The module of a Python frame: its globals' __name__. */
+static PyObject *
+frame_module(PyObject *frame, PyObject *code)
+{
+	PyObject *g, *c, *m = NULL;
+
+	if (!frame)
+		return NULL;
+	if ((c = py.PyObject_GetAttrString(frame, "f_code"))) {
+		py.Py_DecRef(c);
+		if (c != code)
+			return NULL;
+	}
+	if ((g = py.PyObject_GetAttrString(frame, "f_globals"))) {
+		m = tobytes(py.PyDict_GetItemString(g, "__name__"));
+		py.Py_DecRef(g);
+	}
+	return m;
+}
+
+struct ent *
+code_ent(PyObject *code, PyObject *frame)
+{
+	PyObject *et, *ev, *tb, *name;
+	size_t i;
+	struct ent *e;
+	long flags;
+	uint32_t fn;
+
+	for (i = hptr(code) & (R.entcap - 1); R.ent[i].key; i = (i + 1) & (R.entcap - 1))
+		if (R.ent[i].key == code)
+			return &R.ent[i];
+	py.PyErr_Fetch(&et, &ev, &tb);
+	py.Py_IncRef(code); /* its address must never be reused */
+	if (!(name = attrbytes(code, "co_qualname"))) {
+		py.PyErr_Clear();
+		name = attrbytes(code, "co_name");
+	}
+	fn = intern(PCG_PY, frame_module(frame ? frame : py.PyEval_GetFrame(), code),
+	    attrbytes(code, "co_filename"), attrlong(code, "co_firstlineno"), name);
+	flags = attrlong(code, "co_flags");
+	e = insert(code);
+	R.nent++;
+	e->fn = fn;
+	e->flags = flags < 0 ? 0 : flags;
+	if ((e->flags & CO_GENLIKE) && !R.monitoring)
+		e->cocode = py.PyObject_GetAttrString(code, "co_code");
+	py.PyErr_Clear();
+	py.PyErr_Restore(et, ev, tb);
+	return e;
+}
+
+/* "qualname.method" of the type that defines a method, and its module. */
+static void
+typename(PyObject *type, const char *meth, PyObject **mod, PyObject **name)
+{
+	PyObject *q = attrbytes(type, "__qualname__");
+	char *s;
+	ssize_t n;
+
+	*mod = attrbytes(type, "__module__");
+	if (!q || py.PyBytes_AsStringAndSize(q, &s, &n) < 0) {
+		*name = py.PyUnicode_AsEncodedString(py.PyUnicode_FromString(meth), "utf-8", "strict");
+		return;
+	}
+	{
+		char *buf = emalloc(n + strlen(meth) + 2);
+		PyObject *u;
+		sprintf(buf, "%.*s.%s", (int)n, s, meth);
+		u = py.PyUnicode_FromString(buf);
+		*name = u ? tobytes(u) : NULL;
+		py.Py_DecRef(u ? u : R.none);
+		free(buf);
+	}
+	py.Py_DecRef(q);
+}
+
+/* Name a builtin as its type does: `len` in builtins, `str.join`. */
+static uint32_t
+cfunc_name(const struct pymethoddef *ml, PyObject *f, int descr)
+{
+	PyObject *self, *modobj, *mod = NULL, *name = NULL, *t, *d;
+
+	if (descr) {
+		t = py.PyObject_GetAttrString(f, "__objclass__");
+		typename(t, ml->name, &mod, &name);
+		py.Py_DecRef(t ? t : R.none);
+		goto done;
+	}
+	self = *(PyObject **)((char *)f + py.off_mml + 8);
+	modobj = *(PyObject **)((char *)f + py.off_mml + 16);
+	if (!self || TYPE(self) == py.PyModule_Type) {
+		name = tobytes(py.PyUnicode_FromString(ml->name));
+		if (modobj && TYPE(modobj) == py.PyUnicode_Type)
+			mod = tobytes(modobj);
+		else if (self)
+			mod = attrbytes(self, "__name__");
+	} else if (py.PyType_IsSubtype(TYPE(self), py.PyType_Type)) {
+		typename(self, ml->name, &mod, &name);
+	} else {
+		t = TYPE(self);
+		if ((d = py.PyObject_GetAttrString(t, ml->name))) {
+			PyObject *oc = py.PyObject_GetAttrString(d, "__objclass__");
+			if (oc)
+				t = oc;
+			py.Py_DecRef(d);
+		}
+		typename(t, ml->name, &mod, &name);
+		if (t != TYPE(self))
+			py.Py_DecRef(t);
+	}
+done:
+	if (!mod)
+		mod = tobytes(py.PyUnicode_FromString("builtins"));
+	py.PyErr_Clear();
+	return intern(PCG_C, mod, NULL, 0, name);
+}
+
+struct ent *
+cfunc_ent(const void *ml, PyObject *f, int descr)
+{
+	PyObject *et, *ev, *tb;
+	struct ent *e;
+	size_t i;
+	uint32_t fn;
+
+	for (i = hptr(ml) & (R.entcap - 1); R.ent[i].key; i = (i + 1) & (R.entcap - 1))
+		if (R.ent[i].key == ml)
+			return &R.ent[i];
+	py.PyErr_Fetch(&et, &ev, &tb);
+	fn = cfunc_name(ml, f, descr);
+	e = insert(ml);
+	R.nent++;
+	e->fn = fn;
+	py.PyErr_Restore(et, ev, tb);
+	return e;
+}
+
+static size_t
+hline(const void *code, long off)
+{
+	return hptr(code) ^ ((size_t)off * 0x9e3779b1u);
+}
+
+static void
+lput(const void *code, long off, uint32_t line)
+{
+	struct lent *old = R.lent;
+	size_t i, cap = R.lentcap;
+
+	if (2 * (R.nlent + 1) > R.lentcap) {
+		R.lentcap = cap ? 2 * cap : 4096;
+		R.lent = ecalloc(R.lentcap, sizeof(*R.lent));
+		for (i = 0; i < cap; i++)
+			if (old[i].code) {
+				size_t j = hline(old[i].code, old[i].off) & (R.lentcap - 1);
+				while (R.lent[j].code)
+					j = (j + 1) & (R.lentcap - 1);
+				R.lent[j] = old[i];
+			}
+		free(old);
+	}
+	for (i = hline(code, off) & (R.lentcap - 1); R.lent[i].code; i = (i + 1) & (R.lentcap - 1))
+		;
+	R.lent[i].code = code;
+	R.lent[i].off = off;
+	R.lent[i].line = line;
+	R.nlent++;
+}
+
+static uint32_t site_line_slow(PyObject *code, long off);
+
+/* The source line of a byte offset in a code object, cached: a small
+ * direct-mapped cache in front of the table, for the hot call sites. */
+uint32_t
+site_line(PyObject *code, long off)
+{
+	static struct lent front[256];
+	struct lent *fe = &front[((uintptr_t)code >> 4 ^ (uintptr_t)off) & 255];
+	uint32_t line;
+
+	if (fe->code == code && fe->off == off)
+		return fe->line;
+	line = site_line_slow(code, off);
+	fe->code = code;
+	fe->off = off;
+	fe->line = line;
+	return line;
+}
+
+static uint32_t
+site_line_slow(PyObject *code, long off)
+{
+	size_t i;
+	int line;
+
+	if (R.lentcap)
+		for (i = hline(code, off) & (R.lentcap - 1); R.lent[i].code; i = (i + 1) & (R.lentcap - 1))
+			if (R.lent[i].code == code && R.lent[i].off == off)
+				return R.lent[i].line;
+	py.Py_IncRef(code); /* keep the key's address from being reused */
+	line = py.PyCode_Addr2Line(code, off);
+	lput(code, off, line > 0 ? line : 0);
+	return line > 0 ? line : 0;
+}
+
+/* A thread's name from threading, or from the Thread still starting. */
+static PyObject *
+thread_name(void)
+{
+	PyObject *active, *id, *t = NULL, *f, *name = NULL, *cls;
+	int i;
+
+	if ((active = py.PyObject_GetAttrString(R.threading, "_active"))) {
+		id = py.PyLong_FromUnsignedLong(py.PyThread_get_thread_ident());
+		t = py.PyDict_GetItem(active, id);
+		py.Py_DecRef(id);
+		py.Py_DecRef(active);
+		if (t)
+			return attrbytes(t, "name");
+	}
+	py.PyErr_Clear();
+	cls = py.PyObject_GetAttrString(R.threading, "Thread");
+	f = py.PyEval_GetFrame();
+	if (f)
+		py.Py_IncRef(f);
+	for (i = 0; f && cls && i < 3 && !name; i++) {
+		PyObject *loc = py.PyObject_GetAttrString(f, "f_locals"), *self = NULL;
+		PyObject *key = py.PyUnicode_FromString("self");
+		if (loc && key && (self = py.PyObject_GetItem(loc, key)) &&
+		    py.PyObject_IsInstance(self, cls) == 1)
+			name = attrbytes(self, "name");
+		py.PyErr_Clear();
+		py.Py_DecRef(self ? self : R.none);
+		py.Py_DecRef(key ? key : R.none);
+		py.Py_DecRef(loc ? loc : R.none);
+		loc = f;
+		f = py.PyObject_GetAttrString(f, "f_back");
+		py.Py_DecRef(loc);
+		if (f == R.none) {
+			py.Py_DecRef(f);
+			f = NULL;
+		}
+	}
+	py.Py_DecRef(f ? f : R.none);
+	py.Py_DecRef(cls ? cls : R.none);
+	py.PyErr_Clear();
+	return name;
+}
+
+struct th *
+newthread(void)
+{
+	PyObject *et, *ev, *tb, *name;
+	struct th *t = ecalloc(1, sizeof(*t));
+	uint64_t native = syscall(SYS_gettid);
+	char buf[64];
+	struct pcg_str s;
+
+	py.PyErr_Fetch(&et, &ev, &tb);
+	name = thread_name();
+	s = str(name);
+	if (!name) {
+		snprintf(buf, sizeof(buf), "thread-%llu", (unsigned long long)native);
+		s = pcg_cstr(buf);
+	}
+	t->id = pcg_thread_add(&R.p, native, s);
+	pcg_stack_init(&t->st, t->id);
+	egrow((void **)&R.th, &R.capth, R.nth, sizeof(*R.th));
+	R.th[R.nth++] = t;
+	if (R.events) {
+		char *p = ev_room(64 + 4 * s.len);
+		memcpy(p, "thread\t", 7);
+		p = ev_u64(p + 7, t->id);
+		*p++ = '\t';
+		p = ev_u64(p, native);
+		*p++ = '\t';
+		p = ev_str(p, s.s, s.len);
+		*p++ = '\n';
+		R.blen = p - R.buf;
+		R.lines++;
+	}
+	py.Py_DecRef(name ? name : R.none);
+	py.PyErr_Restore(et, ev, tb);
+	cur = t;
+	return t;
+}

@@ -1,0 +1,376 @@
+/*
+ * pcg-trace: run a Python command line with the pcg recorder loaded into its
+ * interpreter.  The launcher owns the output: it creates the temporary file
+ * (or a pipe for -o -) before the program starts, hands its descriptor down,
+ * and gives the file its final name only once the recorder wrote something.
+ */
+#define _GNU_SOURCE /* memrchr */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define NOREC "no profile recorded (not CPython 3.6+, run with -E, -I or -S, or killed)"
+#define OUTFD 254 /* out of the way of the program's own descriptors */
+
+static pid_t child;
+static int quiet;
+static char tmp[PATH_MAX]; /* the output until it is complete */
+
+static void
+cleanup(void)
+{
+	if (*tmp)
+		unlink(tmp);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-q] [--events] [-o FILE|-] [--] COMMAND [ARG...]\n", argv0);
+	exit(2);
+}
+
+static void
+help(void)
+{
+	printf("usage: %s [-q] [--events] [-o FILE|-] [--] COMMAND [ARG...]\n"
+	    "Run COMMAND, a command line running Python 3.6+, and record every call.\n"
+	    "  -o FILE     write to FILE (default pcg.out.PID); - writes to stdout,\n"
+	    "              and the program's own stdout then goes to stderr\n"
+	    "  --events    write the events layer live instead of the profile\n"
+	    "  -q          do not report where the output went\n"
+	    "  -h, --help  show this help;  --version  show the version\n"
+	    "Exits with the program's status (128+N when killed by signal N).\n", argv0);
+	exit(0);
+}
+
+static void
+forward(int sig)
+{
+	if (child > 0)
+		kill(child, sig);
+}
+
+/* The folder holding the recorder: ../lib/pcg next to our executable, so
+ * that the build tree and any installed prefix work; else where the build
+ * said it would be installed. */
+static char *
+libdir(void)
+{
+	char exe[PATH_MAX], *d, *s;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
+		eprintf("readlink /proc/self/exe:");
+	exe[n] = '\0';
+	if ((s = strrchr(exe, '/')))
+		*s = '\0';
+	if ((s = strrchr(exe, '/')))
+		*s = '\0';
+	d = emalloc(strlen(exe) + sizeof("/lib/pcg/pcg-recorder.so"));
+	sprintf(d, "%s/lib/pcg/pcg-recorder.so", exe);
+#ifdef PCG_LIBDIR
+	if (access(d, R_OK) < 0) {
+		free(d);
+		d = estrdup(PCG_LIBDIR "/pcg-recorder.so");
+	}
+#endif
+	*strrchr(d, '/') = '\0';
+	return d;
+}
+
+/* Escape one argument the pcg-format way (see pcg_put_str). */
+static void
+esc(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = *s;
+		egrow((void **)buf, cap, *len + 5, 1);
+		if (c == '\\' || c == '\t' || c == '\n' || c == '\r')
+			*len += sprintf(*buf + *len, "\\%c", c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
+		else if (c < 0x20 || c == 0x7f)
+			*len += sprintf(*buf + *len, "\\x%02x", c);
+		else
+			(*buf)[(*len)++] = c;
+	}
+	(*buf)[*len] = '\0';
+}
+
+static void
+setenvs(const char *lib, int events, char **cmd)
+{
+	char *buf = NULL, *pp, v[32];
+	size_t len = 0, cap = 0;
+	const char *old = getenv("PYTHONPATH");
+
+	for (; *cmd; cmd++) {
+		egrow((void **)&buf, &cap, len + 2, 1);
+		if (len)
+			buf[len++] = '\t';
+		buf[len] = '\0';
+		esc(&buf, &len, &cap, *cmd);
+	}
+	pp = emalloc(strlen(lib) + (old ? strlen(old) : 0) + 3);
+	sprintf(pp, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
+	/* The bootstrap restores PYTHONPATH exactly: "u" unset, "s" + value. */
+	if (old) {
+		char *o = emalloc(strlen(old) + 2);
+		sprintf(o, "s%s", old);
+		setenv("PCG_TRACE_PP", o, 1);
+		free(o);
+	} else {
+		setenv("PCG_TRACE_PP", "u", 1);
+	}
+	snprintf(v, sizeof(v), "%d %d", OUTFD, events);
+	if (setenv("PYTHONPATH", pp, 1) || setenv("PCG_TRACE", v, 1) ||
+	    setenv("PCG_TRACE_CMD", buf, 1))
+		eprintf("setenv:");
+	free(buf);
+	free(pp);
+}
+
+/* Fork and exec; an exec failure comes back through a close-on-exec pipe. */
+static void
+run(char **cmd, int outfd, int tostderr)
+{
+	int p[2], err;
+	ssize_t n;
+
+	if (pipe(p) < 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) < 0)
+		eprintf("pipe:");
+	if ((child = fork()) < 0)
+		eprintf("fork:");
+	if (child == 0) {
+		close(p[0]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(outfd, OUTFD) < 0 || (tostderr && dup2(2, 1) < 0))
+			goto fail;
+		if (outfd != OUTFD)
+			close(outfd);
+		execvp(cmd[0], cmd);
+fail:
+		err = errno;
+		n = write(p[1], &err, sizeof(err));
+		(void)n;
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	if (n == sizeof(err)) {
+		waitpid(child, NULL, 0);
+		errno = err;
+		weprintf("%s:", cmd[0]);
+		exit(err == ENOENT ? 127 : 126);
+	}
+}
+
+static int
+status(void)
+{
+	int st;
+
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			eprintf("waitpid:");
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+/* Is the line of n bytes at s (it may have begun in `head`) a trailer? */
+static int
+isend(const char *head, size_t hlen, const char *s, size_t n)
+{
+	char b[4];
+	size_t k = hlen < 4 ? hlen : 4;
+
+	memcpy(b, head, k);
+	memcpy(b + k, s, n < 4 - k ? n : 4 - k);
+	return k + n >= 4 && !memcmp(b, "end\t", 4);
+}
+
+/* Copy the recorder's stream to stdout; returns the bytes copied.  When
+ * stdout goes away, stop reading: the recorder then stops, the program runs
+ * on. */
+static unsigned long long
+relay(int fd, int *complete, int *werr)
+{
+	static char buf[1 << 16];
+	unsigned long long total = 0;
+	char head[4];
+	size_t hlen = 0;
+	ssize_t n, w, off;
+	char *q, *r;
+
+	for (;;) {
+		if ((n = read(fd, buf, sizeof(buf))) < 0) {
+			if (errno == EINTR)
+				continue;
+			eprintf("read:");
+		}
+		if (n == 0)
+			break;
+		for (off = 0; off < n; off += w)
+			if ((w = write(1, buf + off, n - off)) < 0) {
+				*werr = errno;
+				close(fd);
+				return total;
+			}
+		total += n;
+		if (!(q = memrchr(buf, '\n', n))) {
+			for (off = 0; off < n && hlen < 4; off++)
+				head[hlen++] = buf[off];
+			continue;
+		}
+		if ((r = memrchr(buf, '\n', q - buf)))
+			*complete = isend("", 0, r + 1, q - r - 1);
+		else
+			*complete = isend(head, hlen, buf, q - buf);
+		for (hlen = 0, q++; q < buf + n && hlen < 4; q++)
+			head[hlen++] = *q;
+	}
+	if (hlen)
+		*complete = 0;
+	return total;
+}
+
+static int
+ended(int fd)
+{
+	char buf[4096];
+	off_t size = lseek(fd, 0, SEEK_END), at = size > (off_t)sizeof(buf) ? size - (off_t)sizeof(buf) : 0;
+	ssize_t n = pread(fd, buf, size - at, at), i;
+
+	if (n <= 0 || buf[n - 1] != '\n')
+		return 0;
+	for (i = n - 2; i >= 0 && buf[i] != '\n'; i--)
+		;
+	return !strncmp(buf + i + 1, "end\t", 4);
+}
+
+int
+main(int argc, char *argv[])
+{
+	char *out = NULL, *lib, *so, final[PATH_MAX];
+	int events = 0, fd, p[2], st, complete = 0, werr = 0;
+	unsigned long long size;
+
+	argv0 = "pcg-trace";
+	for (argc--, argv++; argc && argv[0][0] == '-' && argv[0][1]; argc--, argv++) {
+		char *a = argv[0];
+		if (!strcmp(a, "--")) {
+			argc--, argv++;
+			break;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			help();
+		} else if (!strcmp(a, "--version")) {
+			printf("pcg-trace %s\n", PCG_VERSION_STRING);
+			return 0;
+		} else if (!strcmp(a, "--events")) {
+			events = 1;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = 1;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (argc < 2)
+				usage();
+			out = argv[1];
+			argc--, argv++;
+		} else if (!strncmp(a, "-o", 2)) {
+			out = a + 2;
+		} else if (!strncmp(a, "--output=", 9)) {
+			out = a + 9;
+		} else {
+			weprintf("unknown option %s", a);
+			usage();
+		}
+	}
+	if (!argc)
+		usage();
+	if (out && !*out)
+		eprintf("empty output file name");
+
+	lib = libdir();
+	so = emalloc(strlen(lib) + sizeof("/pcg-recorder.so"));
+	sprintf(so, "%s/pcg-recorder.so", lib);
+	if (access(so, R_OK) < 0)
+		eprintf("%s:", so);
+	setenvs(lib, events, argv);
+	free(so);
+	free(lib);
+
+	if (out && !strcmp(out, "-")) {
+		if (pipe(p) < 0)
+			eprintf("pipe:");
+		fcntl(p[0], F_SETFD, FD_CLOEXEC);
+		signal(SIGPIPE, SIG_IGN);
+		fd = p[1];
+	} else {
+		if (out && strlen(out) + 12 >= sizeof(tmp))
+			eprintf("%s: name too long", out);
+		snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", out ? out : "pcg.out");
+		if ((fd = mkstemp(tmp)) < 0) {
+			*tmp = '\0';
+			eprintf("%s:", out ? out : "pcg.out.PID");
+		}
+		atexit(cleanup);
+	}
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTERM, forward);
+	signal(SIGHUP, forward);
+	run(argv, fd, out && !strcmp(out, "-"));
+
+	if (out && !strcmp(out, "-")) {
+		close(p[1]);
+		size = relay(p[0], &complete, &werr);
+		st = status();
+		if (werr) {
+			errno = werr;
+			weprintf("write <stdout>:");
+			return st ? st : 1;
+		}
+		if (!size)
+			eprintf("%s: " NOREC, argv[0]);
+		if (!complete)
+			weprintf("the stream is truncated (the program ended abruptly)");
+		return st;
+	}
+	st = status();
+	snprintf(final, sizeof(final), "%s", out ? out : "pcg.out.");
+	if (!out)
+		snprintf(final + 8, sizeof(final) - 8, "%ld", (long)child);
+	if (lseek(fd, 0, SEEK_END) <= 0) {
+		weprintf("%s: " NOREC, argv[0]);
+		exit(st ? st : 1);
+	}
+	if (!ended(fd))
+		weprintf("%s: the stream is truncated (the program ended abruptly)", final);
+	{
+		/* mkstemp made it 0600; give it the usual umask-derived mode. */
+		mode_t um = umask(0);
+		umask(um);
+		fchmod(fd, 0666 & ~um);
+	}
+	close(fd);
+	if (rename(tmp, final) < 0)
+		eprintf("rename %s:", final);
+	*tmp = '\0';
+	if (!quiet)
+		weprintf("wrote %s", final);
+	return st;
+}

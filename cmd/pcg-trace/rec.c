@@ -1,0 +1,480 @@
+/*
+ * pcg-recorder.so: loaded into the traced interpreter by the sitecustomize
+ * bootstrap, which calls pcg_trace_start().  Aggregates calls in process
+ * (profile layer, written at exit) or streams them live (--events).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rec.h"
+#include "util.h"
+
+struct rec R;
+__thread struct th *cur __attribute__((tls_model("initial-exec")));
+
+/* Decimal, two digits at a time: it runs several times per event. */
+char *
+ev_u64(char *p, uint64_t v)
+{
+	static const char d2[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	char tmp[20], *q = tmp + sizeof(tmp);
+	size_t n;
+
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, d2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, d2 + 2 * v, 2);
+	} else {
+		*--q = '0' + v;
+	}
+	n = tmp + sizeof(tmp) - q;
+	memcpy(p, q, n);
+	return p + n;
+}
+
+char *
+ev_str(char *p, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+		if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+			*p++ = '\\';
+			*p++ = c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+		} else if (c < 0x20 || c == 0x7f) {
+			*p++ = '\\';
+			*p++ = 'x';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		} else {
+			*p++ = c;
+		}
+	}
+	return p;
+}
+
+static int
+writeall(const char *s, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		if ((w = write(R.fd, s, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/* Write out the buffer; the time it takes is not the program's. */
+void
+ev_flush(void)
+{
+	uint64_t t = clk();
+
+	if (R.blen && R.fd >= 0 && writeall(R.buf, R.blen) < 0) {
+		fprintf(stderr, "pcg-trace: write: %s; recording stopped\n", strerror(errno));
+		R.on = 0;
+		close(R.fd);
+		R.fd = -1;
+	}
+	R.blen = 0;
+	R.base += clk() - t;
+	R.flushed = now();
+}
+
+/* Room for n more bytes in the buffer; a record is at most BUFSZ / 2. */
+char *
+ev_room(size_t n)
+{
+	if (n > BUFSZ / 2)
+		eprintf("record too long");
+	if (R.blen + n > BUFSZ)
+		ev_flush();
+	return R.buf + R.blen;
+}
+
+static char *
+field(char *p, struct pcg_str s)
+{
+	*p++ = '\t';
+	return ev_str(p, s.s, s.len);
+}
+
+void
+ev_fn(uint32_t id)
+{
+	const struct pcg_fn *f = &R.p.fn[id];
+	char *p = ev_room(64 + 4 * (f->module.len + f->file.len + f->name.len));
+
+	memcpy(p, "fn\t", 3);
+	p = ev_u64(p + 3, id);
+	memcpy(p, f->kind == PCG_C ? "\tc" : "\tpy", f->kind == PCG_C ? 2 : 3);
+	p += f->kind == PCG_C ? 2 : 3;
+	p = field(p, f->module);
+	p = field(p, f->file);
+	*p++ = '\t';
+	p = ev_u64(p, f->line);
+	p = field(p, f->name);
+	*p++ = '\n';
+	R.blen = p - R.buf;
+	R.lines++;
+	R.nfn = id;
+}
+
+static void
+ev_header(void)
+{
+	size_t i, j, n;
+	char *p;
+
+	p = ev_room(16);
+	memcpy(p, "pcg\t1\tevents\n", 13);
+	R.blen += 13;
+	R.lines++;
+	for (i = 0; i < R.p.nmeta; i++) {
+		const struct pcg_meta *m = &R.p.meta[i];
+		for (n = m->key.len, j = 0; j < m->nval; j++)
+			n += m->val[j].len + 1;
+		p = ev_room(16 + 4 * n);
+		memcpy(p, "meta", 4);
+		p = field(p + 4, m->key);
+		for (j = 0; j < m->nval; j++)
+			p = field(p, m->val[j]);
+		*p++ = '\n';
+		R.blen = p - R.buf;
+		R.lines++;
+	}
+	p = ev_room(16);
+	memcpy(p, "cost\twall\tns\n", 13);
+	R.blen += 13;
+	R.lines++;
+}
+
+/* Parse the bootstrap's "key\tvalue...\n" lines, escaped as in pcg-format. */
+static int
+addmeta(const char *blob)
+{
+	char *s = estrdup(blob), *line, *next, *f, *sp;
+	struct pcg_str key, val[64];
+	size_t n;
+	long len;
+	const char *why;
+
+	for (line = s; line && *line; line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		key.s = NULL;
+		for (n = 0, f = strtok_r(line, "\t", &sp); f && n < LEN(val); f = strtok_r(NULL, "\t", &sp)) {
+			if ((len = pcg_unescape(f, strlen(f), &why)) < 0)
+				return -1;
+			f[len] = '\0';
+			if (!key.s)
+				key = (struct pcg_str){ f, len };
+			else
+				val[n++] = (struct pcg_str){ f, len };
+		}
+		if (key.s && n)
+			pcg_add_meta(&R.p, key, val, n);
+	}
+	free(s);
+	return 0;
+}
+
+static void
+addmeta1(const char *key, unsigned long long v)
+{
+	char buf[32];
+	struct pcg_str s;
+
+	snprintf(buf, sizeof(buf), "%llu", v);
+	s = pcg_cstr(buf);
+	pcg_add_meta(&R.p, pcg_cstr(key), &s, 1);
+}
+
+/* Stop and write everything; once, whoever comes first. */
+void
+finish(void)
+{
+	uint64_t end;
+	size_t i;
+	FILE *fp;
+	char *p;
+
+	if (!R.on)
+		return;
+	R.on = 0;
+	end = now();
+	if (R.events) {
+		p = ev_room(64);
+		memcpy(p, "end\t", 4);
+		p = ev_u64(p + 4, R.lines);
+		*p++ = '\t';
+		p = ev_u64(p, end);
+		*p++ = '\n';
+		R.blen = p - R.buf;
+		ev_flush();
+	} else if (R.fd >= 0) {
+		for (i = 0; i < R.nth; i++)
+			pcg_close(&R.p, &R.th[i]->st, &end);
+		R.p.duration[0] = end;
+		if (!(fp = fdopen(R.fd, "w")) || pcg_write(&R.p, fp) < 0 || fclose(fp) == EOF)
+			fprintf(stderr, "pcg-trace: write: %s\n", strerror(errno));
+		R.fd = -1;
+	}
+	if (R.fd >= 0)
+		close(R.fd);
+	R.fd = -1;
+}
+
+/* A forked child must never write into its parent's stream. */
+static void
+atfork_child(void)
+{
+	R.on = 0;
+	if (R.fd >= 0)
+		close(R.fd);
+	R.fd = -1;
+}
+
+/* Python-level handler for SIGTERM and SIGHUP: write, then die as before. */
+static PyObject *
+onsignal(PyObject *self, PyObject *args)
+{
+	long sig = py.PyLong_AsLong(py.PyTuple_GetItem(args, 0));
+	sigset_t set;
+
+	(void)self;
+	finish();
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	py.Py_IncRef(R.none);
+	return R.none;
+}
+
+static struct pymethoddef sigdef = { "pcg_signal", onsignal, METH_VARARGS, NULL };
+
+static void
+catchsignals(void)
+{
+	PyObject *mod, *dfl, *h, *old, *n, *r;
+	static const int sigs[] = { SIGTERM, SIGHUP };
+	size_t i;
+
+	if (!(mod = py.PyImport_ImportModule("signal")))
+		goto out;
+	dfl = py.PyObject_GetAttrString(mod, "SIG_DFL");
+	h = py.PyCFunction_NewEx(&sigdef, NULL, NULL);
+	for (i = 0; dfl && h && i < LEN(sigs); i++) {
+		n = py.PyLong_FromLong(sigs[i]);
+		old = py.PyObject_CallFunctionObjArgs(py.PyObject_GetAttrString(mod, "getsignal"), n, NULL);
+		if (old && py.PyObject_RichCompareBool(old, dfl, 2) == 1 &&
+		    (r = py.PyObject_CallFunctionObjArgs(py.PyObject_GetAttrString(mod, "signal"), n, h, NULL)))
+			py.Py_DecRef(r);
+		py.Py_DecRef(old ? old : R.none);
+		py.Py_DecRef(n);
+	}
+out:
+	py.PyErr_Clear();
+}
+
+/* os._exit skips every exit hook: write first, then exit as asked. */
+static PyObject *realexit;
+
+static PyObject *
+osexit(PyObject *self, PyObject *args)
+{
+	(void)self;
+	finish();
+	return py.PyObject_CallObject(realexit, args);
+}
+
+static struct pymethoddef exitdef = { "_exit", osexit, METH_VARARGS, NULL };
+
+static void
+wrapexit(void)
+{
+	PyObject *os, *f, *mod;
+
+	if ((os = py.PyImport_ImportModule("os")) && (realexit = py.PyObject_GetAttrString(os, "_exit")) &&
+	    (mod = py.PyObject_GetAttrString(realexit, "__module__")) &&
+	    (f = py.PyCFunction_NewEx(&exitdef, NULL, mod)))
+		py.PyObject_SetAttrString(os, "_exit", f);
+	py.PyErr_Clear();
+}
+
+/* The int f_lasti of frames before 3.11: the one offset where both frames
+ * hold what getattr reports (in bytes, or in 2-byte units on 3.10). */
+static void
+probe_lasti(void)
+{
+	PyObject *f = py.PyEval_GetFrame(), *g, *a;
+	long want[2];
+	size_t off;
+
+	if (!f || !(g = py.PyObject_GetAttrString(f, "f_back")) || g == R.none)
+		goto out;
+	a = py.PyObject_GetAttrString(f, "f_lasti");
+	want[0] = a ? py.PyLong_AsLong(a) : -1;
+	py.Py_DecRef(a ? a : R.none);
+	a = py.PyObject_GetAttrString(g, "f_lasti");
+	want[1] = a ? py.PyLong_AsLong(a) : -1;
+	py.Py_DecRef(a ? a : R.none);
+	py.lasti_units = py.version == 310 ? 2 : 1;
+	if (want[0] <= 0 || want[1] <= 0 || want[0] == want[1])
+		goto out;
+	for (off = 40; off < 160; off += 4) {
+		if ((long)*(int *)((char *)f + off) * py.lasti_units == want[0] &&
+		    (long)*(int *)((char *)g + off) * py.lasti_units == want[1]) {
+			if (py.off_lasti) { /* two candidates: trust neither */
+				py.off_lasti = 0;
+				break;
+			}
+			py.off_lasti = off;
+		}
+	}
+out:
+	py.PyErr_Clear();
+}
+
+/* Offsets beyond the object header, checked against what Python reports. */
+static int
+probe(void)
+{
+	PyObject *b, *len, *str, *join, *f, *a;
+	const struct pymethoddef *ml;
+
+	b = py.PyImport_ImportModule("builtins");
+	len = b ? py.PyObject_GetAttrString(b, "len") : NULL;
+	py.off_mml = 16;
+	if (!len || TYPE(len) != py.PyCFunction_Type ||
+	    !(ml = *(struct pymethoddef **)((char *)len + 16)) || strcmp(ml->name, "len"))
+		return -1;
+	str = py.PyObject_GetAttrString(b, "str");
+	join = str ? py.PyObject_GetAttrString(str, "join") : NULL;
+	py.off_dmethod = 40;
+	if (!join || TYPE(join) != py.PyMethodDescr_Type ||
+	    !(ml = *(struct pymethoddef **)((char *)join + 40)) || strcmp(ml->name, "join"))
+		return -1;
+	if (!py.PyFrame_GetCode || !py.PyFrame_GetBack) {
+		f = py.PyEval_GetFrame();
+		py.off_fcode = 32;
+		py.off_fback = 24;
+		if (!f || !(a = py.PyObject_GetAttrString(f, "f_code")) ||
+		    *(PyObject **)((char *)f + 32) != a)
+			return -1;
+		py.Py_DecRef(a);
+		a = py.PyObject_GetAttrString(f, "f_back");
+		if (!a || *(PyObject **)((char *)f + 24) != (a == R.none ? NULL : a))
+			return -1;
+		py.Py_DecRef(a);
+	}
+	if (py.version < 311)
+		probe_lasti();
+	if (R.monitoring) {
+		/* 3.12+ compact ints: lv_tag (ndigits << 3 | sign) then digits. */
+		a = py.PyLong_FromLong(12345);
+		R.fastlong = a && *(uintptr_t *)((char *)a + 16) == (1 << 3) &&
+		    *(uint32_t *)((char *)a + 24) == 12345;
+		py.Py_DecRef(a ? a : R.none);
+	}
+	return 0;
+}
+
+static int
+version(void)
+{
+	PyObject *sys = py.PyImport_ImportModule("sys"), *vi, *x;
+	int v = 0;
+
+	if (sys && (vi = py.PyObject_GetAttrString(sys, "version_info"))) {
+		x = py.PyObject_GetAttrString(vi, "major");
+		v = 100 * py.PyLong_AsLong(x);
+		py.Py_DecRef(x);
+		x = py.PyObject_GetAttrString(vi, "minor");
+		v += py.PyLong_AsLong(x);
+		py.Py_DecRef(x);
+		py.Py_DecRef(vi);
+	}
+	return v;
+}
+
+/*
+ * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
+ * descriptor, flags (1: events layer) and the metadata lines.
+ */
+__attribute__((visibility("default"))) int
+pcg_trace_start(int fd, int flags, const char *meta)
+{
+	struct timespec ts;
+
+	argv0 = "pcg-trace";
+	if (R.hooked || pyapi_resolve() < 0)
+		return -1;
+	R.none = py._Py_NoneStruct;
+	py.version = version();
+	R.monitoring = py.version >= 312;
+	if (py.version < 306 || probe() < 0) {
+		fprintf(stderr, "pcg-trace: unsupported interpreter (version %d.%d)\n",
+		    py.version / 100, py.version % 100);
+		return -1;
+	}
+	if (!(R.threading = py.PyImport_ImportModule("threading")))
+		return -1;
+	R.fd = fd;
+	R.events = flags & 1;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	pcg_init(&R.p);
+	pcg_add_cost(&R.p, "wall", "ns");
+	if (addmeta(meta) < 0) {
+		fprintf(stderr, "pcg-trace: bad metadata from the bootstrap\n");
+		return -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	addmeta1("pid", getpid());
+	pcg_add_meta(&R.p, pcg_cstr("clock"), &(struct pcg_str){ "monotonic", 9 }, 1);
+	addmeta1("start", (unsigned long long)ts.tv_sec * 1000000000u + ts.tv_nsec);
+	pcg_add_meta(&R.p, pcg_cstr("creator"),
+	    &(struct pcg_str){ "pcg-trace " PCG_VERSION_STRING, sizeof("pcg-trace " PCG_VERSION_STRING) - 1 }, 1);
+	if (R.events) {
+		R.buf = emalloc(BUFSZ);
+		ev_header();
+	}
+	R.entcap = 1024;
+	R.ent = ecalloc(R.entcap, sizeof(*R.ent));
+	pthread_atfork(NULL, NULL, atfork_child);
+	py.Py_AtExit(finish);
+	catchsignals();
+	wrapexit();
+	R.base = clk();
+	R.on = 1;
+	newthread();
+	if (hooks_install() < 0) {
+		R.on = 0;
+		return -1;
+	}
+	R.hooked = 1;
+	return 0;
+}

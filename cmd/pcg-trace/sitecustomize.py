@@ -1,0 +1,116 @@
+# pcg-trace bootstrap.  pcg-trace puts this folder first on PYTHONPATH so that
+# any command line running Python imports it at startup; it undoes what the
+# launcher changed (PYTHONPATH, sys.path, its own variables, so that child
+# processes run untraced), runs the system's own sitecustomize, and starts the
+# recorder (pcg-recorder.so, a C shared object) through ctypes.PyDLL, which
+# keeps the GIL.  Written for Python 2 to parse, so that it can refuse it.
+
+
+def _pcg_esc(s):
+    if not isinstance(s, bytes):
+        s = s.encode('utf-8', 'surrogateescape')
+    out = bytearray()
+    for c in bytearray(s):
+        if c == 92:
+            out += b'\\\\'
+        elif c == 9:
+            out += b'\\t'
+        elif c == 10:
+            out += b'\\n'
+        elif c == 13:
+            out += b'\\r'
+        elif c < 32 or c == 127:
+            out += ('\\x%02x' % c).encode('ascii')
+        else:
+            out.append(c)
+    return bytes(out)
+
+
+def _pcg_meta(cmd):
+    import sys
+    import sysconfig
+    import site
+    lines = [b'cmd\t' + cmd]
+
+    def add(key, vals):
+        seen = []
+        for v in vals:
+            if v and v not in seen:
+                seen.append(v)
+        if seen:
+            lines.append(key + b'\t' + b'\t'.join(_pcg_esc(v) for v in seen))
+
+    v = sys.version_info
+    add(b'python', ['%d.%d.%d' % (v[0], v[1], v[2])])
+    add(b'impl', ['CPython'])
+    add(b'executable', [sys.executable])
+    paths = sysconfig.get_paths()
+    add(b'stdlib', [paths.get('stdlib'), paths.get('platstdlib')])
+    sites = [paths.get('purelib'), paths.get('platlib')]
+    if hasattr(site, 'getsitepackages'):
+        sites += site.getsitepackages()
+    add(b'site', sites)
+    return b'\n'.join(lines) + b'\n'
+
+
+def _pcg_boot():
+    import os
+    import sys
+    env = os.environ
+    cfg = env.pop('PCG_TRACE', None)
+    cmd = env.pop('PCG_TRACE_CMD', '')
+    pp = env.pop('PCG_TRACE_PP', None)
+    here = os.path.dirname(os.path.abspath(__file__))
+    if pp is not None:
+        if pp[:1] == 's':
+            env['PYTHONPATH'] = pp[1:]
+        else:
+            env.pop('PYTHONPATH', None)
+    sys.path[:] = [p for p in sys.path if not p or os.path.abspath(p) != here]
+    sys.path_importer_cache.pop(here, None)
+    # Chain to the sitecustomize we shadow (Debian ships one).
+    # (importlib wants a sitecustomize in sys.modules when we return: ours,
+    # emptied, if there is no other.)
+    me = sys.modules.pop('sitecustomize')
+    try:
+        import sitecustomize
+    except ImportError as e:
+        if getattr(e, 'name', 'sitecustomize') != 'sitecustomize':
+            raise
+        sys.modules['sitecustomize'] = me
+    if cfg is None:
+        return
+    if sys.version_info < (3, 6) or sys.implementation.name != 'cpython':
+        sys.stderr.write('pcg-trace: Python %d.%d (%s) is not supported: '
+                         'CPython 3.6 or later is needed\n'
+                         % (sys.version_info[0], sys.version_info[1], sys.platform))
+        sys.stderr.flush()
+        os._exit(1)
+    import sysconfig
+    if sysconfig.get_config_var('Py_GIL_DISABLED'):
+        sys.stderr.write('pcg-trace: free-threaded Python builds are not supported\n')
+        sys.stderr.flush()
+        os._exit(1)
+    import threading  # before the hook, or its import is recorded
+    import ctypes
+    fd, flags = [int(x) for x in cfg.split()]
+    meta = _pcg_meta(cmd.encode('utf-8', 'surrogateescape'))
+    try:
+        lib = ctypes.PyDLL(os.path.join(here, 'pcg-recorder.so'))
+        start = lib.pcg_trace_start
+    except (OSError, AttributeError) as e:
+        sys.stderr.write('pcg-trace: cannot load the recorder: %s\n' % e)
+        sys.stderr.flush()
+        os._exit(1)
+    start.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p]
+    start.restype = ctypes.c_int
+    if start(fd, flags, meta) != 0:
+        sys.stderr.write('pcg-trace: cannot start the recorder\n')
+        sys.stderr.flush()
+        os._exit(1)
+
+
+try:
+    _pcg_boot()
+finally:
+    del _pcg_boot, _pcg_esc, _pcg_meta

@@ -1,0 +1,117 @@
+"""Per-function call counts, the same way from cProfile and from pcg.
+
+  counts.py cprofile SCRIPT [ARG...]   run SCRIPT under cProfile
+  counts.py pcg PROFILE SCRIPT         read a pcg profile-layer stream
+  counts.py pcgall PROFILE SCRIPT      the same, generators included
+
+Prints sorted lines "KEY COUNT": for each Python function of SCRIPT's file,
+"py LINE NAME", and for each C builtin called from one of them, "c NAME"
+(only the method name: cProfile and pcg spell the owner differently).
+Generators and coroutines are left out (cProfile counts each resumption as
+a call, pcg does not); the test programs check those themselves.
+Runs on any Python 3.6+ (it parses the stream itself).
+"""
+import os
+import re
+import sys
+
+
+def genlike(path):
+    """(line, name) of the generator and coroutine code objects of a file."""
+    out = set()
+    with open(path, 'rb') as f:
+        stack = [compile(f.read(), path, 'exec')]
+    while stack:
+        co = stack.pop()
+        if co.co_flags & (0x20 | 0x80 | 0x200):
+            out.add((co.co_firstlineno, co.co_name))
+        stack.extend(c for c in co.co_consts if hasattr(c, 'co_code'))
+    return out
+
+
+def cname(label):
+    """cProfile's label of a builtin to its method name."""
+    m = re.match(r"<method '([^']*)' of", label)
+    if m:
+        return m.group(1)
+    m = re.match(r"<built-in method ([^\s>]+)", label) or re.match(r"<([^\s>]+)>$", label)
+    if m:
+        return m.group(1).rsplit('.', 1)[-1]
+    return label
+
+
+def add(d, k, n):
+    d[k] = d.get(k, 0) + n
+
+
+def from_cprofile(script, args):
+    import cProfile
+    import pstats
+    script = os.path.abspath(script)
+    sys.argv = [script] + args
+    sys.path[0] = os.path.dirname(script)
+    with open(script, 'rb') as f:
+        code = compile(f.read(), script, 'exec')
+    globs = {'__name__': '__main__', '__file__': script, '__builtins__': __builtins__}
+    prof = cProfile.Profile()
+    sys.stdout = sys.stderr
+    try:
+        prof.runctx(code, globs, None)
+    except SystemExit:
+        pass
+    sys.stdout = sys.__stdout__
+    stats = pstats.Stats(prof).stats
+    gens = genlike(script)
+    out = {}
+    for (file, line, name), (cc, nc, tt, ct, callers) in stats.items():
+        if file == script:
+            if (line, name) not in gens:
+                add(out, 'py %d %s' % (line, name), nc)
+        elif file == '~':
+            for (cf, cl, cn), v in callers.items():
+                if cf == script:
+                    add(out, 'c ' + cname(name), v[0])
+    return out
+
+
+def from_pcg(path, script, all=False):
+    script = os.path.abspath(script)
+    gens = set() if all else genlike(script)
+    fns, nodefn, out = {}, {}, {}
+
+    def mine(fn):
+        return fn[0] == 'py' and fn[2] == script
+
+    def count(parent, fn, n):
+        if mine(fn):
+            name = fn[4].rsplit('.', 1)[-1]
+            if (fn[3], name) not in gens:
+                add(out, 'py %d %s' % (fn[3], name), n)
+        elif fn[0] == 'c' and parent and mine(fns[nodefn[parent]]):
+            add(out, 'c ' + fn[4].rsplit('.', 1)[-1], n)
+
+    with open(path, 'rb') as f:
+        for raw in f:
+            r = raw.decode('utf-8', 'surrogateescape').rstrip('\n').split('\t')
+            if r[0] == 'fn':
+                fns[r[1]] = (r[2], r[3], r[4], int(r[5]), r[6])
+            elif r[0] == 'node':
+                nodefn[r[1]] = r[3]
+                count(r[2] if r[2] != '0' else None, fns[r[3]], int(r[5]))
+            elif r[0] == 'rec':
+                count(r[1], fns[nodefn[r[2]]], int(r[4]))
+    return out
+
+
+def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == 'cprofile':
+        out = from_cprofile(sys.argv[2], sys.argv[3:])
+    elif len(sys.argv) == 4 and sys.argv[1] in ('pcg', 'pcgall'):
+        out = from_pcg(sys.argv[2], sys.argv[3], sys.argv[1] == 'pcgall')
+    else:
+        sys.exit(__doc__)
+    for k in sorted(out):
+        print('%s %d' % (k, out[k]))
+
+
+main()

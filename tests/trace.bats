@@ -1,0 +1,309 @@
+#!/usr/bin/env bats
+# pcg-trace: call counts against cProfile on every interpreter found, and the
+# program running as it would without the recorder.
+
+load common
+bats_require_minimum_version 1.5.0
+
+PY="$BATS_TEST_DIRNAME/py"
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	PYS=$(pythons)
+	[ -n "$PYS" ] || skip "no Python interpreter found on this machine"
+}
+
+# Loudly, the interpreters a test runs on (bats shows fd 3).
+say() { echo "# $*" >&3; }
+
+# Call counts of SCRIPT's functions and of the builtins they call, from
+# cProfile and from pcg-trace, on every interpreter: they must be equal.
+oracle() {
+	local p s="$PY/$1"
+	for p in $PYS; do
+		say "$1 on $p"
+		"$p" "$PY/counts.py" cprofile "$s" > want 2> /dev/null || die "$p: cProfile run of $1 failed"
+		[ -s want ] || die "$p: no cProfile counts for $1"
+		pcg-trace -q -o prof "$p" "$s" > out || die "$p: pcg-trace $1 failed"
+		"$p" "$PY/counts.py" pcg prof "$s" > got
+		diff want got >&2 || die "$p: $1: pcg counts differ from cProfile's"
+	done
+}
+
+# Each "EXPECT NAME N" the program printed (in file out) must be pcg's count.
+expects() {
+	local tag name n
+	"$1" "$PY/counts.py" pcgall prof "$2" > all
+	while read -r tag name n; do
+		[ "$tag" = EXPECT ] || continue
+		grep -Eq "^py [0-9]+ $name $n\$" all || { cat all >&2; die "$1: $name: expected $n calls"; }
+	done < out
+}
+
+@test "trace: call counts equal cProfile's (recursion, methods, lambdas, comprehensions, json, exceptions)" {
+	oracle calls.py
+}
+
+@test "trace: generators and coroutines: starts counted, resumptions not" {
+	local p
+	oracle gens.py
+	for p in $PYS; do
+		pcg-trace -q -o prof "$p" "$PY/gens.py" > out
+		expects "$p" "$PY/gens.py"
+	done
+}
+
+@test "trace: every thread is recorded with its name" {
+	local p t
+	for p in $PYS; do
+		say "threads.py on $p"
+		pcg-trace -q -o prof "$p" "$PY/threads.py" > out || die "$p: failed"
+		expects "$p" "$PY/threads.py"
+		for t in $(awk '$1 == "THREAD" { print $2 }' out); do
+			grep -Eq "^thread	[0-9]+	[0-9]+	$t\$" prof || die "$p: no thread $t"
+		done
+		grep -q "^thread	1	[0-9]*	MainThread\$" prof || die "$p: no MainThread"
+	done
+}
+
+@test "trace: --events gives the same counts, with a valid trailer" {
+	command -v pcg-merge > /dev/null || skip "pcg-merge not built"
+	local p s="$PY/calls.py" n
+	for p in $PYS; do
+		say "calls.py --events on $p"
+		"$p" "$PY/counts.py" cprofile "$s" > want 2> /dev/null
+		pcg-trace -q --events -o ev "$p" "$s" > /dev/null || die "$p: failed"
+		head -1 ev | grep -q "^pcg	1	events\$" || die "$p: not an events stream"
+		n=$(wc -l < ev)
+		tail -1 ev | grep -Eq "^end	$((n - 1))	[0-9]+\$" || die "$p: bad trailer"
+		pcg-merge ev > prof || die "$p: the events stream does not read"
+		"$p" "$PY/counts.py" pcg prof "$s" > got
+		diff want got >&2 || die "$p: events counts differ from cProfile's"
+	done
+}
+
+# INCL of the first node of function NAME in profile FILE, in ns.
+incl() {
+	awk -F'\t' -v n="$2" '$1 == "fn" && $7 == n { id = $2 } $1 == "node" && $4 == id { print $7; exit }' "$1"
+}
+
+@test "trace: a suspended generator is not charged the time it was suspended" {
+	local p g m
+	for p in $PYS; do
+		pcg-trace -q -o prof "$p" "$PY/suspend.py" > /dev/null || die "$p: failed"
+		g=$(incl prof gen)
+		m=$(incl prof main)
+		[ -n "$g" ] && [ -n "$m" ] || die "$p: gen or main missing"
+		[ "$m" -ge 200000000 ] || die "$p: main only $m ns"
+		[ "$g" -lt 20000000 ] || die "$p: gen charged $g ns"
+	done
+}
+
+@test "trace: time blocked writing to a slow reader is not the program's" {
+	local p=${PYS%%$'\n'*} t
+	pcg-trace -q -o - --events "$p" -c 'def f(): pass
+for i in range(100000): f()' 2> /dev/null | { sleep 1; cat > ev; }
+	[ "$(wc -c < ev)" -gt 2000000 ] || die "too small a stream to block"
+	t=$(tail -1 ev | cut -f3)
+	[ "$t" -lt 700000000 ] || die "run charged $t ns"
+}
+
+@test "trace: the profile reads back (pcg-emit) and has the header metadata" {
+	command -v pcg-emit > /dev/null || skip "pcg-emit not built"
+	local p k
+	for p in $PYS; do
+		pcg-trace -q -o prof "$p" "$PY/calls.py" a b > /dev/null
+		pcg-emit prof > /dev/null || die "$p: profile does not read"
+		for k in cmd pid python impl executable clock start stdlib site creator; do
+			grep -q "^meta	$k	" prof || die "$p: no meta $k"
+		done
+		grep -q "^meta	cmd	$p	$PY/calls.py	a	b\$" prof || die "$p: wrong cmd"
+		grep -q "^cost	wall	ns\$" prof || die "$p: no wall cost"
+		grep -q "^rec	" prof || die "$p: no recursive edge for fib"
+	done
+}
+
+@test "trace: the program's output, argv, sys.path[0], __main__, stdin, environment are unchanged" {
+	local p
+	for p in $PYS; do
+		say "env.py on $p"
+		(cd "$PY" && echo input | PYTHONPATH=/nowhere "$p" env.py) > want 2>&1
+		(cd "$PY" && echo input | PYTHONPATH=/nowhere pcg-trace -q -o "$BATS_TEST_TMPDIR/prof" "$p" env.py) > got 2>&1
+		diff want got >&2 || die "$p: the program saw a different world"
+		(cd "$PY" && echo input | env -u PYTHONPATH "$p" env.py) > want 2>&1
+		(cd "$PY" && echo input | env -u PYTHONPATH pcg-trace -q -o "$BATS_TEST_TMPDIR/prof" "$p" env.py) > got 2>&1
+		diff want got >&2 || die "$p: the program saw a different world (no PYTHONPATH)"
+		"$p" "$PY/calls.py" > want
+		pcg-trace -q -o prof "$p" "$PY/calls.py" > got
+		diff want got >&2 || die "$p: stdout differs"
+	done
+}
+
+@test "trace: python -m and -c work" {
+	local p
+	for p in $PYS; do
+		(cd "$PY" && pcg-trace -q -o "$BATS_TEST_TMPDIR/prof" "$p" -m calls) > out || die "$p -m failed"
+		grep -q "	__main__	$PY/calls.py	[0-9]*	fib\$" prof || die "$p -m: fib missing"
+		pcg-trace -q -o prof "$p" -c 'import json; json.dumps([1])' || die "$p -c failed"
+		grep -q "	dumps\$" prof || die "$p -c: json.dumps missing"
+	done
+}
+
+@test "trace: a #! script (as console scripts are)" {
+	local p
+	for p in $PYS; do
+		printf '#!%s\nimport json\ndef main(): return json.dumps([1])\nmain()\n' "$p" > script
+		chmod +x script
+		pcg-trace -q -o prof ./script || die "$p: failed"
+		grep -q "	__main__	.*script	3	main\$" prof || die "$p: main missing"
+	done
+}
+
+# Run CODE with and without pcg-trace: same status; a profile must exist.
+status_same() {
+	local p want got
+	for p in $PYS; do
+		set +e
+		"$p" -c "$1" > /dev/null 2> err.plain
+		want=$?
+		pcg-trace -q -o prof "$p" -c "$1" > /dev/null 2> err
+		got=$?
+		set -e
+		[ "$want" = "$2" ] || [ "$2" = any ] || die "$p: plain run exited $want, not $2"
+		[ "$got" = "$want" ] || die "$p: exit status $got, want $want"
+		tail -1 prof | grep -q "^end	" || die "$p: no complete profile"
+		grep -v "^pcg-trace:" err | diff err.plain - >&2 || die "$p: stderr differs"
+		rm -f prof
+	done
+}
+
+@test "trace: exit status of sys.exit(3), with the profile written" {
+	status_same 'import sys
+def f(): sys.exit(3)
+f()' 3
+}
+
+@test "trace: uncaught exception: status 1, traceback on stderr, profile written" {
+	status_same 'def f(): raise ValueError("boom")
+f()' 1
+	grep -q "ValueError: boom" err
+}
+
+@test "trace: KeyboardInterrupt exits as without pcg-trace" {
+	status_same 'raise KeyboardInterrupt' any
+}
+
+@test "trace: death by SIGTERM: status 143, profile written" {
+	status_same 'import os, signal, time
+def f(): os.kill(os.getpid(), signal.SIGTERM); time.sleep(10)
+f()' 143
+}
+
+@test "trace: os._exit keeps its status and the profile" {
+	status_same 'import os
+def f(): os._exit(4)
+f()' 4
+}
+
+@test "trace: SIGKILL: no profile file, status 137; --events keeps what was flushed" {
+	local p st
+	for p in $PYS; do
+		set +e
+		pcg-trace -q -o prof "$p" -c 'import os, signal; os.kill(os.getpid(), signal.SIGKILL)' 2> err
+		st=$?
+		set -e
+		[ "$st" = 137 ] || die "$p: status $st"
+		[ ! -e prof ] || die "$p: a profile after SIGKILL"
+		grep -q "no profile recorded" err || die "$p: no message"
+		ls | grep -q tmp && die "$p: temporary file left"
+		set +e
+		pcg-trace -q --events -o ev "$p" -c 'import os, signal, time
+def f(): pass
+t = time.time()
+while time.time() - t < 0.5: f()
+os.kill(os.getpid(), signal.SIGKILL)' 2> err
+		st=$?
+		set -e
+		[ "$st" = 137 ] || die "$p: --events: status $st"
+		grep -q "truncated" err || die "$p: no warning of the truncated stream"
+		head -1 ev | grep -q "^pcg	1	events\$" || die "$p: nothing kept"
+		grep -q "^c	1	[0-9]*	4	" ev || die "$p: no call of f kept"
+		tail -1 ev | grep -q "^end	" && die "$p: a trailer after SIGKILL"
+		rm -f ev
+	done
+}
+
+@test "trace: -o - streams to stdout while the program prints (to stderr)" {
+	local p
+	for p in $PYS; do
+		pcg-trace -o - "$p" "$PY/calls.py" > prof 2> err || die "$p: failed"
+		head -1 prof | grep -q "^pcg	1	profile\$" || die "$p: not a profile"
+		tail -1 prof | grep -q "^end	" || die "$p: no trailer"
+		"$p" "$PY/calls.py" | diff - err >&2 || die "$p: the program's output is not on stderr"
+		pcg-trace -o - --events "$p" "$PY/calls.py" > ev 2> /dev/null || die "$p: --events failed"
+		tail -1 ev | grep -Eq "^end	$(($(wc -l < ev) - 1))	" || die "$p: bad events trailer"
+		if command -v pcg-emit > /dev/null; then
+			pcg-emit prof > /dev/null && pcg-emit ev > /dev/null || die "$p: stream does not read"
+		fi
+	done
+}
+
+@test "trace: a forked child does not write into the parent's stream" {
+	local p
+	for p in $PYS; do
+		pcg-trace -q -o prof "$p" "$PY/fork.py" > out || die "$p: failed"
+		grep -q "^child 0\$" out || die "$p: child failed"
+		[ "$(grep -c '^pcg	' prof)" = 1 ] && [ "$(grep -c '^end	' prof)" = 1 ] || die "$p: corrupt profile"
+		pcg-trace -q --events -o ev "$p" "$PY/fork.py" > out || die "$p: --events failed"
+		[ "$(grep -c '^pcg	' ev)" = 1 ] && [ "$(grep -c '^end	' ev)" = 1 ] || die "$p: corrupt events"
+		tail -1 ev | grep -Eq "^end	$(($(wc -l < ev) - 1))	" || die "$p: bad events trailer"
+	done
+}
+
+@test "trace: default output pcg.out.PID of the traced process" {
+	local p pid
+	p=${PYS%%$'\n'*}
+	pcg-trace "$p" -c 'import os; print(os.getpid())' > out 2> err
+	pid=$(cat out)
+	[ -s "pcg.out.$pid" ] || die "no pcg.out.$pid"
+	grep -q "wrote pcg.out.$pid" err || die "no report on stderr"
+	pcg-trace -q "$p" -c 'pass' 2> err
+	[ ! -s err ] || die "-q still reports"
+}
+
+@test "trace: not a Python program: message, non-zero, no file" {
+	run pcg-trace -o prof true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"pcg-trace: true: no profile recorded"* ]]
+	[ ! -e prof ]
+	[ -z "$(ls)" ]
+}
+
+@test "trace: missing command: status 127 and a message" {
+	run -127 pcg-trace -o prof no-such-command-pcg
+	[ "$status" -eq 127 ]
+	[[ "$output" == "pcg-trace: no-such-command-pcg: No such file or directory" ]]
+	[ -z "$(ls)" ]
+}
+
+@test "trace: unwritable output directory: message, the program does not run" {
+	local p=${PYS%%$'\n'*}
+	run pcg-trace -o /nonexistent-dir/prof "$p" -c 'open("ran", "w")'
+	[ "$status" -ne 0 ]
+	[[ "$output" == "pcg-trace: /nonexistent-dir/prof: No such file or directory" ]]
+	[ ! -e ran ]
+}
+
+@test "trace: usage" {
+	run pcg-trace
+	[ "$status" -eq 2 ]
+	[[ "$output" == usage:* ]]
+	run pcg-trace --bogus python3
+	[ "$status" -eq 2 ]
+	run pcg-trace --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--events"* ]]
+	run pcg-trace --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "pcg-trace "* ]]
+}
