@@ -54,3 +54,32 @@ clean:
 	rm -rf build
 
 .PHONY: all build-all check install clean bench
+
+# Hardening: the reader's test driver (not installed) and its libFuzzer run.
+build-all: $(B)/test/pcg-cat
+
+$(B)/test/pcg-cat: fuzz/pcg-cat.c $(B)/libpcg.a $(COMMON_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(PCG_CFLAGS) -o $@ fuzz/pcg-cat.c $(B)/libpcg.a $(LDFLAGS)
+
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS    = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DPCG_FUZZ \
+	-DPCG_VERSION_STRING='"$(VERSION)"' -Wall -Wextra -Icommon -g -O1 \
+	-fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+build/fuzz/fuzz-read: fuzz/fuzz-read.c $(COMMON_SRC) $(COMMON_HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz-read.c $(COMMON_SRC)
+
+# Runs FUZZ_SECONDS on a working copy of the seed corpus; findings land in
+# build/fuzz/ (crash-*, leak-*, timeout-*) and make fails.
+fuzz: build/fuzz/fuzz-read
+	sh fuzz/run.sh build/fuzz/fuzz-read $(FUZZ_SECONDS)
+
+.PHONY: fuzz
+
+# Benchmarks against cProfile and yappi (never part of check): bench/bench.py
+# documents BENCH_QUICK=1, BENCH_RUNS=N, BENCH_PYTHONS=all and the rest.
+bench: build-all
+	BENCH_BIN="$(abspath $(B))/bin" /usr/bin/python3 bench/bench.py

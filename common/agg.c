@@ -4,6 +4,11 @@
  * tree by the program's structure.  Inclusive cost follows the arc rule of
  * pcg-format(5): a frame's arc earns time only while the function that called
  * it has no newer frame above it, so each function's time is counted once.
+ *
+ * This runs twice per call inside the traced program: no library calls on
+ * the common path.  Each stack finds a function's innermost frame through a
+ * small hash table of the functions on it (s->inner, s->ninner slots): memory
+ * grows with the stack's depth, not with functions times threads.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,89 +28,194 @@ pcg_stack_free(struct pcg_stack *s)
 {
 	free(s->frame);
 	free(s->inner);
+	free(s->memo);
 	memset(s, 0, sizeof(*s));
 }
 
-/* Charge the time since the previous event to the running frame's self. */
-static void
-tick(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
+/* Home slot of fn; ninner is a power of two. */
+static inline size_t
+home(const struct pcg_stack *s, uint32_t fn)
 {
-	size_t k;
+	return (size_t)((fn * 0x9e3779b97f4a7c15ULL) >> 32) & (s->ninner - 1);
+}
 
-	if (s->depth) {
-		uint64_t *self = pcg_self(p, s->frame[s->depth - 1].node);
-		for (k = 0; k < p->ncost; k++)
-			self[k] += t[k] - s->last[k];
+/* The slot holding fn's innermost frame (depth+1), or the empty one for it. */
+static inline size_t
+slotof(const struct pcg_stack *s, uint32_t fn)
+{
+	size_t i = home(s, fn);
+
+	while (s->inner[i] && s->frame[s->inner[i] - 1].fn != fn)
+		i = (i + 1) & (s->ninner - 1);
+	return i;
+}
+
+/* Keep the load at most one half: at most `depth` functions are on the stack. */
+static void
+reserve(struct pcg_stack *s, size_t depth)
+{
+	uint32_t *old = s->inner;
+	size_t i, oldn = s->ninner, n = oldn ? oldn : 16;
+
+	if (depth * 2 <= oldn)
+		return;
+	while (depth * 2 > n)
+		n *= 2;
+	s->inner = ecalloc(n, sizeof(*s->inner));
+	s->ninner = n;
+	for (i = 0; i < oldn; i++)
+		if (old[i])
+			s->inner[slotof(s, s->frame[old[i] - 1].fn)] = old[i];
+	free(old);
+}
+
+/* Empty slot i; shift later entries of its probe run back (no tombstones). */
+static void
+unslot(struct pcg_stack *s, size_t i)
+{
+	size_t j = i, k, mask = s->ninner - 1;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!s->inner[j])
+			break;
+		k = home(s, s->frame[s->inner[j] - 1].fn);
+		/* Entry j may move to i only if its home is not cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		s->inner[i] = s->inner[j];
+		i = j;
 	}
-	memcpy(s->last, t, p->ncost * sizeof(*t));
+	s->inner[i] = 0;
 }
 
-static void
-pause_arc(const struct pcg_profile *p, struct pcg_frame *f, const uint64_t *t)
+static void __attribute__((noinline))
+grow(struct pcg_stack *s)
 {
-	size_t k;
-
-	for (k = 0; k < p->ncost; k++)
-		f->arcacc[k] += t[k] - f->arcstart[k];
-	f->paused = 1;
+	if (s->depth >= UINT32_MAX - 1)
+		eprintf("stack of thread %u deeper than %u frames", s->thread, UINT32_MAX - 2);
+	if (s->depth >= s->cap)
+		egrow((void **)&s->frame, &s->cap, s->depth, sizeof(*s->frame));
+	reserve(s, s->depth + 1);
+	if (!s->memo)
+		s->memo = ecalloc((size_t)1 << PCG_MEMO_BITS, sizeof(*s->memo));
 }
 
-void
-pcg_enter(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume)
+/* The edge for a call; the memo answers a loop's repeated calls cheaply. */
+static inline uint32_t
+edge(struct pcg_profile *p, struct pcg_stack *s, uint32_t parent, uint32_t fn, uint32_t line, uint32_t target)
+{
+	uint32_t h = (parent * 0x9e3779b1u) ^ (fn * 0x85ebca77u) ^ (line * 0xc2b2ae3du) ^ target;
+	struct pcg_edgememo *m = &s->memo[h >> (32 - PCG_MEMO_BITS)];
+
+	if (m->edge && m->parent == parent && m->fn == fn && m->line == line && m->target == target)
+		return m->edge;
+	m->parent = parent;
+	m->fn = fn;
+	m->line = line;
+	m->target = target;
+	if (target)
+		return m->edge = pcg_rec_get(p, s->thread, parent, target, line);
+	return m->edge = pcg_node_get(p, s->thread, parent, fn, line);
+}
+
+/*
+ * The bodies take the number of cost columns as an argument and are always
+ * inlined, so that the one-column case the recorder uses compiles to
+ * straight-line code.
+ */
+static inline __attribute__((always_inline)) void
+enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t,
+    int resume, size_t n)
 {
 	struct pcg_frame *f;
 	uint32_t parent, q;
+	size_t k, slot;
 
-	tick(p, s, t);
-	if (fn >= s->ninner)
-		egrow((void **)&s->inner, &s->ninner, fn, sizeof(*s->inner));
-	egrow((void **)&s->frame, &s->cap, s->depth, sizeof(*s->frame));
+	if (s->depth >= s->cap || (s->depth + 1) * 2 > s->ninner)
+		grow(s);
+	if (s->depth) {
+		uint64_t *self = p->cost + ((size_t)s->frame[s->depth - 1].node * 2 + 1) * n;
+		for (k = 0; k < n; k++)
+			self[k] += t[k] - s->last[k];
+	}
+	for (k = 0; k < n; k++)
+		s->last[k] = t[k];
 	parent = s->depth ? s->frame[s->depth - 1].node : 0;
-	q = s->inner[fn];
+	slot = slotof(s, fn);
+	q = s->inner[slot];
 	f = &s->frame[s->depth];
 	f->fn = fn;
 	f->prev = q;
 	f->paused = 0;
-	memcpy(f->arcstart, t, p->ncost * sizeof(*t));
-	memset(f->arcacc, 0, p->ncost * sizeof(*t));
-	if (q) {
-		f->node = s->frame[q - 1].node;
-		f->edge = pcg_rec_get(p, s->thread, parent, f->node, line);
-	} else {
-		f->node = f->edge = pcg_node_get(p, s->thread, parent, fn, line);
+	for (k = 0; k < n; k++) {
+		f->arcstart[k] = t[k];
+		f->arcacc[k] = 0;
 	}
+	f->node = q ? s->frame[q - 1].node : 0;
+	f->edge = edge(p, s, parent, fn, line, f->node);
+	if (!q)
+		f->node = f->edge;
 	if (!resume)
 		p->node[f->edge].calls++;
-	s->depth++;
-	s->inner[fn] = s->depth;
+	s->inner[slot] = ++s->depth;
 	/* fn's older frame no longer is its innermost: the arc above it pauses
 	 * (for a direct recursion that is this new frame itself). */
-	if (q)
-		pause_arc(p, &s->frame[q], t);
+	if (q) {
+		struct pcg_frame *r = &s->frame[q];
+		for (k = 0; k < n; k++)
+			r->arcacc[k] += t[k] - r->arcstart[k];
+		r->paused = 1;
+	}
 }
 
-void
-pcg_leave(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
+static inline __attribute__((always_inline)) void
+leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n)
 {
 	struct pcg_frame *f;
-	uint64_t *incl;
+	uint64_t *self, *incl;
 	size_t k;
 
 	if (!s->depth)
 		return;
-	tick(p, s, t);
 	f = &s->frame[--s->depth];
-	incl = pcg_incl(p, f->edge);
-	for (k = 0; k < p->ncost; k++)
+	self = p->cost + ((size_t)f->node * 2 + 1) * n;
+	incl = p->cost + (size_t)f->edge * 2 * n;
+	for (k = 0; k < n; k++) {
+		self[k] += t[k] - s->last[k];
+		s->last[k] = t[k];
 		incl[k] += f->arcacc[k] + (f->paused ? 0 : t[k] - f->arcstart[k]);
-	s->inner[f->fn] = f->prev;
+	}
+	if (f->prev)
+		s->inner[slotof(s, f->fn)] = f->prev;
+	else
+		unslot(s, slotof(s, f->fn));
 	/* fn's older frame is innermost again: the arc above it runs (unless that
 	 * arc is the frame just popped, a direct recursion). */
 	if (f->prev && f->prev != s->depth) {
 		struct pcg_frame *r = &s->frame[f->prev];
 		r->paused = 0;
-		memcpy(r->arcstart, t, p->ncost * sizeof(*t));
+		for (k = 0; k < n; k++)
+			r->arcstart[k] = t[k];
 	}
+}
+
+void
+pcg_enter(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume)
+{
+	if (p->ncost == 1)
+		enter_n(p, s, fn, line, t, resume, 1);
+	else
+		enter_n(p, s, fn, line, t, resume, p->ncost);
+}
+
+void
+pcg_leave(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
+{
+	if (p->ncost == 1)
+		leave_n(p, s, t, 1);
+	else
+		leave_n(p, s, t, p->ncost);
 }
 
 void

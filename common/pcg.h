@@ -93,6 +93,7 @@ struct pcg_profile {
 	uint64_t *cost;        /* per node: incl[ncost] then self[ncost] */
 	size_t nnode, capnode;
 	struct pcg_tab nodetab;
+	uint32_t *nodecache; /* direct-mapped, in front of nodetab: loops hit it */
 };
 
 void pcg_init(struct pcg_profile *p);
@@ -128,6 +129,8 @@ long pcg_unescape(char *s, size_t len, const char **why);
  * Read one whole stream (either layer) and add it to p, which must be freshly
  * initialised.  The events layer is aggregated on the fly.  On malformed
  * input: "argv0: NAME:LINE: what" on stderr and exit 1.  NAME "-" is stdin.
+ * (Compiled with -DPCG_FUZZ, read.c longjmps to pcg_fuzz_jmp instead, the
+ * reader's memory freed and p left for pcg_free(): see fuzz/fuzz-read.c.)
  */
 void pcg_read(struct pcg_profile *p, FILE *fp, const char *name);
 /* Open (or stdin for "-") and read; exits on error. */
@@ -161,8 +164,15 @@ struct pcg_frame {
 	uint64_t arcstart[PCG_MAXCOST], arcacc[PCG_MAXCOST];
 };
 
+/* A recently used edge of this thread: (parent, fn, line, target) -> edge. */
+struct pcg_edgememo {
+	uint32_t parent, fn, line, target, edge;
+};
+#define PCG_MEMO_BITS 10
+
 struct pcg_stack {
 	uint32_t thread;
+	struct pcg_edgememo *memo; /* 1 << PCG_MEMO_BITS entries, or NULL */
 	struct pcg_frame *frame;
 	size_t depth, cap;
 	uint32_t *inner; /* hash of the fns on the stack: depth+1 of each one's innermost frame */

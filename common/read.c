@@ -32,13 +32,46 @@ struct reader {
 	size_t capst;
 	uint32_t *nodemap;    /* profile layer: stream node id -> profile id */
 	size_t nnode, capnodemap;
+	char *line;           /* getline's buffer */
+	size_t capline;
 };
+
+static void
+reader_free(struct reader *r)
+{
+	size_t i;
+
+	for (i = 1; r->st && i < r->p->nthread; i++)
+		pcg_stack_free(&r->st[i]);
+	free(r->st);
+	free(r->f);
+	free(r->nodemap);
+	free(r->line);
+}
+
+#ifdef PCG_FUZZ
+/*
+ * Fuzz build only: the target sets pcg_fuzz_jmp, and an error frees the
+ * reader and jumps back instead of exiting, so that one process survives
+ * millions of inputs and leak checking sees the error paths too.
+ */
+#include <setjmp.h>
+jmp_buf pcg_fuzz_jmp;
+char pcg_fuzz_msg[256];
+#endif
 
 static void __attribute__((format(printf, 2, 3), noreturn))
 bad(const struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
+#ifdef PCG_FUZZ
+	va_start(ap, fmt);
+	vsnprintf(pcg_fuzz_msg, sizeof(pcg_fuzz_msg), fmt, ap);
+	va_end(ap);
+	reader_free((struct reader *)r);
+	longjmp(pcg_fuzz_jmp, 1);
+#endif
 	fprintf(stderr, "%s: %s:%zu: ", argv0, r->name, r->lineno);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -71,12 +104,42 @@ split(struct reader *r, char *line, size_t len)
 	}
 }
 
+/*
+ * A field for an error message: escaped like a string field so that NULs,
+ * control bytes and terminal escapes in bad input show up harmlessly, and
+ * cut at 24 bytes.  One static buffer: at most one use per message.
+ */
+static const char *
+shown(const struct field *f)
+{
+	static char buf[24 * 4 + 4];
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < f->len && i < 24; i++) {
+		unsigned char c = f->s[i];
+		if (c >= 0x20 && c != 0x7f && c != '\\') {
+			buf[o++] = c;
+			continue;
+		}
+		buf[o++] = '\\';
+		buf[o++] = 'x';
+		buf[o++] = hex[c >> 4];
+		buf[o++] = hex[c & 15];
+	}
+	if (i < f->len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static void
 nfields(const struct reader *r, size_t want)
 {
 	if (r->nf != want)
-		bad(r, "%.*s record has %zu fields, expected %zu", (int)(r->f[0].len > 16 ? 16 : r->f[0].len),
-		    r->f[0].s, r->nf, want);
+		bad(r, "%s record has %zu fields, expected %zu", shown(&r->f[0]), r->nf, want);
 }
 
 static uint64_t
@@ -85,8 +148,7 @@ num(const struct reader *r, size_t i, const char *what)
 	uint64_t v;
 
 	if (parse_u64(r->f[i].s, r->f[i].len, &v) < 0)
-		bad(r, "field %zu (%s): not a number: '%.*s'", i + 1, what,
-		    (int)(r->f[i].len > 24 ? 24 : r->f[i].len), r->f[i].s);
+		bad(r, "field %zu (%s): not a number: '%s'", i + 1, what, shown(&r->f[i]));
 	return v;
 }
 
@@ -131,8 +193,8 @@ header(struct reader *r)
 	if (!is(&r->f[0], "pcg") || r->nf != 3)
 		bad(r, "not a pcg stream (missing 'pcg<TAB>1<TAB>LAYER' header)");
 	if (parse_u64(r->f[1].s, r->f[1].len, &v) < 0 || v != PCG_VERSION)
-		bad(r, "unsupported format version '%.*s' (this program reads %d)",
-		    (int)(r->f[1].len > 20 ? 20 : r->f[1].len), r->f[1].s, PCG_VERSION);
+		bad(r, "unsupported format version '%s' (this program reads %d)", shown(&r->f[1]),
+		    PCG_VERSION);
 	if (is(&r->f[2], "profile"))
 		r->layer = PCG_PROFILE;
 	else if (is(&r->f[2], "events"))
@@ -153,11 +215,14 @@ meta(struct reader *r)
 	if (r->nf < 3)
 		bad(r, "meta record needs a key and at least one value");
 	key = str(r, 1, "key");
-	if (!key.len)
-		bad(r, "meta record with an empty key");
-	val = ereallocarray(NULL, r->nf - 2, sizeof(*val));
+	/* Unescape every value before allocating: bad() must leak nothing. */
 	for (i = 2; i < r->nf; i++)
-		val[i - 2] = str(r, i, "value");
+		r->f[i].len = str(r, i, "value").len;
+	val = ereallocarray(NULL, r->nf - 2, sizeof(*val));
+	for (i = 2; i < r->nf; i++) {
+		val[i - 2].s = r->f[i].s;
+		val[i - 2].len = r->f[i].len;
+	}
 	pcg_add_meta(r->p, key, val, r->nf - 2);
 	free(val);
 }
@@ -176,6 +241,9 @@ cost(struct reader *r)
 	unit = str(r, 2, "unit");
 	if (!name.len || memchr(name.s, '\0', name.len) || memchr(unit.s, '\0', unit.len))
 		bad(r, "cost column name must be non-empty, without NUL");
+	if (!r->p->ncost && (name.len != 4 || memcmp(name.s, "wall", 4) || unit.len != 2 ||
+	    memcmp(unit.s, "ns", 2)))
+		bad(r, "the first cost column must be 'wall' in 'ns'");
 	/* Fields are split already: ending them in place clobbers only separators. */
 	name.s[name.len] = '\0';
 	unit.s[unit.len] = '\0';
@@ -187,9 +255,11 @@ static void
 fn(struct reader *r)
 {
 	struct pcg_fn f;
-	uint32_t id = num32(r, 1, "id"), have;
+	uint32_t id, have;
 
+	/* Count first: fields past nf are stale pointers into an old line. */
 	nfields(r, 7);
+	id = num32(r, 1, "id");
 	if (id != r->p->nfn)
 		bad(r, "function id %u out of order (expected %zu)", id, r->p->nfn);
 	if (is(&r->f[2], "py"))
@@ -259,6 +329,7 @@ node(struct reader *r)
 {
 	struct pcg_profile *p = r->p;
 	uint32_t id, parent, f, line, n;
+	size_t before = p->nnode;
 
 	nfields(r, 6 + 2 * p->ncost);
 	if (!r->thread)
@@ -271,8 +342,10 @@ node(struct reader *r)
 	parent = noderef(r, 2, "parent", 1);
 	f = fnref(r, 3);
 	line = num32(r, 4, "line");
+	/* A repeat is found, not added (comparing n with the newest id would
+	 * miss a repeat of the newest node). */
 	n = pcg_node_get(p, r->thread, parent, f, line);
-	if (n != p->nnode - 1)
+	if (p->nnode == before)
 		bad(r, "node %u repeats the parent, function and line of an earlier node", id);
 	p->node[n].calls = num(r, 5, "calls");
 	costs(r, 6, pcg_incl(p, n));
@@ -287,6 +360,7 @@ rec(struct reader *r)
 {
 	struct pcg_profile *p = r->p;
 	uint32_t parent, target, line, n;
+	size_t before = p->nnode;
 
 	nfields(r, 5 + p->ncost);
 	if (!r->thread)
@@ -295,7 +369,7 @@ rec(struct reader *r)
 	target = noderef(r, 2, "target", 0);
 	line = num32(r, 3, "line");
 	n = pcg_rec_get(p, r->thread, parent, target, line);
-	if (n != p->nnode - 1)
+	if (p->nnode == before)
 		bad(r, "rec record repeats an earlier one (same parent, target and line)");
 	p->node[n].calls = num(r, 4, "calls");
 	costs(r, 5, pcg_incl(p, n));
@@ -400,10 +474,10 @@ record(struct reader *r)
 		node(r);
 	else if (r->layer == PCG_PROFILE && is(t, "rec"))
 		rec(r);
-	else if (r->layer == PCG_EVENTS && t->len == 1 && strchr("crys", t->s[0]))
+	else if (r->layer == PCG_EVENTS && t->len == 1 && memchr("crys", t->s[0], 4))
 		event(r, t->s[0]);
 	else
-		bad(r, "unknown record '%.*s' in a%s layer", (int)(t->len > 16 ? 16 : t->len), t->s,
+		bad(r, "unknown record '%s' in a%s layer", shown(t),
 		    r->layer == PCG_PROFILE ? " profile" : "n events");
 }
 
@@ -411,19 +485,17 @@ void
 pcg_read(struct pcg_profile *p, FILE *fp, const char *name)
 {
 	struct reader r = { 0 };
-	char *line = NULL;
-	size_t cap = 0, i;
 	ssize_t n;
 
 	r.p = p;
 	r.name = name;
-	while ((n = getline(&line, &cap, fp)) > 0) {
+	while ((n = getline(&r.line, &r.capline, fp)) > 0) {
 		r.lineno++;
-		if (line[n - 1] != '\n')
+		if (r.line[n - 1] != '\n')
 			bad(&r, "truncated: last line has no newline");
-		if (n > 1 && line[n - 2] == '\r')
+		if (n > 1 && r.line[n - 2] == '\r')
 			bad(&r, "carriage return before newline (CRLF line ends are not allowed)");
-		split(&r, line, n - 1);
+		split(&r, r.line, n - 1);
 		record(&r);
 	}
 	if (ferror(fp))
@@ -433,12 +505,7 @@ pcg_read(struct pcg_profile *p, FILE *fp, const char *name)
 		bad(&r, "empty input: missing pcg header");
 	if (r.stage != DONE)
 		bad(&r, "truncated: no end record");
-	for (i = 1; r.layer == PCG_EVENTS && i < p->nthread; i++)
-		pcg_stack_free(&r.st[i]);
-	free(r.st);
-	free(r.f);
-	free(r.nodemap);
-	free(line);
+	reader_free(&r);
 }
 
 void

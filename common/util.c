@@ -122,11 +122,23 @@ void
 ofile_open(struct ofile *o, const char *path)
 {
 	static int registered;
+	struct stat st;
 	int fd;
 
 	memset(o, 0, sizeof(*o));
 	if (!path || !strcmp(path, "-")) {
 		o->fp = stdout;
+		return;
+	}
+	/*
+	 * A device, FIFO or socket (-o /dev/stdout, /dev/null, a named pipe) is
+	 * written in place: renaming a temporary over it would replace the
+	 * device node itself when run as root.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (!(o->fp = fopen(path, "w")))
+			eprintf("%s:", path);
+		o->path = estrdup(path);
 		return;
 	}
 	o->path = estrdup(path);
@@ -149,6 +161,12 @@ ofile_commit(struct ofile *o)
 {
 	if (!o->path) {
 		efshut(o->fp, "<stdout>");
+		return;
+	}
+	if (!o->tmp) {
+		efshut(o->fp, o->path);
+		free(o->path);
+		memset(o, 0, sizeof(*o));
 		return;
 	}
 	/* mkstemp made it 0600; give the file the usual umask-derived mode. */
