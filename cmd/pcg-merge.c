@@ -42,26 +42,9 @@ usage(void)
 }
 
 static int
-streq(struct pcg_str a, struct pcg_str b)
-{
-	return a.len == b.len && !memcmp(a.s, b.s, a.len);
-}
-
-static int
 iskey(const struct pcg_meta *m, const char *key)
 {
-	return streq(m->key, pcg_cstr(key));
-}
-
-/* Byte-wise order, shorter first on a common prefix. */
-static int
-strcmp_b(struct pcg_str a, struct pcg_str b)
-{
-	int c = memcmp(a.s, b.s, a.len < b.len ? a.len : b.len);
-
-	if (c)
-		return c;
-	return (a.len > b.len) - (a.len < b.len);
+	return pcg_str_eq(m->key, pcg_cstr(key));
 }
 
 static struct pcg_str
@@ -111,8 +94,8 @@ checkcosts(struct merge *m, const struct pcg_profile *in, const char *path)
 		return;
 	}
 	for (k = 0; k < in->ncost && in->ncost == m->out.ncost; k++)
-		if (!streq(in->costname[k], m->out.costname[k]) ||
-		    !streq(in->costunit[k], m->out.costunit[k]))
+		if (!pcg_str_eq(in->costname[k], m->out.costname[k]) ||
+		    !pcg_str_eq(in->costunit[k], m->out.costunit[k]))
 			break;
 	if (k == in->ncost && k == m->out.ncost)
 		return;
@@ -136,7 +119,7 @@ sameval(const struct pcg_meta *a, const struct pcg_meta *b)
 	if (a->nval != b->nval)
 		return 0;
 	for (i = 0; i < a->nval; i++)
-		if (!streq(a->val[i], b->val[i]))
+		if (!pcg_str_eq(a->val[i], b->val[i]))
 			return 0;
 	return 1;
 }
@@ -148,9 +131,9 @@ samekey(const struct pcg_profile *a, const struct pcg_profile *b, struct pcg_str
 	size_t i = 0, j = 0;
 
 	for (;; i++, j++) {
-		while (i < a->nmeta && !streq(a->meta[i].key, key))
+		while (i < a->nmeta && !pcg_str_eq(a->meta[i].key, key))
 			i++;
-		while (j < b->nmeta && !streq(b->meta[j].key, key))
+		while (j < b->nmeta && !pcg_str_eq(b->meta[j].key, key))
 			j++;
 		if (i == a->nmeta || j == b->nmeta)
 			return i == a->nmeta && j == b->nmeta;
@@ -177,7 +160,7 @@ dropkey(struct pcg_profile *p, struct pcg_str key)
 	size_t i, n = 0;
 
 	for (i = 0; i < p->nmeta; i++) {
-		if (streq(p->meta[i].key, key))
+		if (pcg_str_eq(p->meta[i].key, key))
 			freemeta(&p->meta[i]);
 		else
 			p->meta[n++] = p->meta[i];
@@ -285,7 +268,7 @@ foldruns(struct merge *m, const struct pcg_profile *in, const char *path)
 static int
 threadcmp(const struct pcg_thread *a, const struct pcg_thread *b)
 {
-	int c = strcmp_b(a->name, b->name);
+	int c = pcg_str_cmp(a->name, b->name);
 
 	if (c || threadmode != KEEP)
 		return c;
@@ -300,7 +283,7 @@ combine(struct pcg_profile *out, uint32_t id, const struct pcg_thread *t)
 
 	if (o->native != t->native)
 		o->native = 0;
-	if (!streq(o->name, t->name)) {
+	if (!pcg_str_eq(o->name, t->name)) {
 		free(o->name.s);
 		o->name = strcopy(pcg_cstr(JOINNAME));
 	}
@@ -473,7 +456,7 @@ runcmp(const struct pcg_meta *a, const struct pcg_meta *b)
 	if (a->val[0].len != b->val[0].len)
 		return a->val[0].len < b->val[0].len ? -1 : 1;
 	for (i = 0; i < a->nval && i < b->nval; i++)
-		if ((c = strcmp_b(a->val[i], b->val[i])))
+		if ((c = pcg_str_cmp(a->val[i], b->val[i])))
 			return c;
 	return (a->nval > b->nval) - (a->nval < b->nval);
 }
@@ -488,7 +471,7 @@ static int
 metacmp(const void *a, const void *b)
 {
 	const struct mref *x = a, *y = b;
-	int c = strcmp_b(x->md.key, y->md.key);
+	int c = pcg_str_cmp(x->md.key, y->md.key);
 
 	if (c)
 		return c;

@@ -119,6 +119,9 @@ static inline uint64_t *pcg_incl(const struct pcg_profile *p, uint32_t id) { ret
 static inline uint64_t *pcg_self(const struct pcg_profile *p, uint32_t id) { return p->cost + ((size_t)id * 2 + 1) * p->ncost; }
 
 struct pcg_str pcg_cstr(const char *s);
+int pcg_str_eq(struct pcg_str a, struct pcg_str b);
+/* Byte-wise order, shorter first on a common prefix. */
+int pcg_str_cmp(struct pcg_str a, struct pcg_str b);
 
 /* Escaping of string fields: any bytes in, a TAB- and newline-free field out. */
 void pcg_put_str(FILE *fp, const char *s, size_t len);

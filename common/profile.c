@@ -164,8 +164,8 @@ pcg_find_meta(const struct pcg_profile *p, const char *key)
 	return NULL;
 }
 
-static int
-streq(struct pcg_str a, struct pcg_str b)
+int
+pcg_str_eq(struct pcg_str a, struct pcg_str b)
 {
 	return a.len == b.len && !memcmp(a.s, b.s, a.len);
 }
@@ -185,8 +185,8 @@ fneq(const struct pcg_profile *p, uint32_t id, const void *key)
 {
 	const struct pcg_fn *a = &p->fn[id], *b = key;
 
-	return a->kind == b->kind && a->line == b->line && streq(a->name, b->name) &&
-	    streq(a->file, b->file) && streq(a->module, b->module);
+	return a->kind == b->kind && a->line == b->line && pcg_str_eq(a->name, b->name) &&
+	    pcg_str_eq(a->file, b->file) && pcg_str_eq(a->module, b->module);
 }
 
 uint32_t
@@ -307,9 +307,8 @@ pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t ta
 	return nodeget(p, &k);
 }
 
-/* Byte-wise order of strings, shorter first on a common prefix. */
-static int
-strcmp_b(struct pcg_str a, struct pcg_str b)
+int
+pcg_str_cmp(struct pcg_str a, struct pcg_str b)
 {
 	int c = memcmp(a.s, b.s, a.len < b.len ? a.len : b.len);
 
@@ -325,9 +324,9 @@ pcg_fn_cmp(const struct pcg_fn *a, const struct pcg_fn *b)
 
 	if (a->kind != b->kind)
 		return a->kind < b->kind ? -1 : 1;
-	if ((c = strcmp_b(a->module, b->module)) || (c = strcmp_b(a->file, b->file)))
+	if ((c = pcg_str_cmp(a->module, b->module)) || (c = pcg_str_cmp(a->file, b->file)))
 		return c;
 	if (a->line != b->line)
 		return a->line < b->line ? -1 : 1;
-	return strcmp_b(a->name, b->name);
+	return pcg_str_cmp(a->name, b->name);
 }
