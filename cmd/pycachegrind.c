@@ -228,6 +228,22 @@ viewer(const char *file)
 	return 0;
 }
 
+/*
+ * callgrind_annotate strips the current directory from fl= names but not
+ * from cfi= names, splitting a function in two when run from its sources'
+ * directory: the command we suggest runs it from / with an absolute path.
+ */
+static void
+hint(const char *out, int separate)
+{
+	char cwd[PATH_MAX];
+	const char *dir = out[0] == '/' ? "" : getcwd(cwd, sizeof(cwd)) ? cwd : ".";
+
+	fprintf(stderr, "%s: wrote %s%s\n", argv0, out, separate ? "-<thread> files" : "");
+	fprintf(stderr, "%s: read it with: (cd / && callgrind_annotate --inclusive=yes --tree=caller %s%s%s%s)\n",
+	    argv0, dir, *dir ? "/" : "", out, separate ? "-*" : "");
+}
+
 static void
 parse(struct opts *o, int argc, char **argv)
 {
@@ -291,8 +307,7 @@ trace(const struct opts *o, const char *bin, const char *dir, char **cmd, char *
 	push(&a, sibling(bin, "pcg-trace"));
 	if (o->follow)
 		push(&a, "-f");
-	if (o->quiet)
-		push(&a, "-q");
+	push(&a, "-q"); /* its file is our temporary: we say what we wrote */
 	push(&a, "-o");
 	push(&a, out);
 	push(&a, "--");
@@ -379,11 +394,8 @@ main(int argc, char **argv)
 		eprintf("could not convert the profile to callgrind format");
 	}
 	rmtree(dir);
-	if (!o.quiet && !(o.gui && viewer(o.out))) {
-		fprintf(stderr, "%s: wrote %s%s\n", argv0, o.out, o.separate ? "-<thread> files" : "");
-		fprintf(stderr, "%s: read it with: callgrind_annotate --inclusive=yes --tree=caller %s%s\n",
-		    argv0, o.out, o.separate ? "-*" : "");
-	}
+	if (!o.quiet && !(o.gui && viewer(o.out)))
+		hint(o.out, o.separate);
 	free(profile);
 	free(bin);
 	free(o.filter);
