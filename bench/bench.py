@@ -1,0 +1,826 @@
+#!/usr/bin/python3
+"""pcg benchmark harness (`make bench`).
+
+Measures, on this machine:
+  1. tracing overhead of pcg-trace (profile layer and --events) against
+     cProfile and yappi, on the workloads in bench/workloads/, for each
+     interpreter, with the peak RSS of the traced process;
+  2. post-processing throughput of pcg-emit, pcg-merge and pcg-filter on
+     large synthetic streams (bench/gen_streams.py);
+  3. end to end "trace and get a callgrind file": pcg-trace + pcg-emit
+     against cProfile + pyprof2calltree (and yappi writing callgrind itself);
+  4. output sizes.
+
+Prints a markdown report on stdout (progress on stderr) and writes it to
+bench/RESULTS.md (build/bench/RESULTS-quick.md in quick mode).  Missing tools
+show as n/a; missed targets are reported, never an error.  It exits 1 only
+when a traced program's output differs from the plain run's, a tool fails,
+or a pcg output stream is invalid.
+
+Environment:
+  BENCH_RUNS=N        timed runs per measurement, medians reported (default 5;
+                      1 in quick mode)
+  BENCH_QUICK=1       fast smoke run: smaller workloads and streams, 2
+                      interpreters, 1 run
+  BENCH_PYTHONS=...   interpreters (space/comma separated paths), or "all" for
+                      every CPython 3 found (Debian's and pyenv's); default:
+                      /usr/bin/python3 and pyenv's newest 3.12 and 3.13
+  BENCH_WORKLOADS=... subset of workload names (default: all)
+  BENCH_SECTIONS=...  subset of overhead,throughput,e2e (default: all three)
+  BENCH_SCALE=F       workload size factor (default 1; 0.2 in quick mode)
+  BENCH_EVENTS=N, BENCH_NODES=N   synthetic stream sizes (default 10M, 1.05M)
+  BENCH_BIN=DIR       the pcg programs (default build/bin)
+  BENCH_WORK=DIR      scratch folder (default build/bench)
+  BENCH_OUT=FILE      report file
+"""
+import datetime
+import glob
+import hashlib
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def env(name, default):
+    v = os.environ.get(name, "")
+    return v if v != "" else default
+
+
+QUICK = env("BENCH_QUICK", "0") not in ("0", "no", "false")
+RUNS = max(1, int(env("BENCH_RUNS", "1" if QUICK else "5")))
+SCALE = float(env("BENCH_SCALE", "0.2" if QUICK else "1"))
+NEVENTS = int(env("BENCH_EVENTS", "1000000" if QUICK else "10000000"))
+NNODES = int(env("BENCH_NODES", "100000" if QUICK else "1050000"))
+BIN = os.path.abspath(env("BENCH_BIN", os.path.join(ROOT, "build", "bin")))
+WORK = os.path.abspath(env("BENCH_WORK", os.path.join(ROOT, "build", "bench")))
+OUT = env("BENCH_OUT", os.path.join(WORK, "RESULTS-quick.md") if QUICK
+          else os.path.join(HERE, "RESULTS.md"))
+WORKLOADS = ["calls", "builtins", "recursion", "gens", "threads", "realistic"]
+WORKLOAD_DOC = {
+    "calls": "millions of tiny Python calls (functions, methods, property, lambda)",
+    "builtins": "mostly C builtins and methods (len, min, dict.get, str.join, ...)",
+    "recursion": "fib, mutual recursion, 500-deep descents, a recursive tree",
+    "gens": "generator pipelines, yield from, asyncio tasks",
+    "threads": "4 worker threads + main thread, call-heavy",
+    "realistic": "json, re, dataclasses, collections, textwrap: parse, validate, report",
+}
+# Overhead-ratio targets (tool - plain) / (cProfile - plain).
+TARGET_PROFILE = {"3.11": 0.9, "default": 0.7}  # <= 0.9 on 3.11, <= 0.7 on 3.12+
+TARGET_EVENTS = 1.3
+TARGET_NODES_PER_S = 1e6
+TARGET_EVENTS_MB_S = 100.0
+
+errors = []
+warnings = []
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def fail(msg):
+    errors.append(msg)
+    log("ERROR: " + msg)
+
+
+def tool(name):
+    p = os.path.join(BIN, name)
+    return p if os.access(p, os.X_OK) else None
+
+
+class Result:
+    __slots__ = ("wall", "cpu", "rss", "rc", "out", "err")
+
+
+def run(cmd, stdin=None, tag="run"):
+    """Run cmd; wall time (perf_counter), CPU time and peak RSS (KB, from
+    wait4: the process and its waited-for descendants) and its output."""
+    os.makedirs(WORK, exist_ok=True)
+    op, ep = os.path.join(WORK, tag + ".stdout"), os.path.join(WORK, tag + ".stderr")
+    with open(op, "wb") as o, open(ep, "wb") as e:
+        fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdin=fin, stdout=o, stderr=e)
+        _, status, ru = os.wait4(p.pid, 0)
+        t1 = time.perf_counter()
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if stdin:
+            fin.close()
+    r = Result()
+    r.wall, r.cpu, r.rss, r.rc = t1 - t0, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, p.returncode
+    with open(op, "rb") as f:
+        r.out = f.read()
+    with open(ep, "rb") as f:
+        r.err = f.read()
+    return r
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def fmt_s(x):
+    return "n/a" if x is None else "%.3f" % x
+
+
+def fmt_x(x, plain):
+    return "n/a" if x is None or not plain else "%.2f×" % (x / plain)
+
+
+def fmt_mb(kb):
+    return "n/a" if kb is None else "%.0f" % (kb / 1024)
+
+
+def fmt_size(n):
+    if n is None:
+        return "n/a"
+    if n >= 10e6:
+        return "%.0f MB" % (n / 1e6)
+    if n >= 1e6:
+        return "%.1f MB" % (n / 1e6)
+    if n >= 10e3:
+        return "%.0f kB" % (n / 1e3)
+    return "%.1f kB" % (n / 1e3)
+
+
+def ratio(tool_t, plain_t, cp_t):
+    if None in (tool_t, plain_t, cp_t) or cp_t - plain_t <= 0:
+        return None
+    return (tool_t - plain_t) / (cp_t - plain_t)
+
+
+def valid_stream(path):
+    """Cheap check of a pcg stream: header and `end` trailer with the right count."""
+    try:
+        with open(path, "rb") as f:
+            head = f.readline()
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - 4096))
+            tail = f.read().splitlines()
+    except OSError as e:
+        return "cannot read: %s" % e
+    if not head.startswith(b"pcg\t1\t"):
+        return "no pcg header"
+    if not tail or not tail[-1].startswith(b"end\t"):
+        return "no end trailer (truncated?)"
+    return None
+
+
+def count_lines(path):
+    n = 0
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 22)
+            if not b:
+                return n
+            n += b.count(b"\n")
+
+
+# ---------------------------------------------------------------- interpreters
+
+def py_version(py):
+    try:
+        out = subprocess.run([py, "-c", "import sys, platform; print(platform.python_version(),"
+                              " platform.python_implementation())"],
+                             capture_output=True, text=True, timeout=30).stdout.split()
+        return out[0] if len(out) == 2 and out[1] == "CPython" else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def vkey(v):
+    return tuple(int(x) for x in re.findall(r"\d+", v)[:3])
+
+
+def find_pythons():
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    found = []
+    cands = ["/usr/bin/python3"] + sorted(glob.glob(os.path.join(root, "versions", "*", "bin", "python3")))
+    for c in cands:
+        if os.access(c, os.X_OK):
+            v = py_version(c)
+            if v and v.startswith("3."):
+                found.append((c, v))
+    # Debian's first (the sizes and end-to-end sections use it), then by version.
+    return found[:1] + sorted(found[1:], key=lambda cv: vkey(cv[1]))
+
+
+def choose_pythons():
+    spec = env("BENCH_PYTHONS", "")
+    found = find_pythons()
+    if spec == "all":
+        return found
+    if spec:
+        out = []
+        for c in re.split(r"[\s,]+", spec.strip()):
+            c = shutil.which(c) or c
+            v = py_version(c)
+            if v:
+                out.append((c, v))
+            else:
+                warnings.append("interpreter %s not usable: skipped" % c)
+        return out
+    out = [(c, v) for c, v in found if c == "/usr/bin/python3"]
+    wanted = ("3.13",) if QUICK else ("3.12", "3.13")
+    for minor in wanted:
+        cands = [(c, v) for c, v in found if c != "/usr/bin/python3" and vkey(v)[:2] == vkey(minor)[:2]]
+        if cands:
+            out.append(max(cands, key=lambda cv: vkey(cv[1])))
+        else:
+            warnings.append("no CPython %s found: its rows are missing" % minor)
+    return out
+
+
+def has_module(py, mod):
+    return subprocess.run([py, "-c", "import " + mod], capture_output=True).returncode == 0
+
+
+# ---------------------------------------------------------------- 1. overhead
+
+def overhead(pythons, workloads):
+    trace = tool("pcg-trace")
+    d = os.path.join(WORK, "out")
+    os.makedirs(d, exist_ok=True)
+    results = {}  # (py, workload) -> {tool: [Result]}
+    files = {}    # (py, workload, tool) -> output file of the last run
+    for py, ver in pythons:
+        tools = ["plain", "cProfile"]
+        if trace:
+            tools += ["pcg", "pcg-events"]
+        if has_module(py, "yappi"):
+            tools.append("yappi")
+        tag = re.sub(r"[^\w.]", "_", ver)
+        cmds, refs, ok = {}, {}, []
+        for w in workloads:
+            script = os.path.join(HERE, "workloads", w + ".py")
+            args = [script, str(SCALE)]
+            base = os.path.join(d, "%s-%s" % (tag, w))
+            c = {"plain": [py] + args,
+                 "cProfile": [py, "-m", "cProfile", "-o", base + ".prof"] + args}
+            if trace:
+                c["pcg"] = [trace, "-q", "-o", base + ".pcg", py] + args
+                c["pcg-events"] = [trace, "-q", "--events", "-o", base + ".events.pcg", py] + args
+            c["yappi"] = [py, os.path.join(HERE, "yappi_run.py"), base + ".yappi.cg"] + args
+            for t, f in (("cProfile", ".prof"), ("pcg", ".pcg"), ("pcg-events", ".events.pcg"),
+                         ("yappi", ".yappi.cg")):
+                files[(py, w, t)] = base + f
+            # Warm-up and reference output.
+            r = run(c["plain"], tag="plain")
+            if r.rc != 0:
+                last = (r.err.decode(errors="replace").strip().splitlines() or [""])[-1]
+                warnings.append("%s on Python %s: plain run failed (exit %d), skipped: `%s`"
+                                % (w, ver, r.rc, last[-200:]))
+                continue
+            cmds[w], refs[w] = c, r.out
+            ok.append(w)
+            results[(py, w)] = {t: [] for t in tools}
+        for i in range(RUNS):
+            log("overhead: Python %s, run %d/%d" % (ver, i + 1, RUNS))
+            for w in ok:
+                for t in tools:
+                    r = run(cmds[w][t], tag=t)
+                    if r.rc != 0 or r.out != refs[w]:
+                        fail("%s on Python %s under %s: %s\n  command: %s\n  stderr: %s" % (
+                            w, ver, t,
+                            "exit status %d" % r.rc if r.rc else "stdout differs from the plain run "
+                            "(%r vs %r)" % (r.out[:200], refs[w][:200]),
+                            " ".join(cmds[w][t]), r.err.decode(errors="replace").strip()[-500:]))
+                        continue
+                    if t.startswith("pcg"):
+                        bad = valid_stream(files[(py, w, t)])
+                        if bad:
+                            fail("%s on Python %s: %s output %s: %s" % (
+                                w, ver, t, files[(py, w, t)], bad))
+                            continue
+                    results[(py, w)][t].append(r)
+        # Every pcg output must parse: pcg-emit reads the last run's streams.
+        emit = tool("pcg-emit")
+        for w in ok:
+            for t in ("pcg", "pcg-events"):
+                f = files[(py, w, t)]
+                if emit and t in tools and results[(py, w)][t] and os.path.exists(f):
+                    r = run([emit, "-o", f + ".cg", f], tag="emit-check")
+                    if r.rc != 0:
+                        fail("pcg-emit rejects the %s output of %s on Python %s: %s" % (
+                            t, w, ver, r.err.decode(errors="replace").strip()[-300:]))
+            if py != pythons[0][0]:  # only the first interpreter's feed the size table
+                for t in ("pcg-events",):
+                    for f in (files[(py, w, t)], files[(py, w, t)] + ".cg"):
+                        if os.path.exists(f):
+                            os.unlink(f)
+            if trace and w == "threads" and results[(py, w)].get("pcg"):
+                with open(files[(py, w, "pcg")], "rb") as f:
+                    nthr = sum(1 for line in f if line.startswith(b"thread\t"))
+                if nthr < 5:
+                    fail("threads on Python %s: pcg profile has %d threads, expected 5" % (ver, nthr))
+    return results, files
+
+
+def overhead_tables(pythons, workloads, results):
+    lines = []
+    # ver -> {(tool, clock): [(workload, ratio)]}, without the non-comparable rows
+    summary = {}
+    for py, ver in pythons:
+        rows = [w for w in workloads if (py, w) in results]
+        if not rows:
+            continue
+        lines.append("### Python %s (`%s`)\n" % (ver, py))
+        lines.append("| workload | plain s | cProfile | pcg | pcg --events | yappi "
+                     "| pcg ratio | --events ratio | yappi ratio | pcg ratio (CPU) "
+                     "| --events ratio (CPU) |")
+        lines.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+        tp = target_profile(ver)
+        s = summary.setdefault(ver, {})
+        for w in rows:
+            res = results[(py, w)]
+            m = {t: med([r.wall for r in rs]) for t, rs in res.items()}
+            mc = {t: med([r.cpu for r in rs]) for t, rs in res.items()}
+            plain, cp = m.get("plain"), m.get("cProfile")
+            excl = w == "threads" and vkey(ver) < (3, 12)
+            cells = [w + (" †" if excl else ""), fmt_s(plain)]
+            for t in ("cProfile", "pcg", "pcg-events", "yappi"):
+                cells.append(fmt_x(m.get(t), plain))
+            for t, target, clock in (("pcg", tp, "wall"), ("pcg-events", TARGET_EVENTS, "wall"),
+                                     ("yappi", None, "wall"), ("pcg", tp, "cpu"),
+                                     ("pcg-events", TARGET_EVENTS, "cpu")):
+                mm = m if clock == "wall" else mc
+                rt = ratio(mm.get(t), mm.get("plain"), mm.get("cProfile"))
+                if rt is None:
+                    cells.append("n/a")
+                    continue
+                mark = "" if target is None or excl else (" ✓" if rt <= target else " ✗")
+                cells.append("%.2f%s" % (rt, mark))
+                if not excl:
+                    s.setdefault((t, clock), []).append((w, rt))
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+        lines.append("Peak RSS of the traced process, MB:\n")
+        lines.append("| workload | plain | cProfile | pcg | pcg --events | yappi |")
+        lines.append("|---|--:|--:|--:|--:|--:|")
+        for w in rows:
+            res = results[(py, w)]
+            cells = [w]
+            for t in ("plain", "cProfile", "pcg", "pcg-events", "yappi"):
+                rs = res.get(t)
+                cells.append(fmt_mb(med([r.rss for r in rs])) if rs else "n/a")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines, summary
+
+
+def target_profile(ver):
+    return TARGET_PROFILE.get(".".join(ver.split(".")[:2]), TARGET_PROFILE["default"]) \
+        if vkey(ver) >= (3, 11) else None
+
+
+# ---------------------------------------------------------------- 2. throughput
+
+def gen_hash():
+    with open(os.path.join(HERE, "gen_streams.py"), "rb") as f:
+        return hashlib.sha1(f.read()).hexdigest()[:12]
+
+
+def streams():
+    """Generate (or reuse) the synthetic streams; returns {name: path}."""
+    d = os.path.join(WORK, "streams", "%s-e%d-n%d" % (gen_hash(), NEVENTS, NNODES))
+    ev, pr = os.path.join(d, "events.pcg"), os.path.join(d, "profile.pcg")
+    if not (os.path.exists(ev) and os.path.exists(pr)):
+        log("generating synthetic streams (%d events, %d nodes) in %s ..." % (NEVENTS, NNODES, d))
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_streams.py"), "--events",
+                        str(NEVENTS), "--nodes", str(NNODES), d], check=True)
+        log("  done in %.0f s" % (time.perf_counter() - t0))
+    return {"events": ev, "profile": pr}
+
+
+def throughput():
+    progs = {p: tool(p) for p in ("pcg-emit", "pcg-merge", "pcg-filter")}
+    if not any(progs.values()):
+        return ["No post-processing program is built yet: n/a.", ""], {}
+    st = streams()
+    info = {}
+    for name, path in st.items():
+        info[name] = {"bytes": os.path.getsize(path), "lines": count_lines(path)}
+        with open(path, "rb") as f:
+            info[name]["records"] = sum(1 for line in f
+                                        if line[:2] in (b"c\t", b"r\t", b"y\t", b"s\t", b"no"))
+    d = os.path.join(WORK, "tp")
+    os.makedirs(d, exist_ok=True)
+    # Aggregated size of the events stream (what memory should be bounded by).
+    agg_nodes = None
+    if progs["pcg-merge"]:
+        r = run([progs["pcg-merge"], "-o", os.path.join(d, "events-agg.pcg"), st["events"]],
+                tag="agg")
+        if r.rc == 0:
+            with open(os.path.join(d, "events-agg.pcg"), "rb") as f:
+                agg_nodes = sum(1 for line in f if line.startswith((b"node\t", b"rec\t")))
+            info["events"]["agg_bytes"] = os.path.getsize(os.path.join(d, "events-agg.pcg"))
+        info["events"]["agg_nodes"] = agg_nodes
+    runs = min(RUNS, 3)
+    rows = []
+    perf = {}
+    for name in ("profile", "events"):
+        src = st[name]
+        cases = [
+            ("pcg-emit", [progs["pcg-emit"], "-o", os.path.join(d, name + ".cg"), src], 1),
+            ("pcg-merge (2 copies)", [progs["pcg-merge"], "-o", os.path.join(d, name + ".merged"),
+                                      src, src], 2),
+            ("pcg-filter --min-incl 0.1%", [progs["pcg-filter"], "--min-incl", "0.1%", "-o",
+                                            os.path.join(d, name + ".filtered"), src], 1),
+            ("pcg-filter --drop-builtins", [progs["pcg-filter"], "--drop-builtins", "-o",
+                                            os.path.join(d, name + ".nobuiltins"), src], 1),
+        ]
+        for label, cmd, copies in cases:
+            if cmd[0] is None:
+                rows.append((name, label, None))
+                continue
+            log("throughput: %s on %s" % (label, name))
+            rs = []
+            for _ in range(runs):
+                r = run(cmd, tag="tp")
+                if r.rc != 0:
+                    fail("%s on the synthetic %s stream failed (exit %d): %s" % (
+                        label, name, r.rc, r.err.decode(errors="replace").strip()[-300:]))
+                    break
+                rs.append(r)
+            if not rs:
+                rows.append((name, label, None))
+                continue
+            outp = cmd[cmd.index("-o") + 1]
+            wall = med([r.wall for r in rs])
+            cpu = med([r.cpu for r in rs])
+            rss = med([r.rss for r in rs])
+            res = {"wall": wall, "cpu": cpu, "rss": rss, "copies": copies,
+                   "in_bytes": info[name]["bytes"] * copies,
+                   "in_records": info[name]["records"] * copies,
+                   "out_bytes": os.path.getsize(outp) if os.path.exists(outp) else None}
+            rows.append((name, label, res))
+            perf[(name, label)] = res
+    lines = []
+    p, e = info["profile"], info["events"]
+    lines.append("Inputs (generated by `bench/gen_streams.py`, cached in `build/bench/streams`, "
+                 "read from the page cache):\n")
+    lines.append("- profile layer: %s, %s nodes+rec records, %s lines, 4 threads"
+                 % (fmt_size(p["bytes"]), "{:,}".format(p["records"]), "{:,}".format(p["lines"])))
+    lines.append("- events layer: %s, %s events, %s lines, 4 threads; aggregates to %s nodes+rec "
+                 "records (%s)" % (fmt_size(e["bytes"]), "{:,}".format(e["records"]),
+                                   "{:,}".format(e["lines"]),
+                                   "n/a" if agg_nodes is None else "{:,}".format(agg_nodes),
+                                   fmt_size(e.get("agg_bytes"))))
+    lines.append("")
+    lines.append("| input | command | wall s | CPU s | MB/s | MB/s (CPU) | records/s "
+                 "| records/s (CPU) | peak RSS MB | output |")
+    lines.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for name, label, res in rows:
+        if res is None:
+            lines.append("| %s | %s |%s" % (name, label, " n/a |" * 8))
+            continue
+        lines.append("| %s | %s | %.2f | %.2f | %.0f | %.0f | %.2fM | %.2fM | %s | %s |" % (
+            name, label, res["wall"], res["cpu"], res["in_bytes"] / 1e6 / res["wall"],
+            res["in_bytes"] / 1e6 / max(res["cpu"], 1e-9),
+            res["in_records"] / res["wall"] / 1e6, res["in_records"] / max(res["cpu"], 1e-9) / 1e6,
+            fmt_mb(res["rss"]), fmt_size(res["out_bytes"])))
+    lines.append("")
+    lines.append("records/s counts `node`/`rec` records of the profile layer and `c`/`r`/`y`/`s` "
+                 "events of the events layer; the programs are single-threaded, so wall "
+                 "throughput is per core.")
+    lines.append("")
+    return lines, perf
+
+
+# ---------------------------------------------------------------- 3. end to end
+
+def end_to_end(pythons):
+    py = "/usr/bin/python3"
+    if not any(p == py for p, _ in pythons):
+        return ["Needs /usr/bin/python3 (pyprof2calltree runs there): n/a.", ""], {}
+    trace, emit = tool("pcg-trace"), tool("pcg-emit")
+    p2c = shutil.which("pyprof2calltree")
+    yappi = has_module(py, "yappi")
+    w = "realistic"
+    script = os.path.join(HERE, "workloads", w + ".py")
+    args = [script, str(SCALE)]
+    d = os.path.join(WORK, "e2e")
+    os.makedirs(d, exist_ok=True)
+    pipelines = {
+        "pcg-trace + pcg-emit": [
+            [trace, "-q", "-o", os.path.join(d, "x.pcg"), py] + args,
+            [emit, "-o", os.path.join(d, "x.pcg.cg"), os.path.join(d, "x.pcg")]]
+        if trace and emit else None,
+        "cProfile + pyprof2calltree": [
+            [py, "-m", "cProfile", "-o", os.path.join(d, "x.prof")] + args,
+            [p2c, "-i", os.path.join(d, "x.prof"), "-o", os.path.join(d, "x.prof.cg")]]
+        if p2c else None,
+        "yappi (writes callgrind itself)": [
+            [py, os.path.join(HERE, "yappi_run.py"), os.path.join(d, "x.yappi.cg")] + args]
+        if yappi else None,
+    }
+    times = {k: [] for k in pipelines}
+    steps = {k: [] for k in pipelines}
+    for i in range(RUNS):
+        log("end to end: run %d/%d" % (i + 1, RUNS))
+        for k, cmds in pipelines.items():
+            if not cmds:
+                continue
+            total, parts = 0.0, []
+            for c in cmds:
+                r = run(c, tag="e2e")
+                if r.rc != 0:
+                    fail("end to end %s: %s failed (exit %d): %s" % (
+                        k, os.path.basename(c[0]), r.rc, r.err.decode(errors="replace")[-300:]))
+                    total = None
+                    break
+                total += r.wall
+                parts.append(r.wall)
+            if total is not None:
+                times[k].append(total)
+                steps[k].append(parts)
+    plain = [run([py] + args, tag="plain").wall for _ in range(RUNS)]
+    lines = ["Workload `realistic` on Debian's /usr/bin/python3, median of %d; plain run: %.3f s.\n"
+             % (RUNS, med(plain))]
+    lines.append("| pipeline | trace s | convert s | total s | vs cProfile + pyprof2calltree |")
+    lines.append("|---|--:|--:|--:|--:|")
+    ref = med(times["cProfile + pyprof2calltree"])
+    res = {}
+    for k in pipelines:
+        if not times[k]:
+            lines.append("| %s | n/a | n/a | n/a | n/a |" % k)
+            continue
+        tot = med(times[k])
+        tr = med([s[0] for s in steps[k]])
+        cv = med([s[1] for s in steps[k]]) if len(steps[k][0]) > 1 else None
+        res[k] = tot
+        lines.append("| %s | %.3f | %s | %.3f | %s |" % (
+            k, tr, fmt_s(cv), tot, "n/a" if not ref else "%.2f×" % (tot / ref)))
+    lines.append("")
+    return lines, res
+
+
+# ---------------------------------------------------------------- 4. sizes
+
+def sizes(pythons, workloads, results, files):
+    py = pythons[0][0] if pythons else None
+    if py is None:
+        return []
+    emit = tool("pcg-emit")
+    p2c = shutil.which("pyprof2calltree") if py == "/usr/bin/python3" else None
+    lines = ["Outputs of the last timed run on Python %s (`%s`); calls recorded: `c` records "
+             "of the events stream (Python and C calls, generator resumptions excluded):\n"
+             % (pythons[0][1], py)]
+    lines.append("| workload | calls recorded | pcg profile | pcg events | callgrind (pcg-emit) "
+                 "| cProfile dump | callgrind (pyprof2calltree) | callgrind (yappi) |")
+    lines.append("|---|--:|--:|--:|--:|--:|--:|--:|")
+
+    def sz(p):
+        return os.path.getsize(p) if p and os.path.exists(p) else None
+
+    for w in workloads:
+        if (py, w) not in results:
+            continue
+        res = results[(py, w)]
+        have = lambda t: bool(res.get(t))  # noqa: E731
+        pcg = files.get((py, w, "pcg")) if have("pcg") else None
+        ev = files.get((py, w, "pcg-events")) if have("pcg-events") else None
+        prof = files.get((py, w, "cProfile")) if have("cProfile") else None
+        ya = files.get((py, w, "yappi")) if have("yappi") else None
+        cg = None
+        if emit and pcg:
+            cg = pcg + ".cg"  # written by the pcg-emit validity check
+        p2 = None
+        if p2c and prof:
+            p2 = prof + ".cg"
+            r = run([p2c, "-i", prof, "-o", p2], tag="p2c")
+            if r.rc != 0:
+                warnings.append("pyprof2calltree failed on %s: %s" % (prof, r.err[-200:]))
+                p2 = None
+        ncalls = None
+        if ev and os.path.exists(ev):
+            ncalls = 0
+            with open(ev, "rb") as f:
+                for line in f:
+                    if line.startswith(b"c\t"):
+                        ncalls += 1
+        lines.append("| %s | %s | %s |" % (w, "n/a" if ncalls is None else "{:,}".format(ncalls),
+                                           " | ".join(fmt_size(sz(x)) for x in (pcg, ev, cg, prof, p2, ya))))
+    lines.append("")
+    return lines
+
+
+# ---------------------------------------------------------------- report
+
+def machine():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = "%.0f GB RAM" % (int(f.readline().split()[1]) / 1024 / 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    return "%d cores (nproc), %s, %s, Linux %s" % (os.cpu_count() or 0, model, mem, platform.release())
+
+
+def versions():
+    out = []
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
+                             capture_output=True, text=True).stdout.strip()
+        out.append("pcg commit %s" % (rev or "unknown"))
+    except OSError:
+        pass
+    try:
+        v = subprocess.run(["/usr/bin/python3", "-c", "import importlib.metadata as m; "
+                            "print(m.version('yappi'))"], capture_output=True, text=True)
+        out.append("yappi %s" % (v.stdout.strip() if v.returncode == 0 else "not installed"))
+    except OSError:
+        pass
+    try:
+        v = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "pyprof2calltree"],
+                           capture_output=True, text=True)
+        out.append("pyprof2calltree %s" % (v.stdout.strip() if v.returncode == 0 else "not installed"))
+    except OSError:
+        pass
+    return ", ".join(out)
+
+
+def targets(summary, perf, e2e):
+    lines = ["| target | measured (overhead ratio per workload) | verdict |", "|---|---|---|"]
+
+    def verdict(s, t, target):
+        out_m, out_v = [], []
+        for clock in ("wall", "cpu"):
+            vals = s.get((t, clock))
+            if not vals:
+                continue
+            worst = max(vals, key=lambda x: x[1])
+            n_ok = sum(v <= target for _, v in vals)
+            out_m.append("%s: median %.2f, worst %.2f (%s)" % (
+                "wall" if clock == "wall" else "CPU", med([v for _, v in vals]), worst[1], worst[0]))
+            out_v.append("%s %s" % ("wall" if clock == "wall" else "CPU",
+                                    "met" if n_ok == len(vals) else
+                                    "**missed** (%d/%d ok)" % (n_ok, len(vals))))
+        return ("; ".join(out_m) or "n/a"), ("; ".join(out_v) or "n/a")
+
+    for ver, s in summary.items():
+        tp = target_profile(ver)
+        if tp is not None:
+            m, v = verdict(s, "pcg", tp)
+            lines.append("| profile layer ≤ %.1f× cProfile's overhead, Python %s | %s | %s |"
+                         % (tp, ver, m, v))
+    for ver, s in summary.items():
+        if vkey(ver) >= (3, 11):
+            m, v = verdict(s, "pcg-events", TARGET_EVENTS)
+            lines.append("| --events ≤ %.1f× cProfile's overhead, Python %s | %s | %s |"
+                         % (TARGET_EVENTS, ver, m, v))
+    for (name, label), res in sorted(perf.items(), key=lambda kv: (kv[0][0] != "profile", kv[0][1])):
+        cpu = max(res["cpu"], 1e-9)
+        if name == "profile":
+            w, c = res["in_records"] / res["wall"], res["in_records"] / cpu
+            lines.append("| %s ≥ 1M profile nodes/s | %.2fM nodes/s (CPU: %.2fM) | wall %s; CPU %s |" % (
+                label, w / 1e6, c / 1e6, "met" if w >= TARGET_NODES_PER_S else "**missed**",
+                "met" if c >= TARGET_NODES_PER_S else "**missed**"))
+        else:
+            w, c = res["in_bytes"] / 1e6 / res["wall"], res["in_bytes"] / 1e6 / cpu
+            lines.append("| %s ≥ 100 MB/s of events | %.0f MB/s (CPU: %.0f MB/s) | wall %s; CPU %s |" % (
+                label, w, c, "met" if w >= TARGET_EVENTS_MB_S else "**missed**",
+                "met" if c >= TARGET_EVENTS_MB_S else "**missed**"))
+    a, b = e2e.get("pcg-trace + pcg-emit"), e2e.get("cProfile + pyprof2calltree")
+    if a and b:
+        lines.append("| trace + emit no slower than cProfile + pyprof2calltree | %.3f s vs %.3f s "
+                     "(%.2f×) | %s |" % (a, b, a / b, "met" if a <= b else "**missed**"))
+    else:
+        lines.append("| trace + emit no slower than cProfile + pyprof2calltree | n/a | n/a |")
+    lines.append("")
+    lines.append("Every workload counts, except `threads` before Python 3.12: there cProfile "
+                 "records only the main thread, so its overhead is not comparable.")
+    lines.append("")
+    return lines
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def main():
+    t_start = time.perf_counter()
+    load0 = loadavg()
+    os.makedirs(WORK, exist_ok=True)
+    if QUICK:
+        log("BENCH_QUICK: scale %.2f, %d run(s), %d events, %d nodes" % (SCALE, RUNS, NEVENTS, NNODES))
+    pythons = choose_pythons()
+    wl = env("BENCH_WORKLOADS", "")
+    workloads = [w for w in re.split(r"[\s,]+", wl) if w] if wl else WORKLOADS
+    for w in workloads:
+        if w not in WORKLOADS:
+            log("unknown workload %s (have: %s)" % (w, " ".join(WORKLOADS)))
+            return 2
+    missing = [p for p in ("pcg-trace", "pcg-emit", "pcg-merge", "pcg-filter") if not tool(p)]
+    for p in missing:
+        warnings.append("%s is not built (%s): its columns are n/a" % (p, BIN))
+    if not shutil.which("pyprof2calltree"):
+        warnings.append("pyprof2calltree is not installed (apt-get install pyprof2calltree): n/a")
+    if not has_module("/usr/bin/python3", "yappi"):
+        warnings.append("yappi is not installed for /usr/bin/python3 (apt-get install python3-yappi): n/a")
+
+    sections = set(re.split(r"[\s,]+", env("BENCH_SECTIONS", "overhead,throughput,e2e")))
+    results, files, otab, summary, ttab, perf, etab, e2e, stab = {}, {}, [], {}, [], {}, [], {}, []
+    if "overhead" in sections:
+        results, files = overhead(pythons, workloads)
+        otab, summary = overhead_tables(pythons, workloads, results)
+        stab = sizes(pythons, workloads, results, files)
+    if "throughput" in sections:
+        ttab, perf = throughput()
+    if "e2e" in sections:
+        etab, e2e = end_to_end(pythons)
+    elapsed = time.perf_counter() - t_start
+    load1 = loadavg()
+
+    rep = ["# pcg benchmark results", ""]
+    if errors:
+        rep += ["**FAILED: %d error(s), see the end of this report.**" % len(errors), ""]
+    rep.append("- date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    rep.append("- machine: %s" % machine())
+    rep.append("- interpreters: %s" % ", ".join("%s (`%s`)" % (v, p) for p, v in pythons))
+    rep.append("- %s" % versions())
+    settings = " ".join("%s=%s" % (k, v) for k, v in sorted(os.environ.items())
+                        if k.startswith("BENCH_") and k not in ("BENCH_BIN", "BENCH_OUT", "BENCH_WORK")
+                        and v != "")
+    rep.append("- `make bench%s`: %d run(s) per measurement, medians; workload scale %g; took %.0f s"
+               % (" " + settings if settings else "", RUNS, SCALE, elapsed))
+    if load0 is not None and load1 is not None:
+        busy = max(load0, load1) > 0.5 * (os.cpu_count() or 1)
+        rep.append("- load average (1 min) at start %.2f, at end %.2f%s" % (
+            load0, load1, ": **the machine was busy**, wall times are inflated and noisy; "
+            "the CPU-time columns are less affected" if busy else ""))
+    rep.append("")
+    rep.append("## Targets\n")
+    rep += targets(summary, perf, e2e)
+    rep.append("## Tracing overhead\n")
+    rep.append("Wall time of the whole command (interpreter start, the run, writing the profile), "
+               "median of %d runs interleaved round-robin. Tool columns: slowdown vs plain. "
+               "Ratio columns: overhead ratio (tool − plain) / (cProfile − plain); ✓/✗ against "
+               "the target (profile layer ≤ 0.9 on 3.11, ≤ 0.7 on 3.12+; --events ≤ 1.3). "
+               "Commands: `python W.py`, `python -m cProfile -o F W.py`, `pcg-trace -q -o F "
+               "python W.py`, `pcg-trace -q --events -o F python W.py`, `python "
+               "bench/yappi_run.py F W.py` (yappi 1.4: wall clock, all threads, builtins, "
+               "callgrind saved; Debian's python3 only). Every traced run's output is checked "
+               "against the plain run's.\n" % RUNS)
+    rep.append("Workloads (`bench/workloads/`):\n")
+    for w in workloads:
+        rep.append("- `%s`: %s" % (w, WORKLOAD_DOC[w]))
+    rep.append("")
+    rep.append("† Before 3.12 cProfile records only the main thread, so its overhead is not "
+               "comparable there (pcg-trace and yappi record all 5 threads); from 3.12 on, its "
+               "sys.monitoring hook sees every thread (with one stack for all of them).\n")
+    rep += otab
+    rep.append("## Post-processing throughput\n")
+    rep += ttab
+    rep.append("## End to end: trace and get a callgrind file\n")
+    rep += etab
+    rep.append("## Output sizes\n")
+    rep += stab
+    if warnings:
+        rep.append("## Notes\n")
+        rep += ["- " + w for w in warnings]
+        rep.append("")
+    if errors:
+        rep.append("## ERRORS\n")
+        rep += ["- " + e.replace("\n", "\n  ") for e in errors]
+        rep.append("")
+    text = "\n".join(rep)
+    print(text)
+    os.makedirs(os.path.dirname(os.path.abspath(OUT)), exist_ok=True)
+    with open(OUT, "w") as f:
+        f.write(text)
+    log("wrote %s (%.0f s)" % (OUT, elapsed))
+    if errors:
+        log("\n*** BENCH FAILED: %d error(s): a traced program misbehaved or a pcg output is "
+            "invalid ***" % len(errors))
+        for e in errors:
+            log("  - " + e.splitlines()[0])
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
