@@ -395,19 +395,21 @@ setup_events(struct emit *e)
 	}
 }
 
-static int
-arccmp(const void *va, const void *vb)
-{
-	const struct arc *a = va, *b = vb;
-	uint32_t ra = cmpctx->fun[a->from].rank, rb = cmpctx->fun[b->from].rank;
+/* An arc's place in the output: caller rank, call line, callee rank. */
+struct arckey {
+	uint32_t from, line, to, idx;
+};
 
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
+static int
+arckeycmp(const void *va, const void *vb)
+{
+	const struct arckey *a = va, *b = vb;
+
+	if (a->from != b->from)
+		return a->from < b->from ? -1 : 1;
 	if (a->line != b->line)
 		return a->line < b->line ? -1 : 1;
-	ra = cmpctx->fun[a->to].rank;
-	rb = cmpctx->fun[b->to].rank;
-	return ra < rb ? -1 : ra > rb;
+	return (a->to > b->to) - (a->to < b->to);
 }
 
 /* The call arcs and self costs of the threads selected (thread 0: all). */
@@ -416,7 +418,8 @@ collect(const struct emit *e, uint32_t thread, uint64_t *self, char *used, struc
 {
 	const struct pcg_profile *p = e->p;
 	size_t i, k, n = 0, K = p->ncost;
-	struct arc *arcs = ecalloc(LASTNODE(p) + 1, sizeof(*arcs));
+	struct arc *arcs = ecalloc(LASTNODE(p) + 1, sizeof(*arcs)), *out;
+	struct arckey *keys;
 
 	for (i = 1; i <= LASTNODE(p); i++) {
 		const struct pcg_node *nd = &p->node[i];
@@ -440,20 +443,44 @@ collect(const struct emit *e, uint32_t thread, uint64_t *self, char *used, struc
 			self[nd->fn * K + k] += pcg_self(p, i)[k];
 		}
 	}
-	cmpctx = e;
-	qsort(arcs, n, sizeof(*arcs), arccmp);
+	/* Sort small keys, not the wide arcs: the arcs are moved once, merged. */
+	keys = ereallocarray(NULL, n, sizeof(*keys));
+	for (i = 0; i < n; i++) {
+		struct arckey ak = { e->fun[arcs[i].from].rank, arcs[i].line, e->fun[arcs[i].to].rank, i };
+		keys[i] = ak;
+	}
+	qsort(keys, n, sizeof(*keys), arckeycmp);
+	out = ereallocarray(NULL, n ? n : 1, sizeof(*out));
 	for (i = k = 0; i < n; i++) {
-		if (k && !arccmp(&arcs[k - 1], &arcs[i])) {
+		const struct arc *a = &arcs[keys[i].idx];
+		if (k && !arckeycmp(&keys[i - 1], &keys[i])) {
 			size_t c;
-			arcs[k - 1].calls += arcs[i].calls;
+			out[k - 1].calls += a->calls;
 			for (c = 0; c < K; c++)
-				arcs[k - 1].cost[c] += arcs[i].cost[c];
+				out[k - 1].cost[c] += a->cost[c];
 		} else {
-			arcs[k++] = arcs[i];
+			out[k++] = *a;
 		}
 	}
+	free(keys);
+	free(arcs);
+	arcs = out;
 	*arcsp = arcs;
 	return k;
+}
+
+/* A separator and a decimal number: printf's generality costs here. */
+static void
+putnum(FILE *fp, int sep, uint64_t v)
+{
+	char buf[24], *end = buf + sizeof(buf), *s = end;
+
+	do
+		*--s = '0' + v % 10;
+	while (v /= 10);
+	if (sep)
+		*--s = sep;
+	fwrite(s, 1, end - s, fp);
 }
 
 static void
@@ -461,9 +488,9 @@ putcosts(FILE *fp, uint32_t line, const uint64_t *v, size_t K)
 {
 	size_t k;
 
-	fprintf(fp, "%" PRIu32, line);
+	putnum(fp, 0, line);
 	for (k = 0; k < K; k++)
-		fprintf(fp, " %" PRIu64, v[k]);
+		putnum(fp, ' ', v[k]);
 	fputc('\n', fp);
 }
 
