@@ -116,19 +116,34 @@ fback(PyObject *f)
 	return b;
 }
 
+/* The frame's last instruction in bytes, or -1: through the probed field
+ * or the 3.11+ function when we can, the attribute only as a last resort. */
+static long
+lasti(PyObject *f)
+{
+	PyObject *a;
+	long v;
+
+	if (py.PyFrame_GetLasti)
+		return py.PyFrame_GetLasti(f);
+	if (py.off_lasti)
+		return *(int *)((char *)f + py.off_lasti) * py.lasti_units;
+	if (!(a = py.PyObject_GetAttrString(f, "f_lasti"))) {
+		py.PyErr_Clear();
+		return -1;
+	}
+	v = py.PyLong_AsLong(a);
+	py.Py_DecRef(a);
+	return v;
+}
+
 /* The line a frame is at, cached by (code, last instruction).  The frame
  * is the innermost Python frame: if ours, its code is on top of our stack. */
 static uint32_t
 fline(struct th *t, PyObject *f)
 {
-	int i;
+	long i = lasti(f);
 
-	if (py.PyFrame_GetLasti)
-		i = py.PyFrame_GetLasti(f);
-	else if (py.off_lasti)
-		i = *(int *)((char *)f + py.off_lasti) * py.lasti_units;
-	else
-		i = -1;
 	if (i < 0) {
 		i = py.PyFrame_GetLineNumber(f);
 		return i > 0 ? i : 0;
@@ -136,19 +151,6 @@ fline(struct th *t, PyObject *f)
 	if (t->depth && !(t->key[t->depth - 1] & 1))
 		return site_line((PyObject *)t->key[t->depth - 1], i);
 	return site_line(fcode(f), i);
-}
-
-static long
-lasti(PyObject *f)
-{
-	PyObject *a = py.PyObject_GetAttrString(f, "f_lasti");
-	long v = a ? py.PyLong_AsLong(a) : -1;
-
-	if (a)
-		py.Py_DecRef(a);
-	else
-		py.PyErr_Clear();
-	return v;
 }
 
 /* Opcode and argument at the frame's last instruction, or -1. */
