@@ -12,19 +12,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
+#include "pattern.h"
 
 #define NOREC "no profile recorded (not CPython 3.6+, run with -E, -I or -S, or killed)"
 #define OUTFD 254 /* out of the way of the program's own descriptors */
 
 static pid_t child;
-static int quiet;
+static int quiet, follow;
 static char tmp[PATH_MAX]; /* the output until it is complete */
+static char *pattern;      /* of the output names: %p is the pid */
 
 static void
 cleanup(void)
@@ -36,17 +39,21 @@ cleanup(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-q] [--events] [-o FILE|-] [--] COMMAND [ARG...]\n", argv0);
+	fprintf(stderr, "usage: %s [-q] [-f] [--events] [-o FILE|-] [--] COMMAND [ARG...]\n", argv0);
 	exit(2);
 }
 
 static void
 help(void)
 {
-	printf("usage: %s [-q] [--events] [-o FILE|-] [--] COMMAND [ARG...]\n"
+	printf("usage: %s [-q] [-f] [--events] [-o FILE|-] [--] COMMAND [ARG...]\n"
 	    "Run COMMAND, a command line running Python 3.6+, and record every call.\n"
-	    "  -o FILE     write to FILE (default pcg.out.PID); - writes to stdout,\n"
-	    "              and the program's own stdout then goes to stderr\n"
+	    "  -o FILE     write to FILE (default pcg.out.%%p); %%p in FILE is the pid,\n"
+	    "              %%%% a %%; - writes to stdout, and the program's own stdout\n"
+	    "              then goes to stderr\n"
+	    "  -f, --follow  also trace the Python processes the program starts\n"
+	    "              (fork, multiprocessing, subprocess): one file per process,\n"
+	    "              FILE gets .%%p appended when it has no %%p\n"
 	    "  --events    write the events layer live instead of the profile\n"
 	    "  -q          do not report where the output went\n"
 	    "  -h, --help  show this help;  --version  show the version\n"
@@ -107,7 +114,7 @@ esc(char **buf, size_t *len, size_t *cap, const char *s)
 }
 
 static void
-setenvs(const char *lib, int events, char **cmd)
+setenvs(const char *lib, int events, const char *pattern, char **cmd)
 {
 	char *buf = NULL, *pp, v[32];
 	size_t len = 0, cap = 0;
@@ -131,7 +138,22 @@ setenvs(const char *lib, int events, char **cmd)
 	} else {
 		setenv("PCG_TRACE_PP", "u", 1);
 	}
-	snprintf(v, sizeof(v), "%d %d", OUTFD, events);
+	snprintf(v, sizeof(v), "%d %d", OUTFD, events | follow << 1);
+	if (follow) {
+		/* Absolute: a followed process may run in another directory. */
+		char cwd[PATH_MAX], *abs;
+		if (*pattern == '/') {
+			abs = estrdup(pattern);
+		} else {
+			if (!getcwd(cwd, sizeof(cwd)))
+				eprintf("getcwd:");
+			abs = emalloc(strlen(cwd) + strlen(pattern) + 2);
+			sprintf(abs, "%s/%s", cwd, pattern);
+		}
+		if (setenv("PCG_TRACE_OUT", abs, 1))
+			eprintf("setenv:");
+		free(abs);
+	}
 	if (setenv("PYTHONPATH", pp, 1) || setenv("PCG_TRACE", v, 1) ||
 	    setenv("PCG_TRACE_CMD", buf, 1))
 		eprintf("setenv:");
@@ -155,6 +177,13 @@ run(char **cmd, int outfd, int tostderr)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
+		if (follow) {
+			/* The bootstrap tells the main process from the followed ones. */
+			char pid[32];
+			snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+			if (setenv("PCG_TRACE_ROOT", pid, 1))
+				goto fail;
+		}
 		if (dup2(outfd, OUTFD) < 0 || (tostderr && dup2(2, 1) < 0))
 			goto fail;
 		if (outfd != OUTFD)
@@ -265,8 +294,8 @@ ended(int fd)
 int
 main(int argc, char *argv[])
 {
-	char *out = NULL, *lib, *so, final[PATH_MAX];
-	int events = 0, fd, p[2], st, complete = 0, werr = 0;
+	char *out = NULL, *lib, *so, final[PATH_MAX], tbase[PATH_MAX];
+	int events = 0, fd, p[2], st, complete = 0, werr = 0, hasp;
 	unsigned long long size;
 
 	argv0 = "pcg-trace";
@@ -280,6 +309,8 @@ main(int argc, char *argv[])
 		} else if (!strcmp(a, "--version")) {
 			printf("pcg-trace %s\n", PCG_VERSION_STRING);
 			return 0;
+		} else if (!strcmp(a, "-f") || !strcmp(a, "--follow")) {
+			follow = 1;
 		} else if (!strcmp(a, "--events")) {
 			events = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -302,13 +333,27 @@ main(int argc, char *argv[])
 		usage();
 	if (out && !*out)
 		eprintf("empty output file name");
+	if (follow && out && !strcmp(out, "-")) {
+		weprintf("-f writes one file per process: -o - cannot be used with it");
+		usage();
+	}
+	/* The name pattern of the output: %p is the pid of the process. */
+	pattern = estrdup(out ? out : "pcg.out.%p");
+	if (out && strcmp(out, "-") && pattern_expand(final, sizeof(final), out, 0, &hasp) < 0) {
+		weprintf("%s: bad output name (%%p is the pid, %%%% a %%; other %% are not allowed)", out);
+		usage();
+	}
+	if (follow && out && !hasp) {
+		pattern = ereallocarray(pattern, strlen(out) + 4, 1);
+		strcat(pattern, ".%p");
+	}
 
 	lib = libdir();
 	so = emalloc(strlen(lib) + sizeof("/pcg-recorder.so"));
 	sprintf(so, "%s/pcg-recorder.so", lib);
 	if (access(so, R_OK) < 0)
 		eprintf("%s:", so);
-	setenvs(lib, events, argv);
+	setenvs(lib, events, pattern, argv);
 	free(so);
 	free(lib);
 
@@ -319,9 +364,12 @@ main(int argc, char *argv[])
 		signal(SIGPIPE, SIG_IGN);
 		fd = p[1];
 	} else {
-		if (out && strlen(out) + 12 >= sizeof(tmp))
-			eprintf("%s: name too long", out);
-		snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", out ? out : "pcg.out");
+		if (pattern_expand(tbase, sizeof(tbase), out ? out : "pcg.out", getpid(), NULL) < 0 ||
+		    strlen(tbase) + 12 >= sizeof(tmp) ||
+		    pattern_expand(final, sizeof(final), pattern, 4194304, NULL) < 0)
+			eprintf("%s: name too long", pattern);
+		memcpy(tmp, tbase, strlen(tbase));
+		strcpy(tmp + strlen(tbase), ".tmpXXXXXX");
 		if ((fd = mkstemp(tmp)) < 0) {
 			*tmp = '\0';
 			eprintf("%s:", out ? out : "pcg.out.PID");
@@ -329,6 +377,10 @@ main(int argc, char *argv[])
 		atexit(cleanup);
 	}
 
+	/* With -f, the program's orphaned processes become ours, and we wait for
+	 * them: when pcg-trace returns, every followed process wrote its file. */
+	if (follow && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		eprintf("prctl PR_SET_CHILD_SUBREAPER:");
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTERM, forward);
@@ -351,10 +403,17 @@ main(int argc, char *argv[])
 		return st;
 	}
 	st = status();
-	snprintf(final, sizeof(final), "%s", out ? out : "pcg.out.");
-	if (!out)
-		snprintf(final + 8, sizeof(final) - 8, "%ld", (long)child);
+	if (follow)
+		while (wait(NULL) > 0 || errno == EINTR)
+			;
+	pattern_expand(final, sizeof(final), pattern, child, NULL);
 	if (lseek(fd, 0, SEEK_END) <= 0) {
+		if (follow) {
+			/* e.g. make or a shell that runs Python programs */
+			if (!quiet)
+				weprintf("%s: not traced itself; followed Python processes wrote %s", argv[0], pattern);
+			return st;
+		}
 		weprintf("%s: " NOREC, argv[0]);
 		exit(st ? st : 1);
 	}
@@ -370,7 +429,9 @@ main(int argc, char *argv[])
 	if (rename(tmp, final) < 0)
 		eprintf("rename %s:", final);
 	*tmp = '\0';
-	if (!quiet)
+	if (!quiet && follow)
+		weprintf("wrote %s; followed processes wrote %s", final, pattern);
+	else if (!quiet)
 		weprintf("wrote %s", final);
 	return st;
 }

@@ -5,13 +5,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "pattern.h"
 #include "rec.h"
 #include "util.h"
 
@@ -85,11 +88,17 @@ writeall(const char *s, size_t n)
 	return 0;
 }
 
+static void prelude(void);
+
 /* Write out the buffer; the time it takes is not the program's. */
 void
 ev_flush(void)
 {
-	uint64_t t = clk();
+	uint64_t t;
+
+	if (R.prelude)
+		prelude();
+	t = clk();
 
 	if (R.blen && R.fd >= 0 && writeall(R.buf, R.blen) < 0) {
 		fprintf(stderr, "pcg-trace: write: %s; recording stopped\n", strerror(errno));
@@ -170,6 +179,106 @@ ev_header(void)
 	R.lines++;
 }
 
+/* -f: the output name of this process. */
+static int
+ownpath(char *path, size_t cap)
+{
+	if (pattern_expand(path, cap, R.pattern, (long)getpid(), NULL) < 0) {
+		fprintf(stderr, "pcg-trace: %s: bad or too long output name\n", R.pattern);
+		return -1;
+	}
+	return 0;
+}
+
+/* -f, events layer: a followed process streams straight into its file. */
+static int
+ownopen(void)
+{
+	char path[PATH_MAX];
+
+	if (ownpath(path, sizeof(path)) < 0)
+		return -1;
+	if ((R.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+		fprintf(stderr, "pcg-trace: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ev_thread(uint32_t id, uint64_t native, struct pcg_str s)
+{
+	char *p = ev_room(64 + 4 * s.len);
+
+	memcpy(p, "thread\t", 7);
+	p = ev_u64(p + 7, id);
+	*p++ = '\t';
+	p = ev_u64(p, native);
+	*p++ = '\t';
+	p = ev_str(p, s.s, s.len);
+	*p++ = '\n';
+	R.blen = p - R.buf;
+	R.lines++;
+}
+
+/* A forked child's first write: its own file, its header, and the functions
+ * and thread it knew at the fork, before what it buffered since. */
+static void
+prelude(void)
+{
+	char *saved = R.buf;
+	size_t savedlen = R.blen;
+	uint32_t nfn = R.nfn, i;
+
+	R.prelude = 0;
+	if (ownopen() < 0) {
+		R.on = 0;
+		return;
+	}
+	R.buf = emalloc(BUFSZ);
+	R.blen = 0;
+	ev_header();
+	for (i = 1; i <= R.forkth; i++)
+		ev_thread(i, R.p.thread[i].native, R.p.thread[i].name);
+	for (i = 1; i <= R.forkfn; i++)
+		ev_fn(i);
+	ev_flush();
+	free(R.buf);
+	R.buf = saved;
+	R.blen = savedlen;
+	R.nfn = nfn;
+}
+
+/* -f, profile layer: write to a hidden temporary name, then rename, so that
+ * a glob on the output names never sees a partial file. */
+static void
+ownwrite(void)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16], *slash;
+	FILE *fp;
+	int fd;
+
+	if (ownpath(path, sizeof(path)) < 0)
+		return;
+	slash = strrchr(path, '/');
+	snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmpXXXXXX", slash ? (int)(slash - path) : 1,
+	    slash ? path : ".", slash ? slash + 1 : path);
+	if ((fd = mkstemp(tmp)) < 0) {
+		fprintf(stderr, "pcg-trace: %s: %s\n", path, strerror(errno));
+		return;
+	}
+	fchmod(fd, 0666 & ~R.umask);
+	if (!(fp = fdopen(fd, "w")) || pcg_write(&R.p, fp) < 0 || fclose(fp) == EOF) {
+		fprintf(stderr, "pcg-trace: write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return;
+	}
+	if (rename(tmp, path) < 0) {
+		fprintf(stderr, "pcg-trace: rename %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+	}
+}
+
 /* Parse the bootstrap's "key\tvalue...\n" lines, escaped as in pcg-format. */
 static int
 addmeta(const char *blob)
@@ -225,6 +334,8 @@ finish(void)
 	R.on = 0;
 	end = now();
 	if (R.events) {
+		if (R.prelude)
+			prelude(); /* its lines are counted in the trailer */
 		p = ev_room(64);
 		memcpy(p, "end\t", 4);
 		p = ev_u64(p + 4, R.lines);
@@ -233,6 +344,11 @@ finish(void)
 		*p++ = '\n';
 		R.blen = p - R.buf;
 		ev_flush();
+	} else if (R.own) {
+		for (i = 0; i < R.nth; i++)
+			pcg_close(&R.p, &R.th[i]->st, &end);
+		R.p.duration[0] = end;
+		ownwrite();
 	} else if (R.fd >= 0) {
 		for (i = 0; i < R.nth; i++)
 			pcg_close(&R.p, &R.th[i]->st, &end);
@@ -246,14 +362,85 @@ finish(void)
 	R.fd = -1;
 }
 
+/*
+ * -f: a forked child starts a profile of its own, with only what it runs
+ * after the fork: the parent's aggregate, open frames and other threads are
+ * dropped; the function table is kept (same ids), the meta gets the child's
+ * pid and start.  Plain C, no Python: this runs inside fork().  Nothing is
+ * written or opened here (a child that execs at once leaves no file).
+ */
+static void
+forked(void)
+{
+	struct pcg_profile q;
+	struct th *t = cur;
+	struct timespec ts;
+	char buf[32];
+	struct pcg_str v;
+	size_t i;
+	uint32_t tid = 0;
+
+	R.own = 1;
+	pcg_init(&q);
+	pcg_add_cost(&q, "wall", "ns");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (i = 0; i < R.p.nmeta; i++) {
+		const struct pcg_meta *m = &R.p.meta[i];
+		if (pcg_str_eq(m->key, pcg_cstr("pid")))
+			snprintf(buf, sizeof(buf), "%ld", (long)getpid());
+		else if (pcg_str_eq(m->key, pcg_cstr("start")))
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ts.tv_sec * 1000000000u + ts.tv_nsec);
+		else {
+			pcg_add_meta(&q, m->key, m->val, m->nval);
+			continue;
+		}
+		v = pcg_cstr(buf);
+		pcg_add_meta(&q, m->key, &v, 1);
+	}
+	for (i = 1; i < R.p.nfn; i++)
+		pcg_fn_intern(&q, &R.p.fn[i]);
+	if (t)
+		tid = pcg_thread_add(&q, getpid(), R.p.thread[t->id].name);
+	for (i = 0; i < R.nth; i++) {
+		if (R.th[i] == t)
+			continue;
+		pcg_stack_free(&R.th[i]->st);
+		free(R.th[i]->key);
+		free(R.th[i]);
+	}
+	pcg_free(&R.p);
+	R.p = q;
+	R.nth = 0;
+	if (t) {
+		pcg_stack_free(&t->st);
+		pcg_stack_init(&t->st, tid);
+		t->id = tid;
+		t->depth = 0;
+		t->pset = 0;
+		R.th[R.nth++] = t;
+	}
+	R.base = clk();
+	R.flushed = 0;
+	if (R.events) {
+		R.lines = 0;
+		R.forkfn = R.nfn;
+		R.forkth = tid;
+		R.prelude = 1;
+	}
+}
+
 /* A forked child must never write into its parent's stream. */
 static void
 atfork_child(void)
 {
-	R.on = 0;
 	if (R.fd >= 0)
 		close(R.fd);
 	R.fd = -1;
+	R.blen = 0;
+	if (R.follow && R.on)
+		forked();
+	else
+		R.on = 0;
 }
 
 /* Python-level handler for SIGTERM and SIGHUP: write, then die as before. */
@@ -423,10 +610,12 @@ version(void)
 
 /*
  * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
- * descriptor, flags (1: events layer) and the metadata lines.
+ * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
+ * writes its own file, named by pattern; fd is then -1) and the metadata
+ * lines.
  */
 __attribute__((visibility("default"))) int
-pcg_trace_start(int fd, int flags, const char *meta)
+pcg_trace_start(int fd, int flags, const char *meta, const char *pattern)
 {
 	struct timespec ts;
 
@@ -445,7 +634,18 @@ pcg_trace_start(int fd, int flags, const char *meta)
 		return -1;
 	R.fd = fd;
 	R.events = flags & 1;
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	R.follow = (flags & 2) && pattern;
+	R.own = R.follow && (flags & 4);
+	if (R.follow) {
+		mode_t um = umask(0);
+		umask(um);
+		R.umask = um;
+		R.pattern = estrdup(pattern);
+	}
+	if (R.own)
+		R.fd = -1;
+	else
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");
 	if (addmeta(meta) < 0) {
@@ -459,6 +659,8 @@ pcg_trace_start(int fd, int flags, const char *meta)
 	pcg_add_meta(&R.p, pcg_cstr("creator"),
 	    &(struct pcg_str){ "pcg-trace " PCG_VERSION_STRING, sizeof("pcg-trace " PCG_VERSION_STRING) - 1 }, 1);
 	if (R.events) {
+		if (R.own && ownopen() < 0)
+			return -1;
 		R.buf = emalloc(BUFSZ);
 		ev_header();
 	}

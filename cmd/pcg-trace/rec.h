@@ -33,6 +33,12 @@ struct lent {
 
 struct rec {
 	int on, events, fd, monitoring, tool, hooked;
+	int follow;         /* -f: forked children record on, into their own file */
+	int own;            /* we name and write our own file (a followed process) */
+	int prelude;        /* events, forked child: header and known fns not yet written */
+	uint32_t forkfn, forkth; /* ... the fns and threads known at the fork */
+	char *pattern;      /* -f: absolute output name pattern (%p: pid) */
+	unsigned umask;
 	struct pcg_profile p;
 	struct th **th;
 	size_t nth, capth;

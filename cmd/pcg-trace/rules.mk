@@ -6,10 +6,10 @@ REC_CFLAGS = $(filter-out -fsanitize=address -fsanitize=address%,$(subst -fsanit
 	-fvisibility=hidden -pthread
 comma := ,
 REC_SRC = cmd/pcg-trace/rec.c cmd/pcg-trace/hooks.c cmd/pcg-trace/names.c cmd/pcg-trace/api.c
-REC_HDR = cmd/pcg-trace/rec.h cmd/pcg-trace/pyapi.h $(COMMON_HDR)
+REC_HDR = cmd/pcg-trace/rec.h cmd/pcg-trace/pyapi.h cmd/pcg-trace/pattern.h $(COMMON_HDR)
 EXTRA_TARGETS += $(B)/lib/pcg/pcg-recorder.so $(B)/lib/pcg/sitecustomize.py
 
-$(B)/bin/pcg-trace: cmd/pcg-trace/pcg-trace.c $(B)/libpcg.a $(COMMON_HDR)
+$(B)/bin/pcg-trace: cmd/pcg-trace/pcg-trace.c cmd/pcg-trace/pattern.h $(B)/libpcg.a $(COMMON_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(PCG_CFLAGS) -DPCG_LIBDIR='"$(LIBDIR)/pcg"' -o $@ cmd/pcg-trace/pcg-trace.c $(B)/libpcg.a $(LDFLAGS)
 

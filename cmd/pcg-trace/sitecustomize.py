@@ -1,7 +1,8 @@
 # pcg-trace bootstrap.  pcg-trace puts this folder first on PYTHONPATH so that
 # any command line running Python imports it at startup; it undoes what the
 # launcher changed (PYTHONPATH, sys.path, its own variables, so that child
-# processes run untraced), runs the system's own sitecustomize, and starts the
+# processes run untraced; with -f it leaves PYTHONPATH and its variables in
+# the environment, so that Python child processes are traced too), runs the system's own sitecustomize, and starts the
 # recorder (pcg-recorder.so, a C shared object) through ctypes.PyDLL, which
 # keeps the GIL.  Written for Python 2 to parse, so that it can refuse it.
 
@@ -53,13 +54,36 @@ def _pcg_meta(cmd):
     return b'\n'.join(lines) + b'\n'
 
 
+def _pcg_cmdline():
+    # A followed process's own command line, escaped as the launcher does.
+    try:
+        with open('/proc/self/cmdline', 'rb') as f:
+            args = f.read().split(b'\0')
+    except (IOError, OSError):
+        return b''
+    if args and not args[-1]:
+        args.pop()
+    return b'\t'.join(_pcg_esc(a) for a in args)
+
+
 def _pcg_boot():
     import os
     import sys
     env = os.environ
-    cfg = env.pop('PCG_TRACE', None)
-    cmd = env.pop('PCG_TRACE_CMD', '')
-    pp = env.pop('PCG_TRACE_PP', None)
+    cfg = env.get('PCG_TRACE')
+    follow = False
+    if cfg is not None:
+        try:
+            follow = (int(cfg.split()[1]) & 2) != 0
+        except (IndexError, ValueError):
+            pass
+    if follow:
+        cmd = env.get('PCG_TRACE_CMD', '')
+        pp = None
+    else:
+        env.pop('PCG_TRACE', None)
+        cmd = env.pop('PCG_TRACE_CMD', '')
+        pp = env.pop('PCG_TRACE_PP', None)
     here = os.path.dirname(os.path.abspath(__file__))
     if pp is not None:
         if pp[:1] == 's':
@@ -80,6 +104,29 @@ def _pcg_boot():
         sys.modules['sitecustomize'] = me
     if cfg is None:
         return
+    fd, flags = [int(x) for x in cfg.split()[:2]]
+    pattern = None
+    if follow:
+        # The main process is the launcher's child; any other is followed
+        # and writes its own file.  A followed process that cannot be
+        # traced runs on untraced.
+        pattern = env.get('PCG_TRACE_OUT', '')
+        root = env.get('PCG_TRACE_ROOT') == str(os.getpid())
+        if root:
+            try:
+                os.fstat(fd)
+            except OSError:
+                root = False
+        if not root:
+            fd = -1
+            flags |= 4
+            cmd = _pcg_cmdline()
+            if (sys.version_info < (3, 6) or sys.implementation.name != 'cpython'
+                    or not pattern):
+                return
+            import sysconfig
+            if sysconfig.get_config_var('Py_GIL_DISABLED'):
+                return
     if sys.version_info < (3, 6) or sys.implementation.name != 'cpython':
         sys.stderr.write('pcg-trace: Python %d.%d (%s) is not supported: '
                          'CPython 3.6 or later is needed\n'
@@ -93,18 +140,27 @@ def _pcg_boot():
         os._exit(1)
     import threading  # before the hook, or its import is recorded
     import ctypes
-    fd, flags = [int(x) for x in cfg.split()]
-    meta = _pcg_meta(cmd.encode('utf-8', 'surrogateescape'))
+    if not isinstance(cmd, bytes):
+        cmd = cmd.encode('utf-8', 'surrogateescape')
+    meta = _pcg_meta(cmd)
     try:
         lib = ctypes.PyDLL(os.path.join(here, 'pcg-recorder.so'))
         start = lib.pcg_trace_start
     except (OSError, AttributeError) as e:
         sys.stderr.write('pcg-trace: cannot load the recorder: %s\n' % e)
         sys.stderr.flush()
+        if flags & 4:
+            return
         os._exit(1)
-    start.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p]
+    start.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p]
     start.restype = ctypes.c_int
-    if start(fd, flags, meta) != 0:
+    if pattern is not None:
+        pattern = pattern.encode('utf-8', 'surrogateescape')
+    if start(fd, flags, meta, pattern) != 0:
+        if flags & 4:
+            sys.stderr.write('pcg-trace: process %d not traced\n' % os.getpid())
+            sys.stderr.flush()
+            return
         sys.stderr.write('pcg-trace: cannot start the recorder\n')
         sys.stderr.flush()
         os._exit(1)
@@ -113,4 +169,4 @@ def _pcg_boot():
 try:
     _pcg_boot()
 finally:
-    del _pcg_boot, _pcg_esc, _pcg_meta
+    del _pcg_boot, _pcg_esc, _pcg_meta, _pcg_cmdline

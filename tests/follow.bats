@@ -1,0 +1,191 @@
+#!/usr/bin/env bats
+# pcg-trace -f: Python child processes (multiprocessing fork, spawn and
+# forkserver, subprocess, os.fork) are traced, one profile per process, and
+# pcg-merge combines them.
+
+load common
+bats_require_minimum_version 1.5.0
+
+PY="$BATS_TEST_DIRNAME/py"
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	PYS=$(pythons)
+	[ -n "$PYS" ] || skip "no Python interpreter found on this machine"
+}
+
+say() { echo "# $*" >&3; }
+
+# Calls of the function NAME defined at line LINE of SCRIPT in profile FILE
+# (0 when absent).
+calls() {
+	local n
+	n=$("$PY_" "$PY/counts.py" pcgall "$1" "$2" | awk -v k="py $3 $4" 'substr($0, 1, length(k) + 1) == k " " { print $NF }')
+	echo "${n:-0}"
+}
+
+# The profile of pid PID must exist, be complete and say so in its meta.
+ispid() {
+	[ -s "prof.$1" ] || die "$PY_: no prof.$1"
+	tail -1 "prof.$1" | grep -q "^end	" || die "$PY_: prof.$1 incomplete"
+	grep -q "^meta	pid	$1\$" "prof.$1" || die "$PY_: prof.$1: wrong pid meta"
+}
+
+pool() {
+	local method=$1 n f total
+	for PY_ in $PYS; do
+		if ! "$PY_" -c "import multiprocessing as m, sys; m.get_context('$method')" 2> /dev/null; then
+			say "SKIP $method on $PY_: no such start method"
+			continue
+		fi
+		say "Pool ($method) on $PY_"
+		rm -f prof.* merged cg.out
+		# N: a different item count per interpreter, known only to the test.
+		n=$((11 + ${#PY_} % 7 + RANDOM % 13))
+		pcg-trace -q -f -o 'prof.%p' "$PY_" "$PY/follow_pool.py" "$method" "$n" > out ||
+			die "$PY_: pcg-trace -f failed"
+		grep -q "^N $n\$" out || die "$PY_: the program failed"
+		[ "$(ls prof.* | wc -l)" -ge 2 ] || die "$PY_: no profile of the workers"
+		ls -a | grep -q tmp && die "$PY_: temporary file left"
+		for f in prof.*; do
+			tail -1 "$f" | grep -q "^end	" || die "$PY_: $f incomplete"
+			grep -q "^meta	pid	${f#prof.}\$" "$f" || die "$PY_: $f: wrong pid meta"
+		done
+		pcg-merge prof.* > merged || die "$PY_: pcg-merge failed"
+		total=$(calls merged "$PY/follow_pool.py" 7 work)
+		[ "$total" = "$n" ] || die "$PY_: $method: work called $total times, want $n"
+		pcg-emit merged > cg.out || die "$PY_: pcg-emit failed"
+		/usr/bin/callgrind_annotate --threshold=100 cg.out | grep -q "follow_pool.py:work" ||
+			die "$PY_: callgrind_annotate does not show work"
+	done
+}
+
+@test "follow: multiprocessing.Pool, fork: the workers' calls add up after pcg-merge" {
+	pool fork
+}
+
+@test "follow: multiprocessing.Pool, spawn: the workers' calls add up after pcg-merge" {
+	pool spawn
+}
+
+@test "follow: multiprocessing.Pool, forkserver: the workers' calls add up after pcg-merge" {
+	pool forkserver
+}
+
+@test "follow: subprocess running Python: the child's calls in its own profile" {
+	local pid main
+	for PY_ in $PYS; do
+		say "subprocess on $PY_"
+		rm -f prof.*
+		pcg-trace -f -o 'prof.%p' "$PY_" "$PY/follow_sub.py" > out 2> err || die "$PY_: failed"
+		pid=$(awk '$1 == "CHILD" { print $2 }' out)
+		[ -n "$pid" ] || die "$PY_: the child did not run"
+		ispid "$pid"
+		[ "$(calls "prof.$pid" "$PY/follow_child.py" 5 child_only)" = 7 ] || die "$PY_: child_only not 7 in the child's profile"
+		grep -q "^meta	cmd	$PY_	$PY/follow_child.py\$" "prof.$pid" || die "$PY_: the child's cmd"
+		main=$(sed -n 's/^pcg-trace: wrote prof\.\([0-9]*\);.*/\1/p' err)
+		[ -n "$main" ] && [ "$main" != "$pid" ] || die "$PY_: no report of the main profile"
+		ispid "$main"
+		grep -q "^meta	cmd	$PY_	$PY/follow_sub.py\$" "prof.$main" || die "$PY_: the main cmd"
+		[ "$(calls "prof.$main" "$PY/follow_sub.py" 7 parent_work)" = 1 ] || die "$PY_: parent_work"
+		[ "$(calls "prof.$main" "$PY/follow_child.py" 5 child_only)" = 0 ] || die "$PY_: child_only in the parent"
+	done
+}
+
+# os.fork: the child's profile has only what it ran after the fork, the
+# parent's has nothing of the child's.  ARG: "" (the child returns and the
+# interpreter exits) or "x" (the child calls os._exit).
+forktest() {
+	local parent child ev=$1
+	for PY_ in $PYS; do
+		say "os.fork ${2:+(os._exit) }${ev:+(--events) }on $PY_"
+		rm -f prof.* ev.*
+		pcg-trace -q -f $ev -o 'prof.%p' "$PY_" "$PY/follow_fork.py" $2 > out || die "$PY_: failed"
+		parent=$(awk '$1 == "PARENT" { print $2 }' out)
+		child=$(awk '$1 == "CHILD" { print $2 }' out)
+		[ -n "$parent" ] && [ -n "$child" ] || die "$PY_: the program failed"
+		[ "$(ls prof.* | wc -l)" = 2 ] || die "$PY_: $(ls prof.* | wc -l) files, want 2"
+		if [ -n "$ev" ]; then
+			for f in "prof.$parent" "prof.$child"; do
+				head -1 "$f" | grep -q "^pcg	1	events\$" || die "$PY_: $f not an events stream"
+				[ "$(grep -c '^pcg	' "$f")" = 1 ] || die "$PY_: $f: two streams in one"
+				tail -1 "$f" | grep -Eq "^end	$(($(wc -l < "$f") - 1))	" || die "$PY_: $f: bad trailer"
+				pcg-merge "$f" > "$f.p" || die "$PY_: $f does not read"
+				mv "$f.p" "$f"
+			done
+		fi
+		ispid "$parent"
+		ispid "$child"
+		[ "$(calls "prof.$child" "$PY/follow_fork.py" 11 child_work)" = 3 ] || die "$PY_: child_work in the child"
+		[ "$(calls "prof.$child" "$PY/follow_fork.py" 7 before)" = 0 ] || die "$PY_: the parent's calls in the child"
+		[ "$(calls "prof.$child" "$PY/follow_fork.py" 15 parent_after)" = 0 ] || die "$PY_: parent_after in the child"
+		[ "$(calls "prof.$parent" "$PY/follow_fork.py" 7 before)" = 5 ] || die "$PY_: before in the parent"
+		[ "$(calls "prof.$parent" "$PY/follow_fork.py" 15 parent_after)" = 4 ] || die "$PY_: parent_after"
+		[ "$(calls "prof.$parent" "$PY/follow_fork.py" 11 child_work)" = 0 ] || die "$PY_: child_work in the parent"
+		pcg-merge prof.* > merged || die "$PY_: merge"
+		[ "$(calls merged "$PY/follow_fork.py" 7 before)" = 5 ] || die "$PY_: before counted twice"
+		[ "$(calls merged "$PY/follow_fork.py" 11 child_work)" = 3 ] || die "$PY_: child_work merged"
+	done
+}
+
+@test "follow: os.fork: the child's own profile, from the fork on" {
+	forktest "" ""
+}
+
+@test "follow: os.fork then os._exit in the child" {
+	forktest "" x
+}
+
+@test "follow: --events: each process streams to its own file" {
+	forktest --events x
+}
+
+@test "follow: without -f, one profile only, children untraced" {
+	local n
+	for PY_ in $PYS; do
+		say "no -f on $PY_"
+		rm -f prof*
+		pcg-trace -q -o 'prof.%p' "$PY_" "$PY/follow_fork.py" > out || die "$PY_: fork failed"
+		pcg-trace -q -o 'prof.%p' "$PY_" "$PY/follow_sub.py" >> out || die "$PY_: subprocess failed"
+		pcg-trace -q -o 'prof.%p' "$PY_" "$PY/follow_pool.py" fork 5 >> out || die "$PY_: pool failed"
+		if "$PY_" -c "import multiprocessing as m; m.get_context('spawn')" 2> /dev/null; then
+			pcg-trace -q -o 'prof.%p' "$PY_" "$PY/follow_pool.py" spawn 5 >> out || die "$PY_: spawn failed"
+			n=4
+		else
+			n=3
+		fi
+		[ "$(ls -A | grep -c '^prof')" = "$n" ] || die "$PY_: $(ls -A | grep -c '^prof') files, want $n"
+		grep -q "pythonpath" out && die "unexpected"
+		for f in prof.*; do
+			[ "$(calls "$f" "$PY/follow_pool.py" 7 work)" = 0 ] || die "$PY_: a worker was traced"
+		done
+	done
+}
+
+@test "follow: output names: %p, %%, .PID appended, -o - refused" {
+	local p=${PYS%%$'\n'*} pid
+	pcg-trace -q -f -o prof "$p" -c 'import os; print(os.getpid())' > out || die "-o prof failed"
+	pid=$(cat out)
+	[ -s "prof.$pid" ] || die "-f -o prof: no prof.$pid"
+	pcg-trace -q -o 'a%%b.%p' "$p" -c 'import os; print(os.getpid())' > out || die "%% failed"
+	[ -s "a%b.$(cat out)" ] || die "no a%b.PID"
+	pcg-trace -q -f "$p" -c 'import os; print(os.getpid())' > out || die "default failed"
+	[ -s "pcg.out.$(cat out)" ] || die "-f: no pcg.out.PID"
+	run pcg-trace -f -o - "$p" -c pass
+	[ "$status" -eq 2 ] || die "-f -o -: status $status"
+	[[ "$output" == *"-o - cannot be used"* ]] || die "-f -o -: $output"
+	run pcg-trace -o 'prof.%x' "$p" -c 'open("ran", "w")'
+	[ "$status" -eq 2 ] || die "%x: status $status"
+	[ ! -e ran ] || die "%x: the program ran"
+	run pcg-trace --help
+	[[ "$output" == *"--follow"* ]] || die "no --follow in --help"
+}
+
+@test "follow: the exit status is the main program's" {
+	local p=${PYS%%$'\n'*}
+	run pcg-trace -q -f -o 'prof.%p' "$p" -c 'import subprocess, sys
+subprocess.run([sys.executable, "-c", "import sys; sys.exit(5)"])
+sys.exit(3)'
+	[ "$status" -eq 3 ] || die "status $status"
+	[ "$(ls prof.* | wc -l)" = 2 ] || die "$(ls prof.* | wc -l) files"
+}
