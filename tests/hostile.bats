@@ -363,3 +363,18 @@ main()' 2> err
 		done
 	done
 }
+
+# Before 3.12 the program's own profiler still displaces pcg's hook: see
+# hostile-failing.bats.disabled.  From 3.12, sys.monitoring lets both run.
+@test "hostile: the program uses cProfile itself (3.12+): both profilers count every call" {
+	local p n=0
+	for p in $PYS; do
+		"$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' || continue
+		n=$((n + 1))
+		say "cProfile inside on $p"
+		same "$p" "$PY/hostile_cprofile.py"
+		grep -q '^CPROFILE f 5$' out || die "$p: cProfile in the program did not work"
+		expects "$p" "$PY/hostile_cprofile.py"
+	done
+	[ "$n" -gt 0 ] || skip "no CPython 3.12+ on this machine"
+}

@@ -467,6 +467,7 @@ call(PyObject *o, const char *meth, PyObject *x, PyObject *y, PyObject *z)
 static int
 monitoring_install(void)
 {
+	static const int ids[] = { 3, 4, 5, 2, 1, 0 };
 	PyObject *sys, *events, *id = NULL, *ev, *cb, *r, *name;
 	long mask = 0;
 	size_t i;
@@ -476,8 +477,10 @@ monitoring_install(void)
 	    !(R.missing = py.PyObject_GetAttrString(mon, "MISSING")))
 		goto fail;
 	name = py.PyUnicode_FromString("pcg");
-	/* PROFILER_ID (2) first, as cProfile; any free id after it. */
-	for (R.tool = 2; R.tool < 6; R.tool++) {
+	/* The unnamed ids first: PROFILER_ID (2) stays free for a cProfile the
+	 * program runs itself, DEBUGGER_ID and COVERAGE_ID for pdb and coverage. */
+	for (i = 0; i < LEN(ids); i++) {
+		R.tool = ids[i];
 		id = py.PyLong_FromLong(R.tool);
 		if ((r = call(mon, "use_tool_id", id, name, NULL)))
 			break;
