@@ -93,7 +93,6 @@ struct pcg_profile {
 	uint64_t *cost;        /* per node: incl[ncost] then self[ncost] */
 	size_t nnode, capnode;
 	struct pcg_tab nodetab;
-	uint32_t *nodecache; /* direct-mapped, in front of nodetab: loops hit it */
 };
 
 void pcg_init(struct pcg_profile *p);

@@ -122,7 +122,6 @@ pcg_free(struct pcg_profile *p)
 	free(p->node);
 	free(p->cost);
 	free(p->nodetab.slot);
-	free(p->nodecache);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -253,28 +252,18 @@ nodeeq(const struct pcg_profile *p, uint32_t id, const void *key)
 	    a->rec == b->rec && (a->rec ? a->target == b->target : a->fn == b->fn);
 }
 
-#define NODECACHE_BITS 12
-
 static uint32_t
 nodeget(struct pcg_profile *p, const struct pcg_node *key)
 {
 	struct pcg_slot *slot;
-	size_t oldcap = p->capnode, c;
+	size_t oldcap = p->capnode;
 	uint32_t id, what = key->rec ? key->target : key->fn, h;
 
-	/* The recorder asks for the same few children over and over: a cheap
-	 * hash into a small table answers most of them with one compare. */
-	c = ((key->parent * 0x9e3779b1u) ^ (what * 0x85ebca77u) ^ (key->line * 0xc2b2ae3du) ^
-	    (key->thread << 1 | key->rec)) >> (32 - NODECACHE_BITS);
-	if (!p->nodecache)
-		p->nodecache = ecalloc((size_t)1 << NODECACHE_BITS, sizeof(*p->nodecache));
-	if ((id = p->nodecache[c]) && nodeeq(p, id, key))
-		return id;
 	h = nodehash(key->thread, key->parent, key->rec, what, key->line);
 	tabgrow(&p->nodetab, p->nnode);
 	slot = tabprobe(p, &p->nodetab, h, nodeeq, key);
 	if (slot->id)
-		return p->nodecache[c] = slot->id;
+		return slot->id;
 	if (p->nnode >= UINT32_MAX - 1)
 		eprintf("too many nodes");
 	egrow((void **)&p->node, &p->capnode, p->nnode, sizeof(*p->node));
@@ -288,7 +277,7 @@ nodeget(struct pcg_profile *p, const struct pcg_node *key)
 	p->node[id].calls = 0;
 	slot->id = id;
 	slot->hash = h;
-	return p->nodecache[c] = id;
+	return id;
 }
 
 uint32_t
