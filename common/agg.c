@@ -27,6 +27,7 @@ void
 pcg_stack_free(struct pcg_stack *s)
 {
 	free(s->frame);
+	free(s->arc);
 	free(s->inner);
 	free(s->memo);
 	memset(s, 0, sizeof(*s));
@@ -89,13 +90,20 @@ unslot(struct pcg_stack *s, size_t i)
 	s->inner[i] = 0;
 }
 
+/* Frames are a small array apart from their costs, so that a deep stack of
+ * one-column frames stays in cache. */
 static void __attribute__((noinline))
-grow(struct pcg_stack *s)
+grow(struct pcg_stack *s, size_t n)
 {
+	size_t cap;
+
 	if (s->depth >= UINT32_MAX - 1)
 		eprintf("stack of thread %u deeper than %u frames", s->thread, UINT32_MAX - 2);
-	if (s->depth >= s->cap)
+	if (s->depth >= s->cap) {
+		cap = s->cap;
 		egrow((void **)&s->frame, &s->cap, s->depth, sizeof(*s->frame));
+		egrow((void **)&s->arc, &cap, s->depth, 2 * n * sizeof(*s->arc));
+	}
 	reserve(s, s->depth + 1);
 	if (!s->memo)
 		s->memo = ecalloc((size_t)1 << PCG_MEMO_BITS, sizeof(*s->memo));
@@ -129,11 +137,12 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
     int resume, size_t n)
 {
 	struct pcg_frame *f;
+	uint64_t *arc;
 	uint32_t parent, q;
 	size_t k, slot;
 
 	if (s->depth >= s->cap || (s->depth + 1) * 2 > s->ninner)
-		grow(s);
+		grow(s, n);
 	if (s->depth) {
 		uint64_t *self = p->cost + ((size_t)s->frame[s->depth - 1].node * 2 + 1) * n;
 		for (k = 0; k < n; k++)
@@ -148,9 +157,10 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
 	f->fn = fn;
 	f->prev = q;
 	f->paused = 0;
+	arc = s->arc + s->depth * 2 * n;
 	for (k = 0; k < n; k++) {
-		f->arcstart[k] = t[k];
-		f->arcacc[k] = 0;
+		arc[k] = t[k];
+		arc[n + k] = 0;
 	}
 	f->node = q ? s->frame[q - 1].node : 0;
 	f->edge = edge(p, s, parent, fn, line, f->node);
@@ -162,10 +172,10 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
 	/* fn's older frame no longer is its innermost: the arc above it pauses
 	 * (for a direct recursion that is this new frame itself). */
 	if (q) {
-		struct pcg_frame *r = &s->frame[q];
+		arc = s->arc + (size_t)q * 2 * n;
 		for (k = 0; k < n; k++)
-			r->arcacc[k] += t[k] - r->arcstart[k];
-		r->paused = 1;
+			arc[n + k] += t[k] - arc[k];
+		s->frame[q].paused = 1;
 	}
 }
 
@@ -173,18 +183,19 @@ static inline __attribute__((always_inline)) void
 leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n)
 {
 	struct pcg_frame *f;
-	uint64_t *self, *incl;
+	uint64_t *self, *incl, *arc;
 	size_t k;
 
 	if (!s->depth)
 		return;
 	f = &s->frame[--s->depth];
+	arc = s->arc + s->depth * 2 * n;
 	self = p->cost + ((size_t)f->node * 2 + 1) * n;
 	incl = p->cost + (size_t)f->edge * 2 * n;
 	for (k = 0; k < n; k++) {
 		self[k] += t[k] - s->last[k];
 		s->last[k] = t[k];
-		incl[k] += f->arcacc[k] + (f->paused ? 0 : t[k] - f->arcstart[k]);
+		incl[k] += arc[n + k] + (f->paused ? 0 : t[k] - arc[k]);
 	}
 	if (f->prev)
 		s->inner[slotof(s, f->fn)] = f->prev;
@@ -193,10 +204,10 @@ leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n)
 	/* fn's older frame is innermost again: the arc above it runs (unless that
 	 * arc is the frame just popped, a direct recursion). */
 	if (f->prev && f->prev != s->depth) {
-		struct pcg_frame *r = &s->frame[f->prev];
-		r->paused = 0;
+		arc = s->arc + (size_t)f->prev * 2 * n;
+		s->frame[f->prev].paused = 0;
 		for (k = 0; k < n; k++)
-			r->arcstart[k] = t[k];
+			arc[k] = t[k];
 	}
 }
 

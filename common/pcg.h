@@ -163,7 +163,6 @@ struct pcg_frame {
 	uint32_t fn;
 	uint32_t prev;  /* depth+1 of the previous innermost frame of fn, or 0 */
 	uint32_t paused;
-	uint64_t arcstart[PCG_MAXCOST], arcacc[PCG_MAXCOST];
 };
 
 /* A recently used edge of this thread: (parent, fn, line, target) -> edge. */
@@ -176,6 +175,7 @@ struct pcg_stack {
 	uint32_t thread;
 	struct pcg_edgememo *memo; /* 1 << PCG_MEMO_BITS entries, or NULL */
 	struct pcg_frame *frame;
+	uint64_t *arc;   /* per frame, 2 * ncost: its arc's start, then its sum */
 	size_t depth, cap;
 	uint32_t *inner; /* hash of the fns on the stack: depth+1 of each one's innermost frame */
 	size_t ninner;   /* slots: a power of two, 0 before the first call */

@@ -99,6 +99,27 @@ incl() {
 	done
 }
 
+@test "trace: times agree with the program's own monotonic clock, with either clock" {
+	local p clk d s
+	for p in $PYS; do
+		for clk in default monotonic; do
+			if [ $clk = default ]; then
+				d=$(pcg-trace -q -o prof "$p" "$PY/clock.py") || die "$p: failed"
+			else
+				d=$(PCG_CLOCK=monotonic pcg-trace -q -o prof "$p" "$PY/clock.py") || die "$p: failed"
+				grep -q "^meta	clock	monotonic\$" prof || die "$p: PCG_CLOCK=monotonic not used"
+			fi
+			grep -q "^meta	clock	\(tsc\|monotonic\)\$" prof || die "$p: no clock meta"
+			s=$(incl prof sleep)
+			say "$p ($(grep "^meta	clock" prof | cut -f3)): slept $s ns, the program measured $d ns"
+			# The program's interval encloses the sleep: s <= d (1% for the
+			# scaling); the sleep lasts at least 0.25 s (1% again).
+			[ -n "$s" ] && [ "$s" -ge 247500000 ] || die "$p $clk: sleep only $s ns"
+			[ $((s * 100)) -le $((d * 101)) ] || die "$p $clk: sleep $s ns > measured $d ns"
+		done
+	done
+}
+
 @test "trace: time blocked writing to a slow reader is not the program's" {
 	local p=${PYS%%$'\n'*} t
 	pcg-trace -q -o - --events "$p" -c 'def f(): pass

@@ -22,6 +22,7 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 {
 	char *p;
 
+	ts = stamp(t, ts);
 	if (t->depth == t->cap) {
 		size_t cap = t->cap;
 		egrow((void **)&t->key, &cap, t->depth, sizeof(*t->key));
@@ -54,6 +55,7 @@ pop(struct th *t, uint64_t ts, int yield)
 {
 	char *p;
 
+	ts = stamp(t, ts);
 	t->depth--;
 	if (!R.events) {
 		pcg_leave(&R.p, &t->st, &ts);
@@ -306,18 +308,23 @@ stop(void)
 	return R.none;
 }
 
-/* The line a generator is started or resumed from: its resumer's line. */
+/* The line a generator is started or resumed from: its resumer's line,
+ * through the call-site cache (computing a line scans the line table). */
 static uint32_t
 resumer_line(void)
 {
-	PyObject *f = py.PyEval_GetFrame(), *b;
-	int line;
+	PyObject *f = py.PyEval_GetFrame(), *b, *c;
+	uint32_t line = 0;
+	int i;
 
 	if (!f || !(b = py.PyFrame_GetBack(f)))
 		return 0;
-	line = py.PyFrame_GetLineNumber(b);
+	if ((i = py.PyFrame_GetLasti(b)) >= 0 && (c = py.PyFrame_GetCode(b))) {
+		line = site_line(c, i);
+		py.Py_DecRef(c); /* site_line holds its own reference */
+	}
 	py.Py_DecRef(b);
-	return line > 0 ? line : 0;
+	return line;
 }
 
 static PyObject *
