@@ -9,6 +9,7 @@
 #include "util.h"
 
 #define RETURN_VALUE 83 /* opcodes, 3.6 to 3.11 */
+#define GEN 2 /* in a frame's key before 3.12: a generator or coroutine frame */
 #define RESUME 151      /* 3.11 */
 
 static inline struct th *
@@ -151,7 +152,7 @@ fline(struct th *t, PyObject *f)
 		return i > 0 ? i : 0;
 	}
 	if (t->depth && !(t->key[t->depth - 1] & 1))
-		return site_line((PyObject *)t->key[t->depth - 1], i);
+		return site_line((PyObject *)(t->key[t->depth - 1] & ~(uintptr_t)GEN), i);
 	return site_line(fcode(f), i);
 }
 
@@ -201,11 +202,11 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 		c = fcode(f);
 		e = code_ent(c, f);
 		b = fback(f);
-		push(t, (uintptr_t)c, e->fn, b ? fline(t, b) : 0, ts,
+		push(t, (uintptr_t)c | (e->flags & CO_GENLIKE ? GEN : 0), e->fn, b ? fline(t, b) : 0, ts,
 		    (e->flags & CO_GENLIKE) && resumed(e, f));
 		break;
 	case PYTRACE_RETURN:
-		if (R.events && t->depth && !(t->key[t->depth - 1] & 1)) {
+		if (R.events && t->depth && (t->key[t->depth - 1] & 3) == GEN) {
 			e = code_ent(fcode(f), f);
 			if ((e->flags & CO_GENLIKE) && arg && lastop(e, f, 0) != RETURN_VALUE) {
 				pypop(t, ts, 1);

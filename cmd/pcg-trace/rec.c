@@ -21,33 +21,6 @@
 struct rec R;
 __thread struct th *cur __attribute__((tls_model("initial-exec")));
 
-/* Decimal, two digits at a time: it runs several times per event. */
-char *
-ev_u64(char *p, uint64_t v)
-{
-	static const char d2[] =
-	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	    "8081828384858687888990919293949596979899";
-	char tmp[20], *q = tmp + sizeof(tmp);
-	size_t n;
-
-	while (v >= 100) {
-		q -= 2;
-		memcpy(q, d2 + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		q -= 2;
-		memcpy(q, d2 + 2 * v, 2);
-	} else {
-		*--q = '0' + v;
-	}
-	n = tmp + sizeof(tmp) - q;
-	memcpy(p, q, n);
-	return p + n;
-}
-
 char *
 ev_str(char *p, const char *s, size_t len)
 {

@@ -3,6 +3,7 @@
 #define REC_H
 
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "pcg.h"
@@ -13,7 +14,7 @@ struct th {
 	struct pcg_stack st;   /* profile layer aggregation */
 	uint32_t id;           /* pcg thread id */
 	uint32_t depth, cap;
-	uintptr_t *key;        /* per frame: code object, or PyMethodDef | 1 */
+	uintptr_t *key;        /* per frame: code object (| 2 before 3.12: a generator's), or PyMethodDef | 1 */
 	uint32_t pline;        /* 3.12+: line of the pending Python call */
 	int pset;
 	uint64_t last;         /* time of the thread's last event */
@@ -109,6 +110,37 @@ stamp(struct th *t, uint64_t ts)
 	return t->last = ts;
 }
 
+/* Decimal, written in place two digits at a time: it runs four times per
+ * call in the events layer. */
+static inline char *
+ev_u64(char *p, uint64_t v)
+{
+	static const char d2[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	uint64_t w = v;
+	unsigned n = 1;
+	char *q;
+
+	while (w >= 10000) {
+		w /= 10000;
+		n += 4;
+	}
+	n += (w >= 10) + (w >= 100) + (w >= 1000);
+	q = p + n;
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, d2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(q - 2, d2 + 2 * v, 2);
+	else
+		q[-1] = '0' + v;
+	return p + n;
+}
+
 /* names.c */
 struct ent *code_ent(PyObject *code, PyObject *frame);
 struct ent *cfunc_ent(const void *ml, PyObject *callable, int descr);
@@ -119,7 +151,6 @@ struct th *newthread(void);
 void ev_fn(uint32_t id);
 void ev_flush(void);
 char *ev_room(size_t n);
-char *ev_u64(char *p, uint64_t v);
 char *ev_str(char *p, const char *s, size_t len);
 void finish(void);
 
