@@ -99,6 +99,18 @@ incl() {
 	done
 }
 
+@test "trace: call-site lines are the ones Python reports (f_back.f_lineno)" {
+	local p
+	for p in $PYS; do
+		pcg-trace -q -o prof "$p" "$PY/lines.py" > want || die "$p: failed"
+		[ "$(wc -l < want)" -ge 14 ] || die "$p: the program noted too few calls"
+		"$p" "$PY/sitelines.py" prof "$PY/lines.py" > got
+		if ! missing=$(sort want | comm -23 - got) || [ -n "$missing" ]; then
+			die "$p: call sites missing from the profile: $(echo $missing)"
+		fi
+	done
+}
+
 @test "trace: times agree with the program's own monotonic clock, with either clock" {
 	local p clk d s
 	for p in $PYS; do

@@ -276,7 +276,8 @@ legacy_install(void)
 
 /* ---- 3.12 and later: sys.monitoring ---- */
 
-#define A PyObject *self, PyObject *const *a, ssize_t n
+/* The callbacks' vectorcall signature (their self is a struct vcobj). */
+#define A PyObject *self, PyObject *const *a, size_t n, PyObject *kw
 
 static PyObject *mon;
 
@@ -309,10 +310,12 @@ stop(void)
 	return R.none;
 }
 
-/* The line a generator is started or resumed from: its resumer's line,
- * through the call-site cache (computing a line scans the line table). */
+/* The line the Python frame below the current one is at, through the
+ * call-site cache (computing a line scans the line table): where a
+ * generator is resumed from, or a function called without a CALL event
+ * (from C: a property, a special method, map()...). */
 static uint32_t
-resumer_line(void)
+caller_line(void)
 {
 	PyObject *f = py.PyEval_GetFrame(), *b, *c;
 	uint32_t line = 0;
@@ -336,15 +339,15 @@ m_start(A)
 	struct ent *e;
 	uint32_t line = 0;
 
-	(void)self, (void)n;
+	(void)self, (void)n, (void)kw;
 	if (!R.on)
 		return stop();
 	t = thr();
 	e = code_ent(a[0], NULL);
-	if (e->flags & CO_GENLIKE)
-		line = resumer_line();
-	else if (t->pset)
-		line = t->pline;
+	if (t->pset && !(e->flags & CO_GENLIKE))
+		line = site_line(t->pcode, t->poff);
+	else
+		line = caller_line();
 	t->pset = 0;
 	push(t, (uintptr_t)a[0], e->fn, line, ts, 0);
 	return R.none;
@@ -357,13 +360,13 @@ m_resume(A)
 	struct th *t;
 	struct ent *e;
 
-	(void)self, (void)n;
+	(void)self, (void)n, (void)kw;
 	if (!R.on)
 		return stop();
 	t = thr();
 	e = code_ent(a[0], NULL);
 	t->pset = 0;
-	push(t, (uintptr_t)a[0], e->fn, resumer_line(), ts, 1);
+	push(t, (uintptr_t)a[0], e->fn, caller_line(), ts, 1);
 	return R.none;
 }
 
@@ -372,10 +375,14 @@ m_return(A)
 {
 	uint64_t ts = now();
 
-	(void)self, (void)a, (void)n;
+	struct th *t;
+
+	(void)self, (void)a, (void)n, (void)kw;
 	if (!R.on)
 		return stop();
-	pypop(thr(), ts, 0);
+	t = thr();
+	t->pset = 0;
+	pypop(t, ts, 0);
 	return R.none;
 }
 
@@ -384,10 +391,14 @@ m_yield(A)
 {
 	uint64_t ts = now();
 
-	(void)self, (void)a, (void)n;
+	struct th *t;
+
+	(void)self, (void)a, (void)n, (void)kw;
 	if (!R.on)
 		return stop();
-	pypop(thr(), ts, 1);
+	t = thr();
+	t->pset = 0;
+	pypop(t, ts, 1);
 	return R.none;
 }
 
@@ -416,13 +427,16 @@ m_call(A)
 	const void *ml;
 	int descr;
 
-	(void)self, (void)n;
+	(void)self, (void)n, (void)kw;
 	if (!R.on)
 		return stop();
 	t = thr();
 	if (!(ml = cmeth(a, &descr))) {
-		/* A Python callee: its PY_START reads the clock. */
-		t->pline = site_line(a[0], offset(a[1]));
+		/* A Python callee, or a type: a PY_START, if any, reads the clock
+		 * and the line.  The calling frame, hence its code, lives until
+		 * then: any other event of this thread clears pset. */
+		t->pcode = a[0];
+		t->poff = offset(a[1]);
 		t->pset = 1;
 		return R.none;
 	}
@@ -436,29 +450,76 @@ m_call(A)
 static PyObject *
 m_creturn(A)
 {
-	int descr;
+	uint64_t ts = now();
+	struct th *t;
 
-	(void)self, (void)n;
+	(void)self, (void)a, (void)n, (void)kw;
 	if (!R.on)
 		return stop();
-	if (cmeth(a, &descr))
-		cpop(thr(), now());
+	/* A C function on top was pushed by this call's CALL event: the frame
+	 * that made the call ran no bytecode since (a type, not pushed, leaves
+	 * that Python frame on top). */
+	t = thr();
+	t->pset = 0;
+	cpop(t, ts);
 	return R.none;
 }
 
+typedef PyObject *(*vcfunc)(A);
+
+static const struct {
+	const char *event;
+	vcfunc fn;
+} cbs[] = {
+	{ "PY_START", m_start },
+	{ "PY_RESUME", m_resume },
+	{ "PY_THROW", m_resume },
+	{ "PY_RETURN", m_return },
+	{ "PY_UNWIND", m_return },
+	{ "PY_YIELD", m_yield },
+	{ "CALL", m_call },
+	{ "C_RETURN", m_creturn },
+	{ "C_RAISE", m_creturn },
+};
+
 #undef A
 
-static struct pymethoddef mdefs[] = {
-	{ "PY_START", (PyCFunc)(void (*)(void))m_start, METH_FASTCALL, NULL },
-	{ "PY_RESUME", (PyCFunc)(void (*)(void))m_resume, METH_FASTCALL, NULL },
-	{ "PY_THROW", (PyCFunc)(void (*)(void))m_resume, METH_FASTCALL, NULL },
-	{ "PY_RETURN", (PyCFunc)(void (*)(void))m_return, METH_FASTCALL, NULL },
-	{ "PY_UNWIND", (PyCFunc)(void (*)(void))m_return, METH_FASTCALL, NULL },
-	{ "PY_YIELD", (PyCFunc)(void (*)(void))m_yield, METH_FASTCALL, NULL },
-	{ "CALL", (PyCFunc)(void (*)(void))m_call, METH_FASTCALL, NULL },
-	{ "C_RETURN", (PyCFunc)(void (*)(void))m_creturn, METH_FASTCALL, NULL },
-	{ "C_RAISE", (PyCFunc)(void (*)(void))m_creturn, METH_FASTCALL, NULL },
+/*
+ * A callback object whose vectorcall is the callback itself: CPython calls
+ * it directly, where a builtin function would add its argument checks and
+ * recursion guard to every event.
+ */
+struct vcobj {
+	ssize_t refcnt;
+	PyObject *type;
+	vcfunc vc;
 };
+
+static PyObject *
+callback(vcfunc fn)
+{
+	static struct pymemberdef members[] = {
+		{ "__vectorcalloffset__", PY_T_PYSSIZET, offsetof(struct vcobj, vc), PY_READONLY, NULL },
+		{ NULL, 0, 0, 0, NULL },
+	};
+	static struct pytypeslot slots[] = { { PY_TP_MEMBERS, members }, { PY_TP_CALL, NULL }, { 0, NULL } };
+	static struct pytypespec spec = { "pcg.callback", sizeof(struct vcobj), 0,
+		PY_TPFLAGS_DEFAULT | PY_TPFLAGS_HAVE_VECTORCALL, slots };
+	static PyObject *type;
+	PyObject *o;
+
+	if (!type) {
+		if (!py.PyType_FromSpec || !py.PyVectorcall_Call)
+			return NULL;
+		slots[1].pfunc = (void *)py.PyVectorcall_Call;
+		if (!(type = py.PyType_FromSpec(&spec)))
+			return NULL;
+	}
+	if (!(o = py.PyObject_CallObject(type, NULL)))
+		return NULL;
+	((struct vcobj *)o)->vc = fn;
+	return o;
+}
 
 static PyObject *
 call(PyObject *o, const char *meth, PyObject *x, PyObject *y, PyObject *z)
@@ -501,9 +562,9 @@ monitoring_install(void)
 		return -1;
 	}
 	py.Py_DecRef(r);
-	for (i = 0; i < LEN(mdefs); i++) {
-		if (!(ev = py.PyObject_GetAttrString(events, mdefs[i].name)) ||
-		    !(cb = py.PyCFunction_NewEx(&mdefs[i], NULL, NULL)) ||
+	for (i = 0; i < LEN(cbs); i++) {
+		if (!(ev = py.PyObject_GetAttrString(events, cbs[i].event)) ||
+		    !(cb = callback(cbs[i].fn)) ||
 		    !(r = call(mon, "register_callback", id, ev, cb)))
 			goto fail;
 		mask |= py.PyLong_AsLong(ev);

@@ -25,6 +25,35 @@ struct pymethoddef {
 	const char *doc;
 };
 
+/* Heap types from a spec (Include/object.h, typeslots.h, descrobject.h):
+ * the recorder's sys.monitoring callbacks are vectorcall objects. */
+struct pytypeslot {
+	int slot;
+	void *pfunc;
+};
+
+struct pytypespec {
+	const char *name;
+	int basicsize, itemsize;
+	unsigned flags;
+	struct pytypeslot *slots;
+};
+
+struct pymemberdef {
+	const char *name;
+	int type;
+	ssize_t offset;
+	int flags;
+	const char *doc;
+};
+
+#define PY_TP_CALL 50
+#define PY_TP_MEMBERS 72
+#define PY_T_PYSSIZET 19
+#define PY_READONLY 1
+#define PY_TPFLAGS_DEFAULT (1UL << 18)
+#define PY_TPFLAGS_HAVE_VECTORCALL (1UL << 11)
+
 #define METH_VARARGS 0x01
 #define METH_O 0x08
 #define METH_FASTCALL 0x80
@@ -82,7 +111,9 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(void *, PyThreadState_GetInterpreter, (void *)) \
 	X(void *, PyInterpreterState_ThreadHead, (void *)) \
 	X(void *, PyThreadState_Next, (void *)) \
-	X(int, PyFrame_GetLasti, (PyObject *))
+	X(int, PyFrame_GetLasti, (PyObject *)) \
+	X(PyObject *, PyType_FromSpec, (struct pytypespec *)) \
+	X(PyObject *, PyVectorcall_Call, (PyObject *, PyObject *, PyObject *))
 
 #define PYDATA(X) \
 	X(PyCFunction_Type) \

@@ -15,7 +15,8 @@ struct th {
 	uint32_t id;           /* pcg thread id */
 	uint32_t depth, cap;
 	uintptr_t *key;        /* per frame: code object (| 2 before 3.12: a generator's), or PyMethodDef | 1 */
-	uint32_t pline;        /* 3.12+: line of the pending Python call */
+	PyObject *pcode;       /* 3.12+: the pending call's code and offset */
+	long poff;
 	int pset;
 	uint64_t last;         /* time of the thread's last event */
 };

@@ -3,7 +3,7 @@
 # so it is built without ASan (UBSan kept) and with its own copy of common/.
 PROGS += pcg-trace
 REC_CFLAGS = $(filter-out -fsanitize=address -fsanitize=address%,$(subst -fsanitize=address$(comma)undefined,-fsanitize=undefined,$(PCG_CFLAGS))) \
-	-fvisibility=hidden -pthread
+	-fvisibility=hidden -pthread -flto
 comma := ,
 REC_SRC = cmd/pcg-trace/rec.c cmd/pcg-trace/hooks.c cmd/pcg-trace/names.c cmd/pcg-trace/api.c
 REC_HDR = cmd/pcg-trace/rec.h cmd/pcg-trace/pyapi.h cmd/pcg-trace/pattern.h $(COMMON_HDR)
