@@ -51,6 +51,14 @@ slotof(const struct pcg_stack *s, uint32_t fn)
 	return i;
 }
 
+/* Slot i holds frame d (depth+1), which knows it: its leave needs no lookup. */
+static inline void
+place(struct pcg_stack *s, size_t i, uint32_t d)
+{
+	s->inner[i] = d;
+	s->frame[d - 1].slot = i;
+}
+
 /* Keep the load at most one half: at most `depth` functions are on the stack. */
 static void
 reserve(struct pcg_stack *s, size_t depth)
@@ -66,7 +74,7 @@ reserve(struct pcg_stack *s, size_t depth)
 	s->ninner = n;
 	for (i = 0; i < oldn; i++)
 		if (old[i])
-			s->inner[slotof(s, s->frame[old[i] - 1].fn)] = old[i];
+			place(s, slotof(s, s->frame[old[i] - 1].fn), old[i]);
 	free(old);
 }
 
@@ -84,7 +92,7 @@ unslot(struct pcg_stack *s, size_t i)
 		/* Entry j may move to i only if its home is not cyclically in (i, j]. */
 		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 			continue;
-		s->inner[i] = s->inner[j];
+		place(s, i, s->inner[j]);
 		i = j;
 	}
 	s->inner[i] = 0;
@@ -168,7 +176,7 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
 		f->node = f->edge;
 	if (!resume)
 		p->node[f->edge].calls++;
-	s->inner[slot] = ++s->depth;
+	place(s, slot, ++s->depth);
 	/* fn's older frame no longer is its innermost: the arc above it pauses
 	 * (for a direct recursion that is this new frame itself). */
 	if (q) {
@@ -198,9 +206,9 @@ leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n)
 		incl[k] += arc[n + k] + (f->paused ? 0 : t[k] - arc[k]);
 	}
 	if (f->prev)
-		s->inner[slotof(s, f->fn)] = f->prev;
+		place(s, f->slot, f->prev);
 	else
-		unslot(s, slotof(s, f->fn));
+		unslot(s, f->slot);
 	/* fn's older frame is innermost again: the arc above it runs (unless that
 	 * arc is the frame just popped, a direct recursion). */
 	if (f->prev && f->prev != s->depth) {

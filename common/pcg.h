@@ -163,6 +163,7 @@ struct pcg_frame {
 	uint32_t fn;
 	uint32_t prev;  /* depth+1 of the previous innermost frame of fn, or 0 */
 	uint32_t paused;
+	uint32_t slot;  /* innermost frame of fn: its slot in pcg_stack.inner */
 };
 
 /* A recently used edge of this thread: (parent, fn, line, target) -> edge. */
