@@ -1,5 +1,12 @@
 # Loaded by every .bats file: puts the build under test first on PATH.
 # PCG_BUILD is set by `make check` (sanitizer build); default: ./build.
+
+# `bats DIR` (bats 1.8) names the test folder DIR/. so that the scripts'
+# paths read .../tests/./py/x.py: pcg-trace records a program's file name
+# verbatim, as Python gives it, while the helpers (counts.py, meta cmd
+# greps) compare it with the normalised path, and no function matched.
+BATS_TEST_DIRNAME=$(cd "$BATS_TEST_DIRNAME" && pwd)
+
 : "${PCG_BUILD:=$BATS_TEST_DIRNAME/../build}"
 PATH="$PCG_BUILD/bin:$PATH"
 DATA="$BATS_TEST_DIRNAME/data"
