@@ -82,7 +82,8 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(void *, PyThreadState_GetInterpreter, (void *)) \
 	X(void *, PyInterpreterState_ThreadHead, (void *)) \
 	X(void *, PyThreadState_Next, (void *)) \
-	X(int, PyFrame_GetLasti, (PyObject *))
+	X(int, PyFrame_GetLasti, (PyObject *)) \
+	X(int, Py_AddPendingCall, (int (*)(void *), void *))
 
 #define PYDATA(X) \
 	X(PyCFunction_Type) \

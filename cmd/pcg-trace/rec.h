@@ -94,5 +94,12 @@ void finish(void);
 /* hooks.c */
 int hooks_install(void);
 void hooks_off(void);
+void hooks_cpop(void);
+
+/* chain.c (before 3.12) */
+extern const void *chain_lsp[2];
+int chain_hook(PyObject *obj, PyObject *f, int what, PyObject *arg);
+void chain_lsprof(void);
+void chain_install(PyTraceFunc ours, PyObject *threadhook);
 
 #endif
