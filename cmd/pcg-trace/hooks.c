@@ -247,6 +247,7 @@ threadhook(PyObject *self, PyObject *args)
 }
 
 static struct pymethoddef threaddef = { "pcg_threadhook", threadhook, METH_VARARGS, NULL };
+
 /* For chain.c: the C call on top of this thread's stack ends. */
 void
 hooks_cpop(void)
