@@ -28,3 +28,14 @@ pythons() {
 
 # Fail with a message (bats shows stderr of the failing test).
 die() { echo "$*" >&2; return 1; }
+
+# Loudly, the interpreters a test runs on (bats shows fd 3).
+say() { echo "# $*" >&3; }
+
+# minor P: the interpreter's minor version (3.X -> X).
+minor() { "$1" -c 'import sys; print(sys.version_info[1])'; }
+
+# nosan FILE: no sanitizer report in FILE (a program's stderr).
+nosan() {
+	! grep -Eq "Sanitizer|runtime error" "$1" || { head -40 "$1" >&2; die "sanitizer report in $1"; }
+}

@@ -20,19 +20,8 @@ setup() {
 	[ -n "$PYS" ] || skip "no Python interpreter found on this machine"
 }
 
-# Loudly, the interpreters a test runs on (bats shows fd 3).
-say() { echo "# $*" >&3; }
-
-# minor P: the interpreter's minor version (3.X -> X).
-minor() { "$1" -c 'import sys; print(sys.version_info[1])'; }
-
 # Addresses in messages ("<generator object gen at 0x7f...>") vary by run.
 noaddr() { sed -E 's/ at 0x[0-9a-f]+/ at 0xADDR/g' "$@"; }
-
-# No sanitizer report on the program's stderr (the recorder runs in it).
-nosan() {
-	! grep -Eq "Sanitizer|runtime error" "$1" || { head -40 "$1" >&2; die "sanitizer report in $1"; }
-}
 
 # reads FILE: the stream reads back with pcg-cat and pcg-emit.
 reads() {
