@@ -188,17 +188,20 @@ static struct pymethoddef wrapdefs[] = {
 	{ "getprofile", tgetprofile, 0x04 /* METH_NOARGS */, NULL },
 };
 
-/* Replace MOD.NAME by DEF, keeping the original in *REAL. */
-static void
+/* Replace MOD.NAME by DEF, keeping the original in *REAL; the new one, or
+ * NULL. */
+static PyObject *
 wrap(PyObject *mod, const char *name, struct pymethoddef *def, PyObject **real)
 {
-	PyObject *m, *f;
+	PyObject *m, *f = NULL;
 
 	if ((*real = py.PyObject_GetAttrString(mod, name)) &&
 	    (m = py.PyObject_GetAttrString(mod, "__name__")) &&
-	    (f = py.PyCFunction_NewEx(def, NULL, m)))
-		py.PyObject_SetAttrString(mod, name, f);
+	    (f = py.PyCFunction_NewEx(def, NULL, m)) &&
+	    py.PyObject_SetAttrString(mod, name, f) < 0)
+		f = NULL;
 	py.PyErr_Clear();
+	return f;
 }
 
 /* Where a thread state keeps its profile hook and object: the one word
@@ -267,3 +270,70 @@ chain_install(PyTraceFunc ours, PyObject *h)
 	py.PyErr_Clear();
 }
 
+/*
+ * 3.12+: no displacement (sys.monitoring), but our tool instruments every
+ * call site, so CPython sends a function set by sys.setprofile the
+ * c_return of that very call, which it never gets alone (the call started
+ * uninstrumented), and the profile module trips over it.  When no profile
+ * function is set, ours sets a one-shot proxy instead, which swaps the
+ * program's function in at its first event and drops that event if it is
+ * this c_return.  (Another thread's profile function, which would have
+ * instrumented the call alone too, is not seen: the event is dropped.
+ * threading.setprofile_all_threads is left alone.)
+ */
+static PyObject *setprofile12, *realgetprofile, *lastproxy;
+static int inproxy; /* a proxy runs: lastproxy may be it */
+
+static PyObject *
+proxy(PyObject *f, PyObject *args)
+{
+	PyObject *ev = py.PyTuple_GetItem(args, 1), *a = py.PyTuple_GetItem(args, 2), *r;
+
+	py.PyErr_Clear();
+	/* Swapped out, the proxy lives on in lastproxy while it runs. */
+	if (!(r = py.PyObject_CallFunctionObjArgs(realsetprofile, f, NULL)))
+		return NULL;
+	py.Py_DecRef(r);
+	if (ev && a == setprofile12 && py.PyUnicode_CompareWithASCIIString(ev, "c_return") == 0) {
+		py.Py_IncRef(R.none);
+		return R.none;
+	}
+	inproxy++;
+	r = py.PyObject_CallObject(f, args);
+	inproxy--;
+	return r;
+}
+
+static struct pymethoddef proxydef = { "setprofile_proxy", proxy, METH_VARARGS, NULL };
+
+static PyObject *
+setprofile_mon(PyObject *self, PyObject *f)
+{
+	PyObject *cur, *p;
+
+	(void)self;
+	if (f == R.none || !(cur = py.PyObject_CallFunctionObjArgs(realgetprofile, NULL)))
+		return py.PyObject_CallFunctionObjArgs(realsetprofile, f, NULL);
+	py.Py_DecRef(cur);
+	if (cur != R.none || !(p = py.PyCFunction_NewEx(&proxydef, f, NULL)))
+		return py.PyObject_CallFunctionObjArgs(realsetprofile, f, NULL);
+	if (lastproxy && !inproxy) /* else kept for good: it may be running */
+		py.Py_DecRef(lastproxy);
+	lastproxy = p; /* our reference; the thread state takes its own */
+	return py.PyObject_CallFunctionObjArgs(realsetprofile, p, NULL);
+}
+
+static struct pymethoddef mondef = { "setprofile", setprofile_mon, METH_O, NULL };
+
+void
+chain_install_mon(void)
+{
+	PyObject *sys;
+
+	if (!(sys = py.PyImport_ImportModule("sys")) ||
+	    !(realgetprofile = py.PyObject_GetAttrString(sys, "getprofile"))) {
+		py.PyErr_Clear();
+		return;
+	}
+	setprofile12 = wrap(sys, "setprofile", &mondef, &realsetprofile);
+}

@@ -524,5 +524,10 @@ fail:
 int
 hooks_install(void)
 {
-	return R.monitoring ? monitoring_install() : legacy_install();
+	if (!R.monitoring)
+		return legacy_install();
+	if (monitoring_install() < 0)
+		return -1;
+	chain_install_mon();
+	return 0;
 }
