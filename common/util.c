@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,8 +109,9 @@ egrow(void **arr, size_t *cap, size_t need, size_t size)
 	*cap = n;
 }
 
-/* The one uncommitted output file of this process, removed at exit. */
-static char *pending_tmp;
+/* The one uncommitted output file of this process, removed at exit and
+ * by a signal that ends the process (read in a signal handler). */
+static char *volatile pending_tmp;
 
 static void
 remove_pending(void)
@@ -118,11 +120,46 @@ remove_pending(void)
 		unlink(pending_tmp);
 }
 
+static const int fatalsigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+/* Async-signal-safe: unlink, then die of the signal as we would have. */
+static void
+onfatal(int sig)
+{
+	int err = errno;
+
+	if (pending_tmp)
+		unlink(pending_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig); /* blocked until we return */
+	errno = err;
+}
+
+/* Once.  A signal the process ignores (nohup, a background job) stays
+ * ignored. */
+static void
+catchfatal(void)
+{
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onfatal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(fatalsigs) / sizeof(fatalsigs[0]); i++)
+		sigaddset(&sa.sa_mask, fatalsigs[i]);
+	for (i = 0; i < sizeof(fatalsigs) / sizeof(fatalsigs[0]); i++)
+		if (sigaction(fatalsigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+			sigaction(fatalsigs[i], &sa, NULL);
+}
+
 void
 ofile_open(struct ofile *o, const char *path)
 {
 	static int registered;
 	struct stat st;
+	sigset_t set, old;
+	size_t i;
 	int fd;
 
 	memset(o, 0, sizeof(*o));
@@ -145,13 +182,21 @@ ofile_open(struct ofile *o, const char *path)
 	o->tmp = emalloc(strlen(path) + sizeof(".tmpXXXXXX"));
 	strcpy(o->tmp, path);
 	strcat(o->tmp, ".tmpXXXXXX");
-	if ((fd = mkstemp(o->tmp)) < 0)
-		eprintf("%s:", path);
 	if (!registered) {
 		atexit(remove_pending);
+		catchfatal();
 		registered = 1;
 	}
-	pending_tmp = o->tmp;
+	/* No signal between the file's creation and our note of its name. */
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(fatalsigs) / sizeof(fatalsigs[0]); i++)
+		sigaddset(&set, fatalsigs[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if ((fd = mkstemp(o->tmp)) >= 0)
+		pending_tmp = o->tmp;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (fd < 0)
+		eprintf("%s:", path);
 	if (!(o->fp = fdopen(fd, "w")))
 		eprintf("%s:", path);
 }

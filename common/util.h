@@ -26,7 +26,9 @@ void egrow(void **arr, size_t *cap, size_t need, size_t size);
  * Output that never leaves a half-written file under its final name: the data
  * goes to a temporary file in the same directory, renamed into place by
  * ofile_commit() only after every write and the close succeeded.  "-" or NULL
- * means stdout.  An atexit handler removes a temporary left uncommitted.
+ * means stdout.  A temporary left uncommitted is removed at exit, and when
+ * SIGINT, SIGTERM or SIGHUP ends the process (ofile_open installs handlers
+ * for those not ignored, that remove it and die of the signal).
  */
 struct ofile {
 	FILE *fp;

@@ -1,5 +1,12 @@
 # Loaded by every .bats file: puts the build under test first on PATH.
 # PCG_BUILD is set by `make check` (sanitizer build); default: ./build.
+
+# `bats DIR` (bats 1.8) names the test folder DIR/. so that the scripts'
+# paths read .../tests/./py/x.py: pcg-trace records a program's file name
+# verbatim, as Python gives it, while the helpers (counts.py, meta cmd
+# greps) compare it with the normalised path, and no function matched.
+BATS_TEST_DIRNAME=$(cd "$BATS_TEST_DIRNAME" && pwd)
+
 : "${PCG_BUILD:=$BATS_TEST_DIRNAME/../build}"
 PATH="$PCG_BUILD/bin:$PATH"
 DATA="$BATS_TEST_DIRNAME/data"
@@ -21,3 +28,14 @@ pythons() {
 
 # Fail with a message (bats shows stderr of the failing test).
 die() { echo "$*" >&2; return 1; }
+
+# Loudly, the interpreters a test runs on (bats shows fd 3).
+say() { echo "# $*" >&3; }
+
+# minor P: the interpreter's minor version (3.X -> X).
+minor() { "$1" -c 'import sys; print(sys.version_info[1])'; }
+
+# nosan FILE: no sanitizer report in FILE (a program's stderr).
+nosan() {
+	! grep -Eq "Sanitizer|runtime error" "$1" || { head -40 "$1" >&2; die "sanitizer report in $1"; }
+}

@@ -452,3 +452,47 @@ sample_events() { cat "$BATS_TEST_DIRNAME/../fuzz/corpus/events-rec-threads.pcg"
 	cmp "$T/out/p" "$T/s"
 	[ "$(ls -A "$T/out")" = p ]
 }
+
+# gdb stops a program at ofile_commit, its temporary written and not yet
+# renamed, and sends it SIG: ofile_open's handler must remove the temporary
+# and the program die of SIG (gdb passes the handler's re-raise on).
+killed_at_commit() {
+	local sig=$1
+	shift
+	run timeout 120 gdb -q -batch -ex "handle $sig nostop noprint pass" -ex 'break ofile_commit' -ex run \
+		-ex "shell ls \"$T\" > \"$T/seen\"" -ex "signal $sig" --args "$@"
+	[[ "$output" == *"Breakpoint 1, ofile_commit"* ]] || die "$*: never reached ofile_commit: $output"
+	grep -q '^out\.tmp' "$T/seen" || die "$*: no temporary at ofile_commit: $(cat "$T/seen")"
+	[[ "$output" == *"Program terminated with signal $sig"* ]] || die "$* ($sig): not killed by it: $output"
+	[ -z "$(ls "$T" | grep '^out')" ] || die "$* ($sig): left: $(ls "$T")"
+}
+
+@test "hardening: output: SIGINT, SIGTERM, SIGHUP while writing remove the temporary (emit, merge, filter)" {
+	command -v gdb > /dev/null || skip "gdb is not installed: cannot stop a program at ofile_commit"
+	cp "$DATA/filter-app.pcg" "$T/s"
+	for sig in SIGINT SIGTERM SIGHUP; do
+		killed_at_commit $sig "$PCG_BUILD/bin/pcg-emit" -o "$T/out" "$T/s"
+		killed_at_commit $sig "$PCG_BUILD/bin/pcg-merge" -o "$T/out" "$T/s"
+		killed_at_commit $sig "$PCG_BUILD/bin/pcg-filter" -o "$T/out" "$T/s"
+	done
+}
+
+# The handlers are not installed for a signal the program ignored from the
+# start (nohup, `trap '' HUP`): it must stay ignored.  gdb attaches to a
+# pcg-emit waiting on a FIFO, then reads its signal masks at ofile_commit.
+@test "hardening: output: a signal ignored from the start stays ignored" {
+	command -v gdb > /dev/null || skip "gdb is not installed: cannot stop a program at ofile_commit"
+	sample_profile > "$T/s"
+	mkfifo "$T/in"
+	bash -c 'trap "" HUP; exec "$@"' - "$PCG_BUILD/bin/pcg-emit" -o "$T/out" "$T/in" &
+	run timeout 120 gdb -q -batch -p $! -ex 'break ofile_commit' -ex "shell (cat \"$T/s\" > \"$T/in\" &)" \
+		-ex continue -ex 'info proc status' -ex kill
+	[[ "$output" == *"Breakpoint 1, ofile_commit"* ]] || die "never reached ofile_commit: $output"
+	ign=$(printf '%s\n' "$output" | awk '$1 == "SigIgn:" { print $2 }')
+	cgt=$(printf '%s\n' "$output" | awk '$1 == "SigCgt:" { print $2 }')
+	[ -n "$ign" ] && [ -n "$cgt" ] || die "no signal masks: $output"
+	# Bit N-1 is signal N.  (SIGINT is ignored too: bats's background job.)
+	(( 0x$ign & 1 )) || die "SIGHUP no longer ignored (SigIgn $ign)"
+	(( !(0x$cgt & 1) )) || die "SIGHUP caught (SigCgt $cgt)"
+	(( 0x$cgt & 0x4000 )) || die "SIGTERM not caught (SigCgt $cgt)"
+}

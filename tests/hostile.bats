@@ -20,19 +20,8 @@ setup() {
 	[ -n "$PYS" ] || skip "no Python interpreter found on this machine"
 }
 
-# Loudly, the interpreters a test runs on (bats shows fd 3).
-say() { echo "# $*" >&3; }
-
-# minor P: the interpreter's minor version (3.X -> X).
-minor() { "$1" -c 'import sys; print(sys.version_info[1])'; }
-
 # Addresses in messages ("<generator object gen at 0x7f...>") vary by run.
 noaddr() { sed -E 's/ at 0x[0-9a-f]+/ at 0xADDR/g' "$@"; }
-
-# No sanitizer report on the program's stderr (the recorder runs in it).
-nosan() {
-	! grep -Eq "Sanitizer|runtime error" "$1" || { head -40 "$1" >&2; die "sanitizer report in $1"; }
-}
 
 # reads FILE: the stream reads back with pcg-cat and pcg-emit.
 reads() {
@@ -87,22 +76,102 @@ count() {
 		'$1 == k && $2 == m && $3 == f && $4 == l && $5 == n { print $6 }' all
 }
 
-@test "hostile: the program's own sys.setprofile / threading.setprofile (3.12+: pcg uses sys.monitoring)" {
+# Before 3.12 pcg's C hook goes back in front of the program's own (and
+# calls it); from 3.12 sys.monitoring lets both run.  Either way both see
+# every call.
+@test "hostile: the program's own sys.setprofile / threading.setprofile: both hooks see every call" {
 	local p
 	for p in $PYS; do
-		if [ "$(minor "$p")" -lt 12 ]; then
-			# The program runs as it would, but pcg loses its calls: the
-			# count check is in hostile-failing.bats.disabled (bug).
-			say "setprofile on $p: behaviour only; BUG: counts lost before 3.12 (hostile-failing.bats.disabled)"
-			same "$p" "$PY/hostile_setprofile.py"
-			grep -q '^HOOK f 6$' out || die "$p: the program's hook did not see its calls"
-			continue
-		fi
-		say "setprofile + sys.monitoring (own tool id) on $p"
+		say "setprofile on $p"
 		same "$p" "$PY/hostile_setprofile.py"
 		grep -q '^HOOK f 6$' out || die "$p: the program's hook did not see its calls"
-		grep -q '^MON f 4$' out || die "$p: the program's sys.monitoring tool did not see its calls"
+		if [ "$(minor "$p")" -ge 12 ]; then
+			grep -q '^MON f 4$' out || die "$p: the program's sys.monitoring tool did not see its calls"
+		fi
 		expects "$p" "$PY/hostile_setprofile.py"
+		! grep -q '^meta	incomplete' prof || die "$p: loss stated where there is none"
+	done
+}
+
+# The program's profile function prints every event it sees: the same as
+# without pcg-trace, and sys.getprofile() answers the same, through an
+# exception in it (which unsets it) and a function that replaces itself.
+@test "hostile: the program's profile function sees the events it sees alone; pcg counts every call" {
+	local p
+	for p in $PYS; do
+		say "chained profile function on $p"
+		same "$p" "$PY/hostile_chain.py"
+		grep -q '^getprofile is hook True$' out || die "$p: sys.getprofile()"
+		grep -q '^raised bad hook$' out || die "$p: the profile function's exception was lost"
+		grep -q '^getprofile after raise None$' out || die "$p: a profile function that raised is still set"
+		grep -q '^thread hook saw f 1$' out || die "$p: threading.setprofile"
+		[ "$(grep -c '^call f$' out)" -ge 5 ] || die "$p: the profile function saw too few calls"
+		expects "$p" "$PY/hostile_chain.py"
+		! grep -q '^meta	incomplete' prof || die "$p: loss stated where there is none"
+	done
+}
+
+# python -m profile (pure Python, on sys.setprofile) asserts that it sees
+# no return it did not see the call of: its report is the one it gives
+# without pcg-trace (sorted: ties print in any order).
+@test "hostile: python -m profile under pcg-trace reports as without it" {
+	local p
+	for p in $PYS; do
+		say "-m profile on $p"
+		"$p" -m profile -s calls "$PY/calls.py" | noaddr | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort > want
+		[ -s want ] || die "$p: no profile report"
+		pcg-trace -q -o prof "$p" -m profile -s calls "$PY/calls.py" > out 2> err || { cat err >&2; die "$p: failed"; }
+		noaddr out | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort > got
+		diff want got >&2 || die "$p: the profile module's report differs"
+		"$p" "$PY/counts.py" cprofile "$PY/calls.py" > want 2> /dev/null || die "$p: cProfile oracle failed"
+		"$p" "$PY/counts.py" pcg prof "$PY/calls.py" > got
+		diff want got >&2 || die "$p: pcg counts differ from cProfile's"
+	done
+}
+
+# cProfile in a thread other than the main one: before 3.12 pcg cannot take
+# its hook back there, and says so (stderr once, meta incomplete); from 3.12
+# nothing is lost.
+@test "hostile: cProfile in a thread: works; before 3.12 the loss is stated, from 3.12 none" {
+	local p
+	for p in $PYS; do
+		say "cProfile in a thread on $p"
+		"$p" "$PY/hostile_cprofile_thread.py" > out.plain 2> err.plain || die "$p: the program failed"
+		pcg-trace -q -o prof "$p" "$PY/hostile_cprofile_thread.py" > out 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
+		diff out.plain out >&2 || die "$p: stdout differs"
+		nosan err
+		reads prof
+		grep -q '^CPROFILE f 5$' out || die "$p: cProfile did not work"
+		if [ "$(minor "$p")" -lt 12 ]; then
+			[ "$(grep -c '^pcg-trace: cProfile enabled or disabled outside the main thread: ' err)" = 1 ] ||
+				{ cat err >&2; die "$p: the loss is not stated once on stderr"; }
+			grep -q '^meta	incomplete	cProfile enabled or disabled outside the main thread$' prof ||
+				die "$p: the loss is not stated in the profile"
+			# The main thread's call is still there.
+			[ "$(count "$p" py __main__ "$PY/hostile_cprofile_thread.py" 8 f)" -ge 1 ] || die "$p: main thread's f lost"
+		else
+			diff err.plain err >&2 || die "$p: stderr differs"
+			! grep -q '^meta	incomplete' prof || die "$p: loss stated where there is none"
+			expects "$p" "$PY/hostile_cprofile_thread.py"
+		fi
+	done
+}
+
+# python -m cProfile SCRIPT: cProfile's counts (sorted: ties print in any
+# order) are those it reports without pcg-trace, and pcg's counts of the
+# script equal cProfile's.
+@test "hostile: python -m cProfile under pcg-trace: both profilers count every call" {
+	local p
+	for p in $PYS; do
+		say "-m cProfile on $p"
+		"$p" -m cProfile -s calls "$PY/calls.py" | noaddr | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort > want
+		[ -s want ] || die "$p: no cProfile report"
+		pcg-trace -q -o prof "$p" -m cProfile -s calls "$PY/calls.py" |
+			noaddr | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort > got
+		diff want got >&2 || die "$p: cProfile's report differs"
+		"$p" "$PY/counts.py" cprofile "$PY/calls.py" > want 2> /dev/null || die "$p: cProfile oracle failed"
+		"$p" "$PY/counts.py" pcg prof "$PY/calls.py" > got
+		diff want got >&2 || die "$p: pcg counts differ from cProfile's"
 	done
 }
 
@@ -364,17 +433,18 @@ main()' 2> err
 	done
 }
 
-# Before 3.12 the program's own profiler still displaces pcg's hook: see
-# hostile-failing.bats.disabled.  From 3.12, sys.monitoring lets both run.
-@test "hostile: the program uses cProfile itself (3.12+): both profilers count every call" {
-	local p n=0
+# Before 3.12 pcg's hook goes back in front of cProfile's after enable()
+# and disable() (and calls it); from 3.12 sys.monitoring lets both run.
+# cProfile must report what it reports alone (the program prints it all).
+@test "hostile: the program uses cProfile itself: it reports as alone and pcg counts every call" {
+	local p
 	for p in $PYS; do
-		"$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' || continue
-		n=$((n + 1))
 		say "cProfile inside on $p"
 		same "$p" "$PY/hostile_cprofile.py"
-		grep -q '^CPROFILE f 5$' out || die "$p: cProfile in the program did not work"
+		grep -q '^CPROFILE f 8$' out || die "$p: cProfile in the program did not work"
+		grep -q '^CPROFILE runcall f 4$' out || die "$p: cProfile runcall did not work"
+		grep -q '^CP hostile_cprofile.py:14(g) 1 1$' out || die "$p: cProfile's counts"
 		expects "$p" "$PY/hostile_cprofile.py"
+		! grep -q '^meta	incomplete' prof || die "$p: loss stated where there is none"
 	done
-	[ "$n" -gt 0 ] || skip "no CPython 3.12+ on this machine"
 }

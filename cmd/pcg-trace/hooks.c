@@ -191,7 +191,8 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 	PyObject *b, *c;
 	const void *ml;
 
-	(void)obj;
+	if (obj) /* the program's own profiler is behind ours (chain.c) */
+		return chain_hook(obj, f, what, arg);
 	if (!R.on) {
 		py.PyEval_SetProfile(NULL, NULL);
 		return 0;
@@ -219,6 +220,8 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 		ml = *(const void **)((char *)arg + py.off_mml);
 		e = cfunc_ent(ml, arg, 0);
 		push(t, (uintptr_t)ml | 1, e->fn, fline(t, f), ts, 0);
+		if (ml == chain_lsp[0] || ml == chain_lsp[1])
+			chain_lsprof();
 		break;
 	case PYTRACE_C_RETURN:
 	case PYTRACE_C_EXCEPTION:
@@ -248,13 +251,19 @@ threadhook(PyObject *self, PyObject *args)
 
 static struct pymethoddef threaddef = { "pcg_threadhook", threadhook, METH_VARARGS, NULL };
 
+/* For chain.c: the C call on top of this thread's stack ends. */
+void
+hooks_cpop(void)
+{
+	cpop(thr(), now());
+}
+
 static int
 legacy_install(void)
 {
 	PyObject *h, *r, *sp;
 	void *me, *ts;
 
-	py.PyEval_SetProfile(hook, NULL);
 	if (!(h = py.PyCFunction_NewEx(&threaddef, NULL, NULL)) ||
 	    !(sp = py.PyObject_GetAttrString(R.threading, "setprofile")) ||
 	    !(r = py.PyObject_CallFunctionObjArgs(sp, h, NULL))) {
@@ -262,6 +271,8 @@ legacy_install(void)
 		return -1;
 	}
 	py.Py_DecRef(r);
+	chain_install(hook, h);
+	py.PyEval_SetProfile(hook, NULL);
 	/* Threads already running (3.9 to 3.11). */
 	if (!py._PyEval_SetProfile || !py.PyThreadState_Get || !py.PyThreadState_GetInterpreter ||
 	    !py.PyInterpreterState_ThreadHead || !py.PyThreadState_Next)
@@ -582,5 +593,10 @@ fail:
 int
 hooks_install(void)
 {
-	return R.monitoring ? monitoring_install() : legacy_install();
+	if (!R.monitoring)
+		return legacy_install();
+	if (monitoring_install() < 0)
+		return -1;
+	chain_install_mon();
+	return 0;
 }

@@ -113,7 +113,8 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(void *, PyThreadState_Next, (void *)) \
 	X(int, PyFrame_GetLasti, (PyObject *)) \
 	X(PyObject *, PyType_FromSpec, (struct pytypespec *)) \
-	X(PyObject *, PyVectorcall_Call, (PyObject *, PyObject *, PyObject *))
+	X(PyObject *, PyVectorcall_Call, (PyObject *, PyObject *, PyObject *)) \
+	X(int, Py_AddPendingCall, (int (*)(void *), void *))
 
 #define PYDATA(X) \
 	X(PyCFunction_Type) \

@@ -158,5 +158,13 @@ void finish(void);
 /* hooks.c */
 int hooks_install(void);
 void hooks_off(void);
+void hooks_cpop(void);
+
+/* chain.c: the program's own profiler */
+extern const void *chain_lsp[2];
+int chain_hook(PyObject *obj, PyObject *f, int what, PyObject *arg);
+void chain_lsprof(void);
+void chain_install(PyTraceFunc ours, PyObject *threadhook);
+void chain_install_mon(void); /* 3.12+ */
 
 #endif
