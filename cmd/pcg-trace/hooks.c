@@ -156,29 +156,28 @@ fline(struct th *t, PyObject *f)
 	return site_line(fcode(f), i);
 }
 
-/* Opcode and argument at the frame's last instruction, or -1. */
-static int
-lastop(const struct ent *e, PyObject *f, int arg)
+/* The opcode at the frame's last instruction (its argument after it), or
+ * NULL. */
+static const unsigned char *
+lastop(const struct ent *e, PyObject *f)
 {
-	char *s;
-	ssize_t n;
 	long i = lasti(f);
 
-	if (i < 0 || !e->cocode || py.PyBytes_AsStringAndSize(e->cocode, &s, &n) < 0 || i + 1 >= n) {
-		py.PyErr_Clear();
-		return -1;
-	}
-	return (unsigned char)s[i + arg];
+	if (i < 0 || !e->co || (size_t)i + 1 >= e->nco)
+		return NULL;
+	return e->co + i;
 }
 
 /* A generator frame that already ran is being resumed, not called. */
 static int
 resumed(const struct ent *e, PyObject *f)
 {
+	const unsigned char *op;
+
 	/* 3.11: RESUME 0 starts the frame; RESUME n or a throw at YIELD_VALUE
 	 * continues it.  Before: it never ran if it has no last instruction. */
 	if (py.version >= 311)
-		return !(lastop(e, f, 0) == RESUME && lastop(e, f, 1) == 0);
+		return !((op = lastop(e, f)) && op[0] == RESUME && op[1] == 0);
 	return lasti(f) >= 0;
 }
 
@@ -190,6 +189,7 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 	struct ent *e;
 	PyObject *b, *c;
 	const void *ml;
+	const unsigned char *op;
 
 	if (obj) /* the program's own profiler is behind ours (chain.c) */
 		return chain_hook(obj, f, what, arg);
@@ -209,7 +209,7 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 	case PYTRACE_RETURN:
 		if (R.events && t->depth && (t->key[t->depth - 1] & 3) == GEN) {
 			e = code_ent(fcode(f), f);
-			if ((e->flags & CO_GENLIKE) && arg && lastop(e, f, 0) != RETURN_VALUE) {
+			if ((e->flags & CO_GENLIKE) && arg && (!(op = lastop(e, f)) || *op != RETURN_VALUE)) {
 				pypop(t, ts, 1);
 				break;
 			}

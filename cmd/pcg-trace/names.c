@@ -12,12 +12,6 @@
 #include "rec.h"
 #include "util.h"
 
-static size_t
-hptr(const void *p)
-{
-	return (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 17);
-}
-
 /* Any object as UTF-8 bytes (surrogates kept), or NULL. */
 static PyObject *
 tobytes(PyObject *o)
@@ -138,18 +132,28 @@ frame_module(PyObject *frame, PyObject *code)
 	return m;
 }
 
+/* co_code's bytes, for a generator's state: the object is never released. */
+static void
+cobytes(struct ent *e, PyObject *code)
+{
+	PyObject *b = py.PyObject_GetAttrString(code, "co_code");
+	char *s;
+	ssize_t n;
+
+	if (b && py.PyBytes_AsStringAndSize(b, &s, &n) == 0) {
+		e->co = (const unsigned char *)s;
+		e->nco = n;
+	}
+}
+
 struct ent *
-code_ent(PyObject *code, PyObject *frame)
+code_ent_new(PyObject *code, PyObject *frame)
 {
 	PyObject *et, *ev, *tb, *name;
-	size_t i;
 	struct ent *e;
 	long flags;
 	uint32_t fn;
 
-	for (i = hptr(code) & (R.entcap - 1); R.ent[i].key; i = (i + 1) & (R.entcap - 1))
-		if (R.ent[i].key == code)
-			return &R.ent[i];
 	py.PyErr_Fetch(&et, &ev, &tb);
 	py.Py_IncRef(code); /* its address must never be reused */
 	if (!(name = attrbytes(code, "co_qualname"))) {
@@ -164,7 +168,7 @@ code_ent(PyObject *code, PyObject *frame)
 	e->fn = fn;
 	e->flags = flags < 0 ? 0 : flags;
 	if ((e->flags & CO_GENLIKE) && !R.monitoring)
-		e->cocode = py.PyObject_GetAttrString(code, "co_code");
+		cobytes(e, code);
 	py.PyErr_Clear();
 	py.PyErr_Restore(et, ev, tb);
 	return e;
@@ -237,16 +241,12 @@ done:
 }
 
 struct ent *
-cfunc_ent(const void *ml, PyObject *f, int descr)
+cfunc_ent_new(const void *ml, PyObject *f, int descr)
 {
 	PyObject *et, *ev, *tb;
 	struct ent *e;
-	size_t i;
 	uint32_t fn;
 
-	for (i = hptr(ml) & (R.entcap - 1); R.ent[i].key; i = (i + 1) & (R.entcap - 1))
-		if (R.ent[i].key == ml)
-			return &R.ent[i];
 	py.PyErr_Fetch(&et, &ev, &tb);
 	fn = cfunc_name(ml, f, descr);
 	e = insert(ml);

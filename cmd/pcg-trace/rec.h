@@ -25,7 +25,9 @@ struct th {
 struct ent {
 	const void *key;
 	uint32_t fn, flags;
-	PyObject *cocode; /* generators before 3.12: co_code, for their state */
+	/* generators before 3.12: the bytes of co_code (kept alive), for their state */
+	const unsigned char *co;
+	size_t nco;
 };
 
 struct lent {
@@ -143,8 +145,44 @@ ev_u64(char *p, uint64_t v)
 }
 
 /* names.c */
-struct ent *code_ent(PyObject *code, PyObject *frame);
-struct ent *cfunc_ent(const void *ml, PyObject *callable, int descr);
+struct ent *code_ent_new(PyObject *code, PyObject *frame);
+struct ent *cfunc_ent_new(const void *ml, PyObject *callable, int descr);
+
+static inline size_t
+hptr(const void *p)
+{
+	return (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 17);
+}
+
+/* The entry of a code object or PyMethodDef seen before, or NULL. */
+static inline struct ent *
+ent_find(const void *key)
+{
+	size_t i;
+
+	for (i = hptr(key) & (R.entcap - 1); R.ent[i].key; i = (i + 1) & (R.entcap - 1))
+		if (R.ent[i].key == key)
+			return &R.ent[i];
+	return NULL;
+}
+
+/* The entry of a code object; a new one names its function. */
+static inline struct ent *
+code_ent(PyObject *code, PyObject *frame)
+{
+	struct ent *e = ent_find(code);
+
+	return e ? e : code_ent_new(code, frame);
+}
+
+/* The entry of a C function or method (its PyMethodDef). */
+static inline struct ent *
+cfunc_ent(const void *ml, PyObject *callable, int descr)
+{
+	struct ent *e = ent_find(ml);
+
+	return e ? e : cfunc_ent_new(ml, callable, descr);
+}
 uint32_t site_line(PyObject *code, long off);
 struct th *newthread(void);
 
