@@ -32,8 +32,10 @@ struct reader {
 	size_t capst;
 	uint32_t *nodemap;    /* profile layer: stream node id -> profile id */
 	size_t nnode, capnodemap;
-	char *line;           /* getline's buffer */
-	size_t capline;
+	FILE *fp;
+	char *buf;            /* input: lines are split and unescaped in place */
+	size_t capbuf, len, pos; /* bytes held, start of the unread ones */
+	int eof;
 };
 
 static void
@@ -46,7 +48,7 @@ reader_free(struct reader *r)
 	free(r->st);
 	free(r->f);
 	free(r->nodemap);
-	free(r->line);
+	free(r->buf);
 }
 
 #ifdef PCG_FUZZ
@@ -93,7 +95,8 @@ split(struct reader *r, char *line, size_t len)
 
 	r->nf = 0;
 	for (;;) {
-		egrow((void **)&r->f, &r->capf, r->nf, sizeof(*r->f));
+		if (r->nf == r->capf)
+			egrow((void **)&r->f, &r->capf, r->nf, sizeof(*r->f));
 		tab = memchr(s, '\t', end - s);
 		r->f[r->nf].s = s;
 		r->f[r->nf].len = (tab ? tab : end) - s;
@@ -145,9 +148,18 @@ nfields(const struct reader *r, size_t want)
 static uint64_t
 num(const struct reader *r, size_t i, const char *what)
 {
-	uint64_t v;
+	const char *s = r->f[i].s;
+	size_t k, len = r->f[i].len;
+	uint64_t v = 0;
 
-	if (parse_u64(r->f[i].s, r->f[i].len, &v) < 0)
+	/* The common case inline: 19 digits cannot overflow, no check per digit. */
+	if (len && len < 20 && (s[0] != '0' || len == 1)) {
+		for (k = 0; k < len && (unsigned char)(s[k] - '0') <= 9; k++)
+			v = v * 10 + (s[k] - '0');
+		if (k == len)
+			return v;
+	}
+	if (parse_u64(s, len, &v) < 0)
 		bad(r, "field %zu (%s): not a number: '%s'", i + 1, what, shown(&r->f[i]));
 	return v;
 }
@@ -481,21 +493,68 @@ record(struct reader *r)
 		    r->layer == PCG_PROFILE ? " profile" : "n events");
 }
 
+/* Read more input after the unread bytes, moved to the start of the buffer. */
+static void
+fill(struct reader *r)
+{
+	size_t n;
+
+	memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+	r->len -= r->pos;
+	r->pos = 0;
+	if (r->len == r->capbuf)
+		egrow((void **)&r->buf, &r->capbuf, r->len, 1);
+	n = fread(r->buf + r->len, 1, r->capbuf - r->len, r->fp);
+	r->len += n;
+	if (!n)
+		r->eof = 1;
+}
+
+/*
+ * The next line, its newline included (none on the last line of a stream
+ * that lacks it), or NULL at the end.  Lines stay in the buffer, read in
+ * large blocks: no copy per line.
+ */
+static char *
+nextline(struct reader *r, size_t *n)
+{
+	char *s, *nl;
+
+	for (;;) {
+		s = r->buf + r->pos;
+		if ((nl = memchr(s, '\n', r->len - r->pos))) {
+			*n = nl - s + 1;
+			r->pos += *n;
+			return s;
+		}
+		if (r->eof) {
+			*n = r->len - r->pos;
+			r->pos = r->len;
+			return *n ? s : NULL;
+		}
+		fill(r);
+	}
+}
+
 void
 pcg_read(struct pcg_profile *p, FILE *fp, const char *name)
 {
 	struct reader r = { 0 };
-	ssize_t n;
+	char *line;
+	size_t n;
 
 	r.p = p;
 	r.name = name;
-	while ((n = getline(&r.line, &r.capline, fp)) > 0) {
+	r.fp = fp;
+	r.capbuf = 1 << 18;
+	r.buf = emalloc(r.capbuf);
+	while ((line = nextline(&r, &n))) {
 		r.lineno++;
-		if (r.line[n - 1] != '\n')
+		if (line[n - 1] != '\n')
 			bad(&r, "truncated: last line has no newline");
-		if (n > 1 && r.line[n - 2] == '\r')
+		if (n > 1 && line[n - 2] == '\r')
 			bad(&r, "carriage return before newline (CRLF line ends are not allowed)");
-		split(&r, r.line, n - 1);
+		split(&r, line, n - 1);
 		record(&r);
 	}
 	if (ferror(fp))
