@@ -92,7 +92,7 @@ struct pcg_profile {
 	struct pcg_node *node; /* index 0 unused */
 	uint64_t *cost;        /* per node: incl[ncost] then self[ncost] */
 	size_t nnode, capnode;
-	struct pcg_tab nodetab;
+	struct pcg_tab nodetab; /* empty after pcg_node_add() until a find */
 };
 
 void pcg_init(struct pcg_profile *p);
@@ -111,6 +111,17 @@ uint32_t pcg_fn_find(const struct pcg_profile *p, const struct pcg_fn *f);
 uint32_t pcg_thread_add(struct pcg_profile *p, uint64_t native, struct pcg_str name);
 /* Find or add the child of `parent` (0: root) in `thread`. */
 uint32_t pcg_node_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t fn, uint32_t line);
+/*
+ * Add a node known to be new (a rec edge: rec = 1, fn = the target's fn;
+ * calls is ignored).  The node table is built only when a find first needs
+ * it: a reader that rules out repeats by itself spares hashing every node.
+ */
+uint32_t pcg_node_add(struct pcg_profile *p, const struct pcg_node *n);
+/*
+ * Build the node table of nodes added by pcg_node_add(): the first node that
+ * repeats an earlier one's key, or 0 (0 too if the table exists already).
+ */
+uint32_t pcg_node_repeat(struct pcg_profile *p);
 /* Find or add the recursive edge parent -> target at line. */
 uint32_t pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t target, uint32_t line);
 
@@ -151,6 +162,8 @@ void pcg_canon(const struct pcg_profile *p, uint32_t **order, uint32_t **rank);
 
 /* Compare two functions by identity (kind, module, file, line, name). */
 int pcg_fn_cmp(const struct pcg_fn *a, const struct pcg_fn *b);
+/* rank[id]: the function's place (0, 1, ...) in that order.  Caller frees. */
+uint32_t *pcg_fn_ranks(const struct pcg_profile *p);
 
 /*
  * Aggregation of events into p: one pcg_stack per thread.  Times are the

@@ -94,8 +94,8 @@ fnrefcmp(const void *a, const void *b)
 	return pcg_fn_cmp(((const struct fnref *)a)->fn, ((const struct fnref *)b)->fn);
 }
 
-static uint32_t *
-fnranks(const struct pcg_profile *p)
+uint32_t *
+pcg_fn_ranks(const struct pcg_profile *p)
 {
 	struct fnref *r = ereallocarray(NULL, p->nfn, sizeof(*r));
 	uint32_t *rank = ecalloc(p->nfn, sizeof(*rank));
@@ -172,7 +172,7 @@ reccmp(const void *a, const void *b)
 static size_t
 canon_nodes(const struct pcg_profile *p, uint32_t *order, uint32_t *rank)
 {
-	uint32_t *fnrank = fnranks(p);
+	uint32_t *fnrank = pcg_fn_ranks(p);
 	struct nodekey *key = ereallocarray(NULL, p->nnode, sizeof(*key));
 	size_t *first = ecalloc(p->nnode, sizeof(*first));
 	size_t *nchild = ecalloc(p->nnode, sizeof(*nchild));
