@@ -255,24 +255,33 @@ nodeeq(const struct pcg_profile *p, uint32_t id, const void *key)
 	    a->rec == b->rec && (a->rec ? a->target == b->target : a->fn == b->fn);
 }
 
-/* Append a node to the arrays; the table is the caller's business. */
+/*
+ * Append a node to the arrays; the table is the caller's business.  The
+ * arrays double without zeroing the room: each node's costs are zeroed as it
+ * comes, so that memory never used is never touched.
+ */
 static uint32_t
 newnode(struct pcg_profile *p, const struct pcg_node *key)
 {
-	size_t oldcap = p->capnode;
+	size_t cap, w = 2 * (p->ncost ? p->ncost : 1);
 	uint32_t id;
 
 	if (p->nnode >= UINT32_MAX - 1)
 		eprintf("too many nodes");
-	egrow((void **)&p->node, &p->capnode, p->nnode, sizeof(*p->node));
-	if (p->capnode != oldcap) {
-		size_t w = 2 * (p->ncost ? p->ncost : 1);
-		p->cost = ereallocarray(p->cost, p->capnode, w * sizeof(*p->cost));
-		memset(p->cost + oldcap * w, 0, (p->capnode - oldcap) * w * sizeof(*p->cost));
+	if (p->nnode >= p->capnode) {
+		cap = p->capnode ? p->capnode * 2 : 64;
+		p->node = ereallocarray(p->node, cap, sizeof(*p->node));
+		p->cost = ereallocarray(p->cost, cap, w * sizeof(*p->cost));
+		if (!p->capnode) { /* id 0, none, reads as zeros */
+			memset(p->node, 0, sizeof(*p->node));
+			memset(p->cost, 0, w * sizeof(*p->cost));
+		}
+		p->capnode = cap;
 	}
 	id = p->nnode++;
 	p->node[id] = *key;
 	p->node[id].calls = 0;
+	memset(p->cost + id * w, 0, w * sizeof(*p->cost));
 	return id;
 }
 

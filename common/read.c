@@ -40,6 +40,20 @@ struct reader {
 	int eof;
 };
 
+/* egrow() without zeroing the room: for arrays written before they are read. */
+static void
+grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+
+	if (need < *cap)
+		return;
+	while (n <= need)
+		n *= 2;
+	*arr = ereallocarray(*arr, n, size);
+	*cap = n;
+}
+
 static void
 reader_free(struct reader *r)
 {
@@ -365,7 +379,7 @@ added(struct reader *r, const struct pcg_node *k)
 {
 	uint32_t n = pcg_node_add(r->p, k);
 
-	egrow((void **)&r->lineof, &r->caplineof, n, sizeof(*r->lineof));
+	grow((void **)&r->lineof, &r->caplineof, n, sizeof(*r->lineof));
 	r->lineof[n] = r->lineno;
 	return n;
 }
@@ -466,7 +480,7 @@ node(struct reader *r)
 	k.fn = f;
 	k.line = line;
 	n = added(r, &k);
-	egrow((void **)&r->nodemap, &r->capnodemap, id, sizeof(*r->nodemap));
+	grow((void **)&r->nodemap, &r->capnodemap, id, sizeof(*r->nodemap));
 	r->nodemap[id] = n;
 	r->nnode = id;
 	p->node[n].calls = num(r, 5, "calls");
