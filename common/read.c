@@ -182,22 +182,32 @@ nfields(const struct reader *r, size_t want)
 		bad(r, "%s record has %zu fields, expected %zu", shown(&r->f[0]), r->nf, want);
 }
 
+static uint64_t __attribute__((noinline))
+numslow(const struct reader *r, size_t i, const char *what)
+{
+	uint64_t v;
+
+	if (parse_u64(r->f[i].s, r->f[i].len, &v) < 0)
+		bad(r, "field %zu (%s): not a number: '%s'", i + 1, what, shown(&r->f[i]));
+	return v;
+}
+
+/* The common case inline: 19 digits cannot overflow, no check per digit. */
 static uint64_t
 num(const struct reader *r, size_t i, const char *what)
 {
 	const char *s = r->f[i].s;
 	size_t k, len = r->f[i].len;
 	uint64_t v = 0;
+	unsigned d;
 
-	/* The common case inline: 19 digits cannot overflow, no check per digit. */
-	if (len && len < 20 && (s[0] != '0' || len == 1)) {
-		for (k = 0; k < len && (unsigned char)(s[k] - '0') <= 9; k++)
-			v = v * 10 + (s[k] - '0');
-		if (k == len)
-			return v;
+	if (!len || len > 19 || (s[0] == '0' && len > 1))
+		return numslow(r, i, what);
+	for (k = 0; k < len; k++) {
+		if ((d = (unsigned char)s[k] - '0') > 9)
+			return numslow(r, i, what);
+		v = v * 10 + d;
 	}
-	if (parse_u64(s, len, &v) < 0)
-		bad(r, "field %zu (%s): not a number: '%s'", i + 1, what, shown(&r->f[i]));
 	return v;
 }
 
