@@ -396,54 +396,15 @@ setup_events(struct emit *e)
 }
 
 /*
- * An arc's place in the output, least significant first: callee rank, call
- * line, caller rank; and the node it comes from.
+ * The sort key of node i's arc, its place in the output: caller rank, call
+ * line, callee rank.  Marks used functions and adds up self costs.
  */
-struct arckey {
-	uint32_t v[3];
-	uint32_t node;
-};
-
-#define DIGIT(k, d) ((k).v[(d) / 4] >> ((d) % 4 * 8) & 255)
-
-/*
- * LSD radix sort, a byte at a time: a million arcs sort several times faster
- * than with qsort.  A byte that is the same in every key takes no pass (most
- * ranks and lines need two of four).  Returns k or tmp, whichever is sorted.
- */
-static struct arckey *
-radixsort(struct arckey *k, struct arckey *tmp, size_t n)
-{
-	size_t cnt[12][256] = {{0}}, i, d, sum, c;
-	struct arckey *t;
-
-	for (i = 0; i < n; i++)
-		for (d = 0; d < 12; d++)
-			cnt[d][DIGIT(k[i], d)]++;
-	for (d = 0; d < 12; d++) {
-		if (!n || cnt[d][DIGIT(k[0], d)] == n)
-			continue;
-		for (i = sum = 0; i < 256; i++) {
-			c = cnt[d][i];
-			cnt[d][i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			tmp[cnt[d][DIGIT(k[i], d)]++] = k[i];
-		t = k;
-		k = tmp;
-		tmp = t;
-	}
-	return k;
-}
-
-/* The sort key of node i's arc; marks used functions and adds up self costs. */
-static struct arckey
+static struct pcg_key
 arcof(const struct emit *e, uint32_t i, uint64_t *self, char *used)
 {
 	const struct pcg_profile *p = e->p;
 	const struct pcg_node *nd = &p->node[i];
-	struct arckey k;
+	struct pcg_key k = { { 0 }, i };
 	uint32_t from, to;
 	size_t c, K = p->ncost;
 
@@ -460,7 +421,6 @@ arcof(const struct emit *e, uint32_t i, uint64_t *self, char *used)
 	k.v[0] = e->fun[to].rank;
 	k.v[1] = nd->line;
 	k.v[2] = e->fun[from].rank;
-	k.node = i;
 	return k;
 }
 
@@ -475,7 +435,7 @@ collect(const struct emit *e, uint32_t thread, const uint32_t *byrank, uint64_t 
 {
 	const struct pcg_profile *p = e->p;
 	size_t i, c, n = 0, na = 0, K = p->ncost;
-	struct arckey *key = ereallocarray(NULL, LASTNODE(p) + 1, sizeof(*key)), *tmp, *sk;
+	struct pcg_key *key = ereallocarray(NULL, LASTNODE(p) + 1, sizeof(*key)), *tmp, *sk;
 	struct arc *arcs, *a = NULL;
 	uint64_t *cost;
 
@@ -483,11 +443,11 @@ collect(const struct emit *e, uint32_t thread, const uint32_t *byrank, uint64_t 
 		if (!thread || p->node[i].thread == thread)
 			key[n++] = arcof(e, i, self, used);
 	tmp = ereallocarray(NULL, n + 1, sizeof(*tmp));
-	sk = radixsort(key, tmp, n);
+	sk = pcg_keysort(key, tmp, n);
 	arcs = ereallocarray(NULL, n + 1, sizeof(*arcs));
 	cost = ecalloc(n + 1, (K ? K : 1) * sizeof(*cost));
 	for (i = 0; i < n; i++) {
-		const struct pcg_node *nd = &p->node[sk[i].node];
+		const struct pcg_node *nd = &p->node[sk[i].id];
 		if (!i || memcmp(sk[i].v, sk[i - 1].v, sizeof(sk[i].v))) {
 			a = &arcs[na];
 			a->from = byrank[sk[i].v[2]];
@@ -499,7 +459,7 @@ collect(const struct emit *e, uint32_t thread, const uint32_t *byrank, uint64_t 
 		a->calls += nd->calls;
 		/* A rec edge's time is already in the outermost frame's arc. */
 		for (c = 0; !nd->rec && c < K; c++)
-			a->cost[c] += e->outer[sk[i].node * K + c];
+			a->cost[c] += e->outer[sk[i].id * K + c];
 	}
 	free(key);
 	free(tmp);
@@ -550,11 +510,8 @@ oputs(struct out *o, const char *s)
 static void
 onum(struct out *o, int sep, uint64_t v)
 {
-	char buf[24], *end = buf + sizeof(buf), *s = end;
+	char buf[24], *end = buf + sizeof(buf), *s = pcg_utoa(end, v);
 
-	do
-		*--s = '0' + v % 10;
-	while (v /= 10);
 	if (sep)
 		*--s = sep;
 	ostr(o, s, end - s);

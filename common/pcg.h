@@ -133,6 +133,9 @@ int pcg_str_eq(struct pcg_str a, struct pcg_str b);
 /* Byte-wise order, shorter first on a common prefix. */
 int pcg_str_cmp(struct pcg_str a, struct pcg_str b);
 
+/* The decimal digits of v, ending just before end (20 at most); returns their start. */
+char *pcg_utoa(char *end, uint64_t v);
+
 /* Escaping of string fields: any bytes in, a TAB- and newline-free field out. */
 void pcg_put_str(FILE *fp, const char *s, size_t len);
 /* Unescape in place; returns the new length or -1 on a bad escape/byte. */
@@ -159,6 +162,17 @@ int pcg_write(const struct pcg_profile *p, FILE *fp);
  * thread) and rank[id] gives each node's position.  Caller frees both.
  */
 void pcg_canon(const struct pcg_profile *p, uint32_t **order, uint32_t **rank);
+
+/*
+ * Sort n keys by v[3], v[2], v[1], v[0] (an LSD radix sort, a byte at a time:
+ * a byte that is the same in every key costs no pass).  tmp has room for n;
+ * returns k or tmp, whichever holds the result.
+ */
+struct pcg_key {
+	uint32_t v[4];
+	uint32_t id;
+};
+struct pcg_key *pcg_keysort(struct pcg_key *k, struct pcg_key *tmp, size_t n);
 
 /* Compare two functions by identity (kind, module, file, line, name). */
 int pcg_fn_cmp(const struct pcg_fn *a, const struct pcg_fn *b);
