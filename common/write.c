@@ -134,18 +134,35 @@ putnode(struct wbuf *w, const struct pcg_profile *p, uint32_t id, const uint32_t
 
 #define DIGIT(k, d) ((k).v[(d) / 4] >> ((d) % 4 * 8) & 255)
 
+/* The bytes (0: least significant) that differ among the keys, in dl[]. */
+static unsigned
+varying(const struct pcg_key *k, size_t n, unsigned *dl)
+{
+	uint32_t diff[4] = { 0 };
+	unsigned d, nd = 0;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		for (d = 0; d < 4; d++)
+			diff[d] |= k[i].v[d] ^ k[0].v[d];
+	for (d = 0; d < 16; d++)
+		if (diff[d / 4] >> (d % 4 * 8) & 255)
+			dl[nd++] = d;
+	return nd;
+}
+
 struct pcg_key *
 pcg_keysort(struct pcg_key *k, struct pcg_key *tmp, size_t n)
 {
-	size_t (*cnt)[256] = ecalloc(16, sizeof(*cnt)), i, d, sum, c;
+	size_t (*cnt)[256] = ecalloc(16, sizeof(*cnt)), i, sum, c;
+	unsigned dl[16], d, j, nd = varying(k, n, dl);
 	struct pcg_key *t;
 
 	for (i = 0; i < n; i++)
-		for (d = 0; d < 16; d++)
-			cnt[d][DIGIT(k[i], d)]++;
-	for (d = 0; d < 16; d++) {
-		if (!n || cnt[d][DIGIT(k[0], d)] == n)
-			continue;
+		for (j = 0; j < nd; j++)
+			cnt[dl[j]][DIGIT(k[i], dl[j])]++;
+	for (j = 0; j < nd; j++) {
+		d = dl[j];
 		for (i = sum = 0; i < 256; i++) {
 			c = cnt[d][i];
 			cnt[d][i] = sum;
