@@ -122,6 +122,11 @@ uint32_t pcg_node_add(struct pcg_profile *p, const struct pcg_node *n);
  * repeats an earlier one's key, or 0 (0 too if the table exists already).
  */
 uint32_t pcg_node_repeat(struct pcg_profile *p);
+/*
+ * Start loading the table slot of key n (as for pcg_node_add()): a caller
+ * that knows its keys a few finds ahead hides a cache miss per find.
+ */
+void pcg_node_prefetch(const struct pcg_profile *p, const struct pcg_node *n);
 /* Find or add the recursive edge parent -> target at line. */
 uint32_t pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t target, uint32_t line);
 

@@ -321,6 +321,18 @@ nodeget(struct pcg_profile *p, const struct pcg_node *key)
 	return id;
 }
 
+void
+pcg_node_prefetch(const struct pcg_profile *p, const struct pcg_node *n)
+{
+#ifdef __GNUC__
+	if (p->nodetab.cap)
+		__builtin_prefetch(&p->nodetab.slot[nodehash(n) & (p->nodetab.cap - 1)]);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 uint32_t
 pcg_node_add(struct pcg_profile *p, const struct pcg_node *n)
 {
