@@ -36,7 +36,7 @@ struct cfun {
 struct arc {
 	uint32_t from, to, line;
 	uint64_t calls;
-	uint64_t cost[PCG_MAXCOST];
+	uint64_t *cost;     /* ncost values */
 };
 
 struct emit {
@@ -395,133 +395,172 @@ setup_events(struct emit *e)
 	}
 }
 
-/* An arc's place in the output: caller rank, call line, callee rank. */
-struct arckey {
-	uint32_t from, line, to, idx;
-};
-
-static int
-arckeycmp(const void *va, const void *vb)
-{
-	const struct arckey *a = va, *b = vb;
-
-	if (a->from != b->from)
-		return a->from < b->from ? -1 : 1;
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	return (a->to > b->to) - (a->to < b->to);
-}
-
-/* The call arcs and self costs of the threads selected (thread 0: all). */
-static size_t
-collect(const struct emit *e, uint32_t thread, uint64_t *self, char *used, struct arc **arcsp)
+/*
+ * The sort key of node i's arc, its place in the output: caller rank, call
+ * line, callee rank.  Marks used functions and adds up self costs.
+ */
+static struct pcg_key
+arcof(const struct emit *e, uint32_t i, uint64_t *self, char *used)
 {
 	const struct pcg_profile *p = e->p;
-	size_t i, k, n = 0, K = p->ncost;
-	struct arc *arcs = ecalloc(LASTNODE(p) + 1, sizeof(*arcs)), *out;
-	struct arckey *keys;
+	const struct pcg_node *nd = &p->node[i];
+	struct pcg_key k = { { 0 }, i };
+	uint32_t from, to;
+	size_t c, K = p->ncost;
 
-	for (i = 1; i <= LASTNODE(p); i++) {
-		const struct pcg_node *nd = &p->node[i];
-		struct arc *a;
-		if (thread && nd->thread != thread)
-			continue;
-		a = &arcs[n++];
-		a->line = nd->line;
-		a->calls = nd->calls;
-		if (nd->rec) {
-			/* Its time is already in the outermost frame's arc. */
-			a->from = p->node[nd->parent].fn;
-			a->to = p->node[nd->target].fn;
-			continue;
-		}
-		a->from = nd->parent ? p->node[nd->parent].fn : LASTFN(p) + nd->thread;
-		a->to = nd->fn;
-		used[a->from] = used[a->to] = 1;
-		for (k = 0; k < K; k++) {
-			a->cost[k] = e->outer[i * K + k];
-			self[nd->fn * K + k] += pcg_self(p, i)[k];
-		}
+	if (nd->rec) {
+		from = p->node[nd->parent].fn;
+		to = p->node[nd->target].fn;
+	} else {
+		from = nd->parent ? p->node[nd->parent].fn : LASTFN(p) + nd->thread;
+		to = nd->fn;
+		used[from] = used[to] = 1;
+		for (c = 0; c < K; c++)
+			self[to * K + c] += pcg_self(p, i)[c];
 	}
-	/* Sort small keys, not the wide arcs: the arcs are moved once, merged. */
-	keys = ereallocarray(NULL, n, sizeof(*keys));
-	for (i = 0; i < n; i++) {
-		struct arckey ak = { e->fun[arcs[i].from].rank, arcs[i].line, e->fun[arcs[i].to].rank, i };
-		keys[i] = ak;
-	}
-	qsort(keys, n, sizeof(*keys), arckeycmp);
-	out = ereallocarray(NULL, n ? n : 1, sizeof(*out));
-	for (i = k = 0; i < n; i++) {
-		const struct arc *a = &arcs[keys[i].idx];
-		if (k && !arckeycmp(&keys[i - 1], &keys[i])) {
-			size_t c;
-			out[k - 1].calls += a->calls;
-			for (c = 0; c < K; c++)
-				out[k - 1].cost[c] += a->cost[c];
-		} else {
-			out[k++] = *a;
-		}
-	}
-	free(keys);
-	free(arcs);
-	arcs = out;
-	*arcsp = arcs;
+	k.v[0] = e->fun[to].rank;
+	k.v[1] = nd->line;
+	k.v[2] = e->fun[from].rank;
 	return k;
 }
 
-/* A separator and a decimal number: printf's generality costs here. */
-static void
-putnum(FILE *fp, int sep, uint64_t v)
+/*
+ * The call arcs and self costs of the threads selected (thread 0: all), arcs
+ * in output order, those with the same caller, line and callee made one.
+ * byrank[r] is the function of rank r.
+ */
+static size_t
+collect(const struct emit *e, uint32_t thread, const uint32_t *byrank, uint64_t *self,
+        char *used, struct arc **arcsp, uint64_t **costp)
 {
-	char buf[24], *end = buf + sizeof(buf), *s = end;
+	const struct pcg_profile *p = e->p;
+	size_t i, c, n = 0, na = 0, K = p->ncost;
+	struct pcg_key *key = ereallocarray(NULL, LASTNODE(p) + 1, sizeof(*key)), *tmp, *sk;
+	struct arc *arcs, *a = NULL;
+	uint64_t *cost;
 
-	do
-		*--s = '0' + v % 10;
-	while (v /= 10);
-	if (sep)
-		*--s = sep;
-	fwrite(s, 1, end - s, fp);
+	for (i = 1; i <= LASTNODE(p); i++)
+		if (!thread || p->node[i].thread == thread)
+			key[n++] = arcof(e, i, self, used);
+	tmp = ereallocarray(NULL, n + 1, sizeof(*tmp));
+	sk = pcg_keysort(key, tmp, n);
+	arcs = ereallocarray(NULL, n + 1, sizeof(*arcs));
+	cost = ecalloc(n + 1, (K ? K : 1) * sizeof(*cost));
+	for (i = 0; i < n; i++) {
+		const struct pcg_node *nd = &p->node[sk[i].id];
+		if (!i || memcmp(sk[i].v, sk[i - 1].v, sizeof(sk[i].v))) {
+			a = &arcs[na];
+			a->from = byrank[sk[i].v[2]];
+			a->to = byrank[sk[i].v[0]];
+			a->line = sk[i].v[1];
+			a->calls = 0;
+			a->cost = cost + na++ * K;
+		}
+		a->calls += nd->calls;
+		/* A rec edge's time is already in the outermost frame's arc. */
+		for (c = 0; !nd->rec && c < K; c++)
+			a->cost[c] += e->outer[sk[i].id * K + c];
+	}
+	free(key);
+	free(tmp);
+	*arcsp = arcs;
+	*costp = cost;
+	return na;
+}
+
+/*
+ * The body goes through this buffer, not stdio: a million arcs make four
+ * million short lines, and a stdio call per field cost more than all the
+ * formatting.  Write errors show at the commit, as stdio keeps them.
+ */
+struct out {
+	FILE *fp;
+	size_t n;
+	char buf[1 << 16];
+};
+
+static void
+oflush(struct out *o)
+{
+	fwrite(o->buf, 1, o->n, o->fp);
+	o->n = 0;
 }
 
 static void
-putcosts(FILE *fp, uint32_t line, const uint64_t *v, size_t K)
+ostr(struct out *o, const char *s, size_t len)
+{
+	if (o->n + len > sizeof(o->buf)) {
+		oflush(o);
+		if (len > sizeof(o->buf)) {
+			fwrite(s, 1, len, o->fp);
+			return;
+		}
+	}
+	memcpy(o->buf + o->n, s, len);
+	o->n += len;
+}
+
+static void
+oputs(struct out *o, const char *s)
+{
+	ostr(o, s, strlen(s));
+}
+
+/* A separator (none if 0) and a decimal number. */
+static void
+onum(struct out *o, int sep, uint64_t v)
+{
+	char buf[24], *end = buf + sizeof(buf), *s = pcg_utoa(end, v);
+
+	if (sep)
+		*--s = sep;
+	ostr(o, s, end - s);
+}
+
+static void
+putcosts(struct out *o, uint32_t line, const uint64_t *v, size_t K)
 {
 	size_t k;
 
-	putnum(fp, 0, line);
+	onum(o, 0, line);
 	for (k = 0; k < K; k++)
-		putnum(fp, ' ', v[k]);
-	fputc('\n', fp);
+		onum(o, ' ', v[k]);
+	ostr(o, "\n", 1);
 }
 
-/* "(N) name" the first time, "(N)" after: ids are never redefined. */
+/* "KEY=(N) NAME" the first time, "KEY=(N)" after: ids are never redefined. */
 static void
-putfile(FILE *fp, struct emit *e, const char *key, uint32_t fileno, uint32_t *next)
+putref(struct out *o, const char *key, uint32_t *id, uint32_t *next, const char *name)
 {
-	if (e->flid[fileno]) {
-		fprintf(fp, "%s=(%" PRIu32 ")\n", key, e->flid[fileno]);
-		return;
+	int first = !*id;
+
+	if (first)
+		*id = ++*next;
+	oputs(o, key);
+	onum(o, '(', *id);
+	ostr(o, ")", 1);
+	if (first) {
+		ostr(o, " ", 1);
+		oputs(o, name);
 	}
-	e->flid[fileno] = ++*next;
-	fprintf(fp, "%s=(%" PRIu32 ") %s\n", key, e->flid[fileno], e->files[fileno]);
+	ostr(o, "\n", 1);
 }
 
 static void
-putfun(FILE *fp, struct emit *e, const char *key, uint32_t f, uint32_t *next)
+putfile(struct out *o, struct emit *e, const char *key, uint32_t fileno, uint32_t *next)
 {
-	struct cfun *c = &e->fun[f];
+	putref(o, key, &e->flid[fileno], next, e->files[fileno]);
+}
 
-	if (c->fnid) {
-		fprintf(fp, "%s=(%" PRIu32 ")\n", key, c->fnid);
-		return;
-	}
-	c->fnid = ++*next;
-	fprintf(fp, "%s=(%" PRIu32 ") %s\n", key, c->fnid, c->name);
+static void
+putfun(struct out *o, struct emit *e, const char *key, uint32_t f, uint32_t *next)
+{
+	putref(o, key, &e->fun[f].fnid, next, e->fun[f].name);
 }
 
 /* cfi= for a callee in another file, every time: readers clear it per call. */
 static void
-putcall(FILE *fp, struct emit *e, const struct cfun *from, struct arc *a,
+putcall(struct out *o, struct emit *e, const struct cfun *from, struct arc *a,
         uint32_t *nextfl, uint32_t *nextfn)
 {
 	const struct cfun *to = &e->fun[a->to];
@@ -536,10 +575,13 @@ putcall(FILE *fp, struct emit *e, const struct cfun *from, struct arc *a,
 		a->calls = 1;
 	}
 	if (to->fileno != from->fileno)
-		putfile(fp, e, "cfi", to->fileno, nextfl);
-	putfun(fp, e, "cfn", a->to, nextfn);
-	fprintf(fp, "calls=%" PRIu64 " %" PRIu32 "\n", a->calls, to->line);
-	putcosts(fp, a->line, a->cost, K);
+		putfile(o, e, "cfi=", to->fileno, nextfl);
+	putfun(o, e, "cfn=", a->to, nextfn);
+	oputs(o, "calls=");
+	onum(o, 0, a->calls);
+	onum(o, ' ', to->line);
+	ostr(o, "\n", 1);
+	putcosts(o, a->line, a->cost, K);
 }
 
 static void
@@ -590,6 +632,7 @@ header(FILE *fp, const struct emit *e, uint32_t thread)
 static void
 emit(FILE *fp, struct emit *e, uint32_t thread)
 {
+	static struct out o;
 	const struct pcg_profile *p = e->p;
 	size_t i, j, k, narc, K = p->ncost;
 	uint64_t *self = ecalloc((e->nfun + 1) * (K ? K : 1), sizeof(*self));
@@ -598,42 +641,47 @@ emit(FILE *fp, struct emit *e, uint32_t thread)
 	uint32_t *order = emalloc((e->nfun + 1) * sizeof(*order));
 	uint32_t nextfl = 0, nextfn = 0, curfl = UINT32_MAX;
 	struct arc *arcs;
+	uint64_t *cost;
 
 	for (i = 0; i <= e->nfun; i++)
 		e->fun[i].fnid = 0;
 	memset(e->flid, 0, (e->nfiles + 1) * sizeof(*e->flid));
-	narc = collect(e, thread, self, used, &arcs);
 	for (i = 1; i <= e->nfun; i++)
 		order[e->fun[i].rank] = i;
+	narc = collect(e, thread, order, self, used, &arcs, &cost);
 
 	header(fp, e, thread);
+	o.fp = fp;
+	o.n = 0;
 	for (i = j = 0; i < e->nfun; i++) {
 		uint32_t f = order[i];
 		struct cfun *c = &e->fun[f];
 		if (!used[f])
 			continue;
-		fputc('\n', fp);
+		ostr(&o, "\n", 1);
 		if (c->fileno != curfl || !e->flid[c->fileno]) {
-			putfile(fp, e, "fl", c->fileno, &nextfl);
+			putfile(&o, e, "fl=", c->fileno, &nextfl);
 			curfl = c->fileno;
 		}
-		putfun(fp, e, "fn", f, &nextfn);
-		putcosts(fp, c->line, self + f * K, K);
+		putfun(&o, e, "fn=", f, &nextfn);
+		putcosts(&o, c->line, self + f * K, K);
 		for (k = 0; k < K; k++)
 			total[k] += self[f * K + k];
 		for (; j < narc && e->fun[arcs[j].from].rank < c->rank; j++)
 			;
 		for (; j < narc && arcs[j].from == f; j++)
-			putcall(fp, e, c, &arcs[j], &nextfl, &nextfn);
+			putcall(&o, e, c, &arcs[j], &nextfl, &nextfn);
 	}
-	fputs("\ntotals:", fp);
+	oputs(&o, "\ntotals:");
 	for (k = 0; k < K; k++)
-		fprintf(fp, " %" PRIu64, total[k]);
-	fputc('\n', fp);
+		onum(&o, ' ', total[k]);
+	ostr(&o, "\n", 1);
+	oflush(&o);
 	free(self);
 	free(used);
 	free(order);
 	free(arcs);
+	free(cost);
 }
 
 static int

@@ -92,7 +92,7 @@ struct pcg_profile {
 	struct pcg_node *node; /* index 0 unused */
 	uint64_t *cost;        /* per node: incl[ncost] then self[ncost] */
 	size_t nnode, capnode;
-	struct pcg_tab nodetab;
+	struct pcg_tab nodetab; /* empty after pcg_node_add() until a find */
 };
 
 void pcg_init(struct pcg_profile *p);
@@ -111,6 +111,22 @@ uint32_t pcg_fn_find(const struct pcg_profile *p, const struct pcg_fn *f);
 uint32_t pcg_thread_add(struct pcg_profile *p, uint64_t native, struct pcg_str name);
 /* Find or add the child of `parent` (0: root) in `thread`. */
 uint32_t pcg_node_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t fn, uint32_t line);
+/*
+ * Add a node known to be new (a rec edge: rec = 1, fn = the target's fn;
+ * calls is ignored).  The node table is built only when a find first needs
+ * it: a reader that rules out repeats by itself spares hashing every node.
+ */
+uint32_t pcg_node_add(struct pcg_profile *p, const struct pcg_node *n);
+/*
+ * Build the node table of nodes added by pcg_node_add(): the first node that
+ * repeats an earlier one's key, or 0 (0 too if the table exists already).
+ */
+uint32_t pcg_node_repeat(struct pcg_profile *p);
+/*
+ * Start loading the table slot of key n (as for pcg_node_add()): a caller
+ * that knows its keys a few finds ahead hides a cache miss per find.
+ */
+void pcg_node_prefetch(const struct pcg_profile *p, const struct pcg_node *n);
 /* Find or add the recursive edge parent -> target at line. */
 uint32_t pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t target, uint32_t line);
 
@@ -121,6 +137,9 @@ struct pcg_str pcg_cstr(const char *s);
 int pcg_str_eq(struct pcg_str a, struct pcg_str b);
 /* Byte-wise order, shorter first on a common prefix. */
 int pcg_str_cmp(struct pcg_str a, struct pcg_str b);
+
+/* The decimal digits of v, ending just before end (20 at most); returns their start. */
+char *pcg_utoa(char *end, uint64_t v);
 
 /* Escaping of string fields: any bytes in, a TAB- and newline-free field out. */
 void pcg_put_str(FILE *fp, const char *s, size_t len);
@@ -149,8 +168,21 @@ int pcg_write(const struct pcg_profile *p, FILE *fp);
  */
 void pcg_canon(const struct pcg_profile *p, uint32_t **order, uint32_t **rank);
 
+/*
+ * Sort n keys by v[3], v[2], v[1], v[0] (an LSD radix sort, a byte at a time:
+ * a byte that is the same in every key costs no pass).  tmp has room for n;
+ * returns k or tmp, whichever holds the result.
+ */
+struct pcg_key {
+	uint32_t v[4];
+	uint32_t id;
+};
+struct pcg_key *pcg_keysort(struct pcg_key *k, struct pcg_key *tmp, size_t n);
+
 /* Compare two functions by identity (kind, module, file, line, name). */
 int pcg_fn_cmp(const struct pcg_fn *a, const struct pcg_fn *b);
+/* rank[id]: the function's place (0, 1, ...) in that order.  Caller frees. */
+uint32_t *pcg_fn_ranks(const struct pcg_profile *p);
 
 /*
  * Aggregation of events into p: one pcg_stack per thread.  Times are the

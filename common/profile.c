@@ -58,7 +58,7 @@ tabprobe(const struct pcg_profile *p, const struct pcg_tab *t, uint32_t h, eqfn 
 	return &t->slot[i];
 }
 
-/* Keep the load at most one half. */
+/* Make room for n entries, keeping the load at most one half. */
 static void
 tabgrow(struct pcg_tab *t, size_t n)
 {
@@ -67,7 +67,8 @@ tabgrow(struct pcg_tab *t, size_t n)
 
 	if (t->cap && n * 2 < t->cap)
 		return;
-	nt.cap = t->cap ? t->cap * 2 : 64;
+	for (nt.cap = t->cap ? t->cap * 2 : 64; n * 2 >= nt.cap; nt.cap *= 2)
+		;
 	nt.slot = ecalloc(nt.cap, sizeof(*nt.slot));
 	for (i = 0; i < t->cap; i++) {
 		if (!t->slot[i].id)
@@ -237,10 +238,12 @@ pcg_thread_add(struct pcg_profile *p, uint64_t native, struct pcg_str name)
 }
 
 /* A node's key: (thread, parent, rec, fn for a node or target for a rec, line). */
-static uint64_t
-nodehash(uint32_t thread, uint32_t parent, uint32_t rec, uint32_t what, uint32_t line)
+static uint32_t
+nodehash(const struct pcg_node *n)
 {
-	return mix(mix(mix((uint64_t)thread << 32 | parent, rec), what), line);
+	uint64_t what = n->rec ? n->target : n->fn;
+
+	return mix(mix(mix((uint64_t)n->thread << 32 | n->parent, n->rec), what), n->line);
 }
 
 static int
@@ -252,32 +255,108 @@ nodeeq(const struct pcg_profile *p, uint32_t id, const void *key)
 	    a->rec == b->rec && (a->rec ? a->target == b->target : a->fn == b->fn);
 }
 
+/*
+ * Append a node to the arrays; the table is the caller's business.  The
+ * arrays double without zeroing the room: each node's costs are zeroed as it
+ * comes, so that memory never used is never touched.
+ */
 static uint32_t
-nodeget(struct pcg_profile *p, const struct pcg_node *key)
+newnode(struct pcg_profile *p, const struct pcg_node *key)
 {
-	struct pcg_slot *slot;
-	size_t oldcap = p->capnode;
-	uint32_t id, what = key->rec ? key->target : key->fn, h;
+	size_t cap, w = 2 * (p->ncost ? p->ncost : 1);
+	uint32_t id;
 
-	h = nodehash(key->thread, key->parent, key->rec, what, key->line);
-	tabgrow(&p->nodetab, p->nnode);
-	slot = tabprobe(p, &p->nodetab, h, nodeeq, key);
-	if (slot->id)
-		return slot->id;
 	if (p->nnode >= UINT32_MAX - 1)
 		eprintf("too many nodes");
-	egrow((void **)&p->node, &p->capnode, p->nnode, sizeof(*p->node));
-	if (p->capnode != oldcap) {
-		size_t w = 2 * (p->ncost ? p->ncost : 1);
-		p->cost = ereallocarray(p->cost, p->capnode, w * sizeof(*p->cost));
-		memset(p->cost + oldcap * w, 0, (p->capnode - oldcap) * w * sizeof(*p->cost));
+	if (p->nnode >= p->capnode) {
+		cap = p->capnode ? p->capnode * 2 : 64;
+		p->node = ereallocarray(p->node, cap, sizeof(*p->node));
+		p->cost = ereallocarray(p->cost, cap, w * sizeof(*p->cost));
+		if (!p->capnode) { /* id 0, none, reads as zeros */
+			memset(p->node, 0, sizeof(*p->node));
+			memset(p->cost, 0, w * sizeof(*p->cost));
+		}
+		p->capnode = cap;
 	}
 	id = p->nnode++;
 	p->node[id] = *key;
 	p->node[id].calls = 0;
+	memset(p->cost + id * w, 0, w * sizeof(*p->cost));
+	return id;
+}
+
+/* Index the nodes added by pcg_node_add(), all distinct, at the first find. */
+static void
+tabfill(struct pcg_profile *p)
+{
+	struct pcg_tab *t = &p->nodetab;
+	size_t i, j;
+	uint32_t h;
+
+	tabgrow(t, p->nnode);
+	for (i = 1; i < p->nnode; i++) {
+		h = nodehash(&p->node[i]);
+		for (j = h & (t->cap - 1); t->slot[j].id; j = (j + 1) & (t->cap - 1))
+			;
+		t->slot[j].id = i;
+		t->slot[j].hash = h;
+	}
+}
+
+static uint32_t
+nodeget(struct pcg_profile *p, const struct pcg_node *key)
+{
+	struct pcg_slot *slot;
+	uint32_t id, h = nodehash(key);
+
+	if (!p->nodetab.cap && p->nnode > 1)
+		tabfill(p);
+	tabgrow(&p->nodetab, p->nnode);
+	slot = tabprobe(p, &p->nodetab, h, nodeeq, key);
+	if (slot->id)
+		return slot->id;
+	id = newnode(p, key);
 	slot->id = id;
 	slot->hash = h;
 	return id;
+}
+
+void
+pcg_node_prefetch(const struct pcg_profile *p, const struct pcg_node *n)
+{
+#ifdef __GNUC__
+	if (p->nodetab.cap)
+		__builtin_prefetch(&p->nodetab.slot[nodehash(n) & (p->nodetab.cap - 1)]);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
+uint32_t
+pcg_node_add(struct pcg_profile *p, const struct pcg_node *n)
+{
+	return p->nodetab.cap ? nodeget(p, n) : newnode(p, n);
+}
+
+uint32_t
+pcg_node_repeat(struct pcg_profile *p)
+{
+	struct pcg_slot *slot;
+	uint32_t i, h;
+
+	if (p->nodetab.cap)
+		return 0;
+	tabgrow(&p->nodetab, p->nnode);
+	for (i = 1; i < p->nnode; i++) {
+		h = nodehash(&p->node[i]);
+		slot = tabprobe(p, &p->nodetab, h, nodeeq, &p->node[i]);
+		if (slot->id)
+			return i;
+		slot->id = i;
+		slot->hash = h;
+	}
+	return 0;
 }
 
 uint32_t

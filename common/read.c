@@ -32,9 +32,27 @@ struct reader {
 	size_t capst;
 	uint32_t *nodemap;    /* profile layer: stream node id -> profile id */
 	size_t nnode, capnodemap;
-	char *line;           /* getline's buffer */
-	size_t capline;
+	size_t *lineof;       /* profile layer: profile node id -> its line */
+	size_t caplineof;
+	FILE *fp;
+	char *buf;            /* input: lines are split and unescaped in place */
+	size_t capbuf, len, pos; /* bytes held, start of the unread ones */
+	int eof;
 };
+
+/* egrow() without zeroing the room: for arrays written before they are read. */
+static void
+grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+
+	if (need < *cap)
+		return;
+	while (n <= need)
+		n *= 2;
+	*arr = ereallocarray(*arr, n, size);
+	*cap = n;
+}
 
 static void
 reader_free(struct reader *r)
@@ -46,7 +64,8 @@ reader_free(struct reader *r)
 	free(r->st);
 	free(r->f);
 	free(r->nodemap);
-	free(r->line);
+	free(r->lineof);
+	free(r->buf);
 }
 
 #ifdef PCG_FUZZ
@@ -60,24 +79,44 @@ jmp_buf pcg_fuzz_jmp;
 char pcg_fuzz_msg[256];
 #endif
 
+static void __attribute__((noreturn))
+vbad(const struct reader *r, size_t lineno, const char *fmt, va_list ap)
+{
+#ifdef PCG_FUZZ
+	vsnprintf(pcg_fuzz_msg, sizeof(pcg_fuzz_msg), fmt, ap);
+	reader_free((struct reader *)r);
+	longjmp(pcg_fuzz_jmp, 1);
+#endif
+	fprintf(stderr, "%s: %s:%zu: ", argv0, r->name, lineno);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void __attribute__((format(printf, 3, 4), noreturn))
+badat(const struct reader *r, size_t lineno, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vbad(r, lineno, fmt, ap);
+}
+
+/*
+ * Nodes and rec edges are added unchecked, as the common case needs no node
+ * table (see canonical()): any repeat among them is reported here, at the
+ * end or before any later error, as the error of its line.
+ */
+static void repeats(const struct reader *r);
+
 static void __attribute__((format(printf, 2, 3), noreturn))
 bad(const struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
-#ifdef PCG_FUZZ
+	repeats(r);
 	va_start(ap, fmt);
-	vsnprintf(pcg_fuzz_msg, sizeof(pcg_fuzz_msg), fmt, ap);
-	va_end(ap);
-	reader_free((struct reader *)r);
-	longjmp(pcg_fuzz_jmp, 1);
-#endif
-	fprintf(stderr, "%s: %s:%zu: ", argv0, r->name, r->lineno);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
+	vbad(r, r->lineno, fmt, ap);
 }
 
 static int
@@ -93,7 +132,8 @@ split(struct reader *r, char *line, size_t len)
 
 	r->nf = 0;
 	for (;;) {
-		egrow((void **)&r->f, &r->capf, r->nf, sizeof(*r->f));
+		if (r->nf == r->capf)
+			egrow((void **)&r->f, &r->capf, r->nf, sizeof(*r->f));
 		tab = memchr(s, '\t', end - s);
 		r->f[r->nf].s = s;
 		r->f[r->nf].len = (tab ? tab : end) - s;
@@ -142,13 +182,32 @@ nfields(const struct reader *r, size_t want)
 		bad(r, "%s record has %zu fields, expected %zu", shown(&r->f[0]), r->nf, want);
 }
 
-static uint64_t
-num(const struct reader *r, size_t i, const char *what)
+static uint64_t __attribute__((noinline))
+numslow(const struct reader *r, size_t i, const char *what)
 {
 	uint64_t v;
 
 	if (parse_u64(r->f[i].s, r->f[i].len, &v) < 0)
 		bad(r, "field %zu (%s): not a number: '%s'", i + 1, what, shown(&r->f[i]));
+	return v;
+}
+
+/* The common case inline: 19 digits cannot overflow, no check per digit. */
+static uint64_t
+num(const struct reader *r, size_t i, const char *what)
+{
+	const char *s = r->f[i].s;
+	size_t k, len = r->f[i].len;
+	uint64_t v = 0;
+	unsigned d;
+
+	if (!len || len > 19 || (s[0] == '0' && len > 1))
+		return numslow(r, i, what);
+	for (k = 0; k < len; k++) {
+		if ((d = (unsigned char)s[k] - '0') > 9)
+			return numslow(r, i, what);
+		v = v * 10 + d;
+	}
 	return v;
 }
 
@@ -324,12 +383,96 @@ noderef(const struct reader *r, size_t i, const char *what, int zero_ok)
 	return r->nodemap[id];
 }
 
+/* Add a node or rec edge, unchecked for now, and note its line. */
+static uint32_t
+added(struct reader *r, const struct pcg_node *k)
+{
+	uint32_t n = pcg_node_add(r->p, k);
+
+	grow((void **)&r->lineof, &r->caplineof, n, sizeof(*r->lineof));
+	r->lineof[n] = r->lineno;
+	return n;
+}
+
+/*
+ * Are p's nodes surely distinct?  They are if the children of each context
+ * come in strictly increasing (function identity, line) order and each
+ * thread's rec edges in strictly increasing (parent, target, line) order, as
+ * canonical order (pcg-format(5)), which every pcg program writes, has them.
+ * One pass of integer compares tells, where a table costs a cache miss per
+ * node; a stream in another order gets the table.
+ */
+static int
+canonical(const struct pcg_profile *p)
+{
+	uint32_t *rank = pcg_fn_ranks(p), *kid = ecalloc(p->nnode, sizeof(*kid));
+	const struct pcg_node *n, *l, *prev = NULL;
+	uint32_t i, thread = 0;
+	int ok = 1;
+
+	for (i = 1; ok && i < p->nnode; i++) {
+		n = &p->node[i];
+		if (n->thread != thread) {
+			thread = n->thread;
+			kid[0] = 0; /* newest child of 0: the thread's newest root */
+			prev = NULL;
+		}
+		if (n->rec) {
+			l = prev;
+			ok = !l || (l->parent != n->parent ? l->parent < n->parent :
+			    l->target != n->target ? l->target < n->target : l->line < n->line);
+			prev = n;
+			continue;
+		}
+		if (kid[n->parent]) {
+			l = &p->node[kid[n->parent]];
+			ok = rank[l->fn] != rank[n->fn] ? rank[l->fn] < rank[n->fn] : l->line < n->line;
+		}
+		kid[n->parent] = i;
+	}
+	free(rank);
+	free(kid);
+	return ok;
+}
+
+/* The stream id of profile node n: nodemap rises with both. */
+static uint32_t
+streamid(const struct reader *r, uint32_t n)
+{
+	size_t lo = 1, hi = r->nnode + 1, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (r->nodemap[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void
+repeats(const struct reader *r)
+{
+	const struct pcg_profile *p = r->p;
+	uint32_t n;
+
+	if (r->layer != PCG_PROFILE || p->nodetab.cap || p->nnode < 3 || canonical(p))
+		return;
+	if (!(n = pcg_node_repeat(r->p)))
+		return;
+	if (p->node[n].rec)
+		badat(r, r->lineof[n], "rec record repeats an earlier one (same parent, target and line)");
+	badat(r, r->lineof[n], "node %u repeats the parent, function and line of an earlier node",
+	    streamid(r, n));
+}
+
 static void
 node(struct reader *r)
 {
 	struct pcg_profile *p = r->p;
+	struct pcg_node k = { 0 };
 	uint32_t id, parent, f, line, n;
-	size_t before = p->nnode;
 
 	nfields(r, 6 + 2 * p->ncost);
 	if (!r->thread)
@@ -342,25 +485,25 @@ node(struct reader *r)
 	parent = noderef(r, 2, "parent", 1);
 	f = fnref(r, 3);
 	line = num32(r, 4, "line");
-	/* A repeat is found, not added (comparing n with the newest id would
-	 * miss a repeat of the newest node). */
-	n = pcg_node_get(p, r->thread, parent, f, line);
-	if (p->nnode == before)
-		bad(r, "node %u repeats the parent, function and line of an earlier node", id);
+	k.thread = r->thread;
+	k.parent = parent;
+	k.fn = f;
+	k.line = line;
+	n = added(r, &k);
+	grow((void **)&r->nodemap, &r->capnodemap, id, sizeof(*r->nodemap));
+	r->nodemap[id] = n;
+	r->nnode = id;
 	p->node[n].calls = num(r, 5, "calls");
 	costs(r, 6, pcg_incl(p, n));
 	costs(r, 6 + p->ncost, pcg_self(p, n));
-	egrow((void **)&r->nodemap, &r->capnodemap, id, sizeof(*r->nodemap));
-	r->nodemap[id] = n;
-	r->nnode = id;
 }
 
 static void
 rec(struct reader *r)
 {
 	struct pcg_profile *p = r->p;
+	struct pcg_node k = { 0 };
 	uint32_t parent, target, line, n;
-	size_t before = p->nnode;
 
 	nfields(r, 5 + p->ncost);
 	if (!r->thread)
@@ -368,9 +511,13 @@ rec(struct reader *r)
 	parent = noderef(r, 1, "parent", 0);
 	target = noderef(r, 2, "target", 0);
 	line = num32(r, 3, "line");
-	n = pcg_rec_get(p, r->thread, parent, target, line);
-	if (p->nnode == before)
-		bad(r, "rec record repeats an earlier one (same parent, target and line)");
+	k.thread = r->thread;
+	k.parent = parent;
+	k.fn = p->node[target].fn;
+	k.line = line;
+	k.target = target;
+	k.rec = 1;
+	n = added(r, &k);
 	p->node[n].calls = num(r, 4, "calls");
 	costs(r, 5, pcg_incl(p, n));
 	r->inrecs = 1;
@@ -435,6 +582,7 @@ end(struct reader *r)
 		bad(r, "end record counts %llu lines but %zu precede it: stream corrupt or truncated",
 		    (unsigned long long)lines, r->lineno - 1);
 	costs(r, 2, r->p->duration);
+	repeats(r);
 	for (i = 1; r->layer == PCG_EVENTS && i < r->p->nthread; i++) {
 		evtime(r, &r->st[i], 2, r->p->duration);
 		pcg_close(r->p, &r->st[i], r->p->duration);
@@ -481,25 +629,75 @@ record(struct reader *r)
 		    r->layer == PCG_PROFILE ? " profile" : "n events");
 }
 
+/* Read more input after the unread bytes, moved to the start of the buffer. */
+static void
+fill(struct reader *r)
+{
+	size_t n;
+
+	memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+	r->len -= r->pos;
+	r->pos = 0;
+	if (r->len == r->capbuf)
+		egrow((void **)&r->buf, &r->capbuf, r->len, 1);
+	n = fread(r->buf + r->len, 1, r->capbuf - r->len, r->fp);
+	r->len += n;
+	if (!n)
+		r->eof = 1;
+}
+
+/*
+ * The next line, its newline included (none on the last line of a stream
+ * that lacks it), or NULL at the end.  Lines stay in the buffer, read in
+ * large blocks: no copy per line.
+ */
+static char *
+nextline(struct reader *r, size_t *n)
+{
+	char *s, *nl;
+
+	for (;;) {
+		s = r->buf + r->pos;
+		if ((nl = memchr(s, '\n', r->len - r->pos))) {
+			*n = nl - s + 1;
+			r->pos += *n;
+			return s;
+		}
+		if (r->eof) {
+			*n = r->len - r->pos;
+			r->pos = r->len;
+			return *n ? s : NULL;
+		}
+		fill(r);
+	}
+}
+
 void
 pcg_read(struct pcg_profile *p, FILE *fp, const char *name)
 {
 	struct reader r = { 0 };
-	ssize_t n;
+	char *line;
+	size_t n;
 
 	r.p = p;
 	r.name = name;
-	while ((n = getline(&r.line, &r.capline, fp)) > 0) {
+	r.fp = fp;
+	r.capbuf = 1 << 18;
+	r.buf = emalloc(r.capbuf);
+	while ((line = nextline(&r, &n))) {
 		r.lineno++;
-		if (r.line[n - 1] != '\n')
+		if (line[n - 1] != '\n')
 			bad(&r, "truncated: last line has no newline");
-		if (n > 1 && r.line[n - 2] == '\r')
+		if (n > 1 && line[n - 2] == '\r')
 			bad(&r, "carriage return before newline (CRLF line ends are not allowed)");
-		split(&r, r.line, n - 1);
+		split(&r, line, n - 1);
 		record(&r);
 	}
-	if (ferror(fp))
-		eprintf("%s: read error: %s", name, strerror(errno));
+	if (ferror(fp)) {
+		int err = errno;
+		repeats(&r);
+		eprintf("%s: read error: %s", name, strerror(err));
+	}
 	r.lineno++;
 	if (r.stage == HEADER)
 		bad(&r, "empty input: missing pcg header");

@@ -39,47 +39,152 @@ putfield(FILE *fp, struct pcg_str s)
 	pcg_put_str(fp, s.s, s.len);
 }
 
-/* TAB and a decimal number: printf's generality costs a quarter of a write. */
-static void
-putnum(FILE *fp, uint64_t v)
-{
-	char buf[24], *e = buf + sizeof(buf), *s = e;
+/*
+ * Node and rec records are made in a buffer of our own, written out 64 KiB
+ * at a time: printf's generality, or even a stdio call per record, cost
+ * more than all the formatting.  A record holds at most 5 + 2 * PCG_MAXCOST
+ * numbers of 1 + 20 bytes.
+ */
+#define RECMAX (8 + (5 + 2 * PCG_MAXCOST) * 21)
+#define BUFMAX (1 << 16)
 
-	do
-		*--s = '0' + v % 10;
-	while (v /= 10);
-	*--s = '\t';
-	fwrite(s, 1, e - s, fp);
+struct wbuf {
+	FILE *fp;
+	char *buf;
+	size_t n;
+};
+
+/* Hand the buffer to stdio: before anything is written to fp directly. */
+static void
+wflush(struct wbuf *w)
+{
+	fwrite(w->buf, 1, w->n, w->fp);
+	w->n = 0;
 }
 
-static void
-putcosts(FILE *fp, const uint64_t *v, size_t n)
+char *
+pcg_utoa(char *end, uint64_t v)
+{
+	static const char two[] =
+	    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+	    "5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+	/* Two digits a division: numbers are most of what is written. */
+	for (; v >= 100; v /= 100) {
+		end -= 2;
+		memcpy(end, two + v % 100 * 2, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, two + v * 2, 2);
+	} else {
+		*--end = '0' + v;
+	}
+	return end;
+}
+
+/* TAB and a decimal number at s; returns the end. */
+static char *
+putnum(char *s, uint64_t v)
+{
+	char buf[24], *e = buf + sizeof(buf), *b = pcg_utoa(e, v);
+
+	*--b = '\t';
+	memcpy(s, b, e - b);
+	return s + (e - b);
+}
+
+static char *
+putcosts(char *s, const uint64_t *v, size_t n)
 {
 	size_t k;
 
 	for (k = 0; k < n; k++)
-		putnum(fp, v[k]);
+		s = putnum(s, v[k]);
+	return s;
 }
 
-/* Sort key of a node: everything canonical order needs, as integers. */
-struct nodekey {
-	uint32_t thread, parent, fnrank, line, id;
-};
-
-static int
-keycmp(const void *a, const void *b)
+static void
+putnode(struct wbuf *w, const struct pcg_profile *p, uint32_t id, const uint32_t *rank, const uint32_t *fnout)
 {
-	const struct nodekey *x = a, *y = b;
+	const struct pcg_node *nd = &p->node[id];
+	char *s;
 
-	if (x->thread != y->thread)
-		return x->thread < y->thread ? -1 : 1;
-	if (x->parent != y->parent)
-		return x->parent < y->parent ? -1 : 1;
-	if (x->fnrank != y->fnrank)
-		return x->fnrank < y->fnrank ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return 0;
+	if (w->n + RECMAX > BUFMAX)
+		wflush(w);
+	s = w->buf + w->n;
+	if (nd->rec) {
+		memcpy(s, "rec", 3);
+		s = putnum(s + 3, rank[nd->parent]);
+		s = putnum(s, rank[nd->target]);
+	} else {
+		memcpy(s, "node", 4);
+		s = putnum(s + 4, rank[id]);
+		s = putnum(s, rank[nd->parent]);
+		s = putnum(s, fnout[nd->fn]);
+	}
+	s = putnum(s, nd->line);
+	s = putnum(s, nd->calls);
+	s = putcosts(s, pcg_incl(p, id), p->ncost);
+	if (!nd->rec)
+		s = putcosts(s, pcg_self(p, id), p->ncost);
+	*s++ = '\n';
+	w->n = s - w->buf;
+}
+
+#define DIGIT(k, d) ((k).v[(d) / 4] >> ((d) % 4 * 8) & 255)
+
+/* The bytes (0: least significant) that differ among the keys, in dl[]. */
+static unsigned
+varying(const struct pcg_key *k, size_t n, unsigned *dl)
+{
+	uint32_t diff[4] = { 0 };
+	unsigned d, nd = 0;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		for (d = 0; d < 4; d++)
+			diff[d] |= k[i].v[d] ^ k[0].v[d];
+	for (d = 0; d < 16; d++)
+		if (diff[d / 4] >> (d % 4 * 8) & 255)
+			dl[nd++] = d;
+	return nd;
+}
+
+struct pcg_key *
+pcg_keysort(struct pcg_key *k, struct pcg_key *tmp, size_t n)
+{
+	size_t (*cnt)[256] = ecalloc(16, sizeof(*cnt)), i, sum, c;
+	unsigned dl[16], d, j, nd = varying(k, n, dl);
+	struct pcg_key *t;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nd; j++)
+			cnt[dl[j]][DIGIT(k[i], dl[j])]++;
+	for (j = 0; j < nd; j++) {
+		d = dl[j];
+		for (i = sum = 0; i < 256; i++) {
+			c = cnt[d][i];
+			cnt[d][i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[cnt[d][DIGIT(k[i], d)]++] = k[i];
+		t = k;
+		k = tmp;
+		tmp = t;
+	}
+	free(cnt);
+	return k;
+}
+
+/* Sort key of a node (thread, parent, fn rank, line) or rec edge (thread, parent, target, line). */
+static struct pcg_key
+nodekey(uint32_t thread, uint32_t parent, uint32_t what, uint32_t line, uint32_t id)
+{
+	struct pcg_key k = { { line, what, parent, thread }, id };
+
+	return k;
 }
 
 /* qsort has no context argument: sort (fn, profile) pairs instead. */
@@ -94,8 +199,8 @@ fnrefcmp(const void *a, const void *b)
 	return pcg_fn_cmp(((const struct fnref *)a)->fn, ((const struct fnref *)b)->fn);
 }
 
-static uint32_t *
-fnranks(const struct pcg_profile *p)
+uint32_t *
+pcg_fn_ranks(const struct pcg_profile *p)
 {
 	struct fnref *r = ereallocarray(NULL, p->nfn, sizeof(*r));
 	uint32_t *rank = ecalloc(p->nfn, sizeof(*rank));
@@ -114,7 +219,7 @@ fnranks(const struct pcg_profile *p)
 
 /* Depth-first walk of one thread's nodes; keys sorted, first[] per parent. */
 static size_t
-walk(const struct nodekey *key, size_t lo, size_t hi, const size_t *first, const size_t *nchild,
+walk(const struct pcg_key *key, size_t lo, size_t hi, const uint32_t *first, const uint32_t *nchild,
     uint32_t *order, size_t n)
 {
 	size_t *stack, *end, sp = 0, cap = 64;
@@ -150,59 +255,44 @@ walk(const struct nodekey *key, size_t lo, size_t hi, const size_t *first, const
 	return n;
 }
 
-struct reckey {
-	uint32_t thread, parent, target, line, id;
-};
-
-static int
-reccmp(const void *a, const void *b)
-{
-	const struct reckey *x = a, *y = b;
-
-	if (x->thread != y->thread)
-		return x->thread < y->thread ? -1 : 1;
-	if (x->parent != y->parent)
-		return x->parent < y->parent ? -1 : 1;
-	if (x->target != y->target)
-		return x->target < y->target ? -1 : 1;
-	return (x->line > y->line) - (x->line < y->line);
-}
+#define THREAD(k) ((k).v[3])
+#define PARENT(k) ((k).v[2])
 
 /* Non-rec nodes depth first, per thread; rank[] = their output ids. */
 static size_t
 canon_nodes(const struct pcg_profile *p, uint32_t *order, uint32_t *rank)
 {
-	uint32_t *fnrank = fnranks(p);
-	struct nodekey *key = ereallocarray(NULL, p->nnode, sizeof(*key));
-	size_t *first = ecalloc(p->nnode, sizeof(*first));
-	size_t *nchild = ecalloc(p->nnode, sizeof(*nchild));
+	uint32_t *fnrank = pcg_fn_ranks(p);
+	struct pcg_key *key = ereallocarray(NULL, p->nnode, sizeof(*key)), *tmp, *sk;
+	uint32_t *first = ecalloc(p->nnode, sizeof(*first));
+	uint32_t *nchild = ecalloc(p->nnode, sizeof(*nchild));
 	size_t i, r, nk = 0, n = 0;
 
 	for (i = 1; i < p->nnode; i++) {
 		const struct pcg_node *nd = &p->node[i];
-		if (!nd->rec) {
-			struct nodekey k = { nd->thread, nd->parent, fnrank[nd->fn], nd->line, i };
-			key[nk++] = k;
-		}
+		if (!nd->rec)
+			key[nk++] = nodekey(nd->thread, nd->parent, fnrank[nd->fn], nd->line, i);
 	}
-	qsort(key, nk, sizeof(*key), keycmp);
+	tmp = ereallocarray(NULL, p->nnode, sizeof(*tmp));
+	sk = pcg_keysort(key, tmp, nk);
 	for (i = nk; i-- > 0;)
-		if (key[i].parent) {
-			first[key[i].parent] = i;
-			nchild[key[i].parent]++;
+		if (PARENT(sk[i])) {
+			first[PARENT(sk[i])] = i;
+			nchild[PARENT(sk[i])]++;
 		}
 	/* A thread's roots (parent 0) lead its run of sorted keys. */
 	for (i = 0; i < nk; i = r) {
-		for (r = i; r < nk && key[r].thread == key[i].thread && key[r].parent == 0; r++)
+		for (r = i; r < nk && THREAD(sk[r]) == THREAD(sk[i]) && PARENT(sk[r]) == 0; r++)
 			;
-		n = walk(key, i, r, first, nchild, order, n);
-		for (r = i; r < nk && key[r].thread == key[i].thread; r++)
+		n = walk(sk, i, r, first, nchild, order, n);
+		for (r = i; r < nk && THREAD(sk[r]) == THREAD(sk[i]); r++)
 			;
 	}
 	for (i = 0; i < n; i++)
 		rank[order[i]] = i + 1;
 	free(fnrank);
 	free(key);
+	free(tmp);
 	free(first);
 	free(nchild);
 	return n;
@@ -214,41 +304,43 @@ pcg_canon(const struct pcg_profile *p, uint32_t **orderp, uint32_t **rankp)
 	uint32_t *order = ereallocarray(NULL, p->nnode, sizeof(*order));
 	uint32_t *rank = ecalloc(p->nnode, sizeof(*rank));
 	uint32_t *nodes = ereallocarray(NULL, p->nnode, sizeof(*nodes));
-	struct reckey *rk = ereallocarray(NULL, p->nnode, sizeof(*rk));
+	struct pcg_key *key = ereallocarray(NULL, p->nnode, sizeof(*key)), *tmp, *rk;
 	size_t i, j = 0, nn, nr = 0, out = 0;
 
 	nn = canon_nodes(p, nodes, rank);
 	for (i = 1; i < p->nnode; i++) {
 		const struct pcg_node *nd = &p->node[i];
-		if (nd->rec) {
-			struct reckey k = { nd->thread, rank[nd->parent], rank[nd->target], nd->line, i };
-			rk[nr++] = k;
-		}
+		if (nd->rec)
+			key[nr++] = nodekey(nd->thread, rank[nd->parent], rank[nd->target], nd->line, i);
 	}
-	qsort(rk, nr, sizeof(*rk), reccmp);
+	tmp = ereallocarray(NULL, nr + 1, sizeof(*tmp));
+	rk = pcg_keysort(key, tmp, nr);
 	/* Interleave: each thread's nodes, then its rec edges. */
 	for (i = 0; i < nn || j < nr;) {
-		uint32_t t = i < nn ? p->node[nodes[i]].thread : rk[j].thread;
-		if (j < nr && rk[j].thread < t)
-			t = rk[j].thread;
+		uint32_t t = i < nn ? p->node[nodes[i]].thread : THREAD(rk[j]);
+		if (j < nr && THREAD(rk[j]) < t)
+			t = THREAD(rk[j]);
 		while (i < nn && p->node[nodes[i]].thread == t)
 			order[out++] = nodes[i++];
-		while (j < nr && rk[j].thread == t)
+		while (j < nr && THREAD(rk[j]) == t)
 			order[out++] = rk[j++].id;
 	}
 	free(nodes);
-	free(rk);
+	free(key);
+	free(tmp);
 	*orderp = order;
 	*rankp = rank;
 }
 
 static void
-putfn(FILE *fp, const struct pcg_profile *p, uint32_t fn, uint32_t *fnout, uint32_t *nfnout, size_t *lines)
+putfn(struct wbuf *w, const struct pcg_profile *p, uint32_t fn, uint32_t *fnout, uint32_t *nfnout, size_t *lines)
 {
 	const struct pcg_fn *f = &p->fn[fn];
+	FILE *fp = w->fp;
 
 	if (fnout[fn])
 		return;
+	wflush(w);
 	fnout[fn] = ++*nfnout;
 	fprintf(fp, "fn\t%u\t%s", fnout[fn], f->kind == PCG_C ? "c" : "py");
 	putfield(fp, f->module);
@@ -286,6 +378,8 @@ pcg_write(const struct pcg_profile *p, FILE *fp)
 {
 	uint32_t *order, *rank, *fnout = ecalloc(p->nfn, sizeof(*fnout)), nfnout = 0;
 	size_t i = 0, lines, t, n = p->nnode - 1;
+	struct wbuf w = { fp, emalloc(BUFMAX), 0 };
+	char *s;
 
 	pcg_canon(p, &order, &rank);
 	putheader(fp, p, &lines);
@@ -296,29 +390,19 @@ pcg_write(const struct pcg_profile *p, FILE *fp)
 		lines++;
 		for (; i < n && p->node[order[i]].thread == t; i++) {
 			const struct pcg_node *nd = &p->node[order[i]];
-			putfn(fp, p, nd->fn, fnout, &nfnout, &lines);
-			if (nd->rec) {
-				fputs("rec", fp);
-				putnum(fp, rank[nd->parent]);
-				putnum(fp, rank[nd->target]);
-			} else {
-				fputs("node", fp);
-				putnum(fp, rank[order[i]]);
-				putnum(fp, rank[nd->parent]);
-				putnum(fp, fnout[nd->fn]);
-			}
-			putnum(fp, nd->line);
-			putnum(fp, nd->calls);
-			putcosts(fp, pcg_incl(p, order[i]), p->ncost);
-			if (!nd->rec)
-				putcosts(fp, pcg_self(p, order[i]), p->ncost);
-			fputc('\n', fp);
+			putfn(&w, p, nd->fn, fnout, &nfnout, &lines);
+			putnode(&w, p, order[i], rank, fnout);
 			lines++;
 		}
+		wflush(&w);
 	}
-	fprintf(fp, "end\t%zu", lines);
-	putcosts(fp, p->duration, p->ncost);
-	fputc('\n', fp);
+	s = w.buf;
+	memcpy(s, "end", 3);
+	s = putcosts(putnum(s + 3, lines), p->duration, p->ncost);
+	*s++ = '\n';
+	w.n = s - w.buf;
+	wflush(&w);
+	free(w.buf);
 	free(order);
 	free(rank);
 	free(fnout);
