@@ -132,6 +132,19 @@ incl() {
 	done
 }
 
+@test "trace: naming a function at first sight is not charged to the program" {
+	local p d m
+	for p in $PYS; do
+		d=$(pcg-trace -q -o prof "$p" "$PY/firstsight.py") || die "$p: failed"
+		m=$(incl prof main)
+		say "$p: main took $d ns by its own clock, $m ns in the profile"
+		[ -n "$m" ] && [ "$m" -gt 0 ] || die "$p: main missing"
+		# Naming 3000 functions takes most of the run: charged, it would
+		# make main's time about the program's own measure.
+		[ $((m * 2)) -lt "$d" ] || die "$p: main charged $m ns of $d"
+	done
+}
+
 @test "trace: time blocked writing to a slow reader is not the program's" {
 	local p=${PYS%%$'\n'*} t
 	pcg-trace -q -o - --events "$p" -c 'def f(): pass

@@ -12,10 +12,21 @@
 #define GEN 2 /* in a frame's key before 3.12: a generator or coroutine frame */
 #define RESUME 151      /* 3.11 */
 
+/* A thread's first event names it, on the recorder's time. */
+static struct th *
+thr_new(void)
+{
+	uint64_t t = clk();
+	struct th *th = newthread();
+
+	R.base += clk() - t;
+	return th;
+}
+
 static inline struct th *
 thr(void)
 {
-	return cur ? cur : newthread();
+	return cur ? cur : thr_new();
 }
 
 static void

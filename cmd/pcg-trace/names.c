@@ -311,6 +311,7 @@ site_line(PyObject *code, long off)
 static uint32_t
 site_line_slow(PyObject *code, long off)
 {
+	uint64_t t;
 	size_t i;
 	int line;
 
@@ -318,9 +319,11 @@ site_line_slow(PyObject *code, long off)
 		for (i = hline(code, off) & (R.lentcap - 1); R.lent[i].code; i = (i + 1) & (R.lentcap - 1))
 			if (R.lent[i].code == code && R.lent[i].off == off)
 				return R.lent[i].line;
+	t = clk(); /* the recorder's time, not the program's */
 	py.Py_IncRef(code); /* keep the key's address from being reused */
 	line = py.PyCode_Addr2Line(code, off);
 	lput(code, off, line > 0 ? line : 0);
+	R.base += clk() - t;
 	return line > 0 ? line : 0;
 }
 

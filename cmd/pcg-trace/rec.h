@@ -166,22 +166,35 @@ ent_find(const void *key)
 	return NULL;
 }
 
-/* The entry of a code object; a new one names its function. */
+/* The entry of a code object; a new one names its function, on the
+ * recorder's time, not the program's (the clock is moved back). */
 static inline struct ent *
 code_ent(PyObject *code, PyObject *frame)
 {
 	struct ent *e = ent_find(code);
+	uint64_t t;
 
-	return e ? e : code_ent_new(code, frame);
+	if (e)
+		return e;
+	t = clk();
+	e = code_ent_new(code, frame);
+	R.base += clk() - t;
+	return e;
 }
 
-/* The entry of a C function or method (its PyMethodDef). */
+/* The entry of a C function or method (its PyMethodDef), likewise. */
 static inline struct ent *
 cfunc_ent(const void *ml, PyObject *callable, int descr)
 {
 	struct ent *e = ent_find(ml);
+	uint64_t t;
 
-	return e ? e : cfunc_ent_new(ml, callable, descr);
+	if (e)
+		return e;
+	t = clk();
+	e = cfunc_ent_new(ml, callable, descr);
+	R.base += clk() - t;
+	return e;
 }
 uint32_t site_line(PyObject *code, long off);
 struct th *newthread(void);
