@@ -288,27 +288,7 @@ lput(const void *code, long off, uint32_t line)
 	R.nlent++;
 }
 
-static uint32_t site_line_slow(PyObject *code, long off);
-
-/* The source line of a byte offset in a code object, cached: a small
- * direct-mapped cache in front of the table, for the hot call sites. */
 uint32_t
-site_line(PyObject *code, long off)
-{
-	static struct lent front[256];
-	struct lent *fe = &front[((uintptr_t)code >> 4 ^ (uintptr_t)off) & 255];
-	uint32_t line;
-
-	if (fe->code == code && fe->off == off)
-		return fe->line;
-	line = site_line_slow(code, off);
-	fe->code = code;
-	fe->off = off;
-	fe->line = line;
-	return line;
-}
-
-static uint32_t
 site_line_slow(PyObject *code, long off)
 {
 	uint64_t t;

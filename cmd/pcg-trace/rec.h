@@ -58,6 +58,7 @@ struct rec {
 	struct ent *ent;    /* open addressing by key */
 	size_t entcap, nent;
 	struct lent *lent;  /* call-site line cache by (code, offset) */
+	struct lent lfront[256]; /* direct-mapped, in front of it */
 	size_t lentcap, nlent;
 	PyObject *missing, *threading, *none;
 	int fastlong;       /* 3.12+ compact ints readable directly */
@@ -166,6 +167,23 @@ ent_find(const void *key)
 	return NULL;
 }
 
+/* The source line of a byte offset in a code object, cached: a small
+ * direct-mapped cache in front of the table, for the hot call sites. */
+uint32_t site_line_slow(PyObject *code, long off);
+
+static inline uint32_t
+site_line(PyObject *code, long off)
+{
+	struct lent *fe = &R.lfront[((uintptr_t)code >> 4 ^ (uintptr_t)off) & 255];
+
+	if (fe->code != code || fe->off != off) {
+		fe->line = site_line_slow(code, off);
+		fe->code = code;
+		fe->off = off;
+	}
+	return fe->line;
+}
+
 /* The entry of a code object; a new one names its function, on the
  * recorder's time, not the program's (the clock is moved back). */
 static inline struct ent *
@@ -196,7 +214,6 @@ cfunc_ent(const void *ml, PyObject *callable, int descr)
 	R.base += clk() - t;
 	return e;
 }
-uint32_t site_line(PyObject *code, long off);
 struct th *newthread(void);
 
 /* rec.c */
