@@ -86,8 +86,9 @@ terminate() {
 		say "Pool ($method) terminated by its with block on $PY_, 5 runs"
 		for run in 1 2 3 4 5; do
 			rm -f prof.* merged
-			pcg-trace -q -f -o 'prof.%p' "$PY_" "$PY/follow_terminate.py" "$method" 200 > out ||
-				die "$PY_: run $run: pcg-trace -f failed"
+			# A worker that never dies keeps the pool waiting: bound it.
+			timeout -k 10 300 pcg-trace -q -f -o 'prof.%p' "$PY_" "$PY/follow_terminate.py" "$method" 200 > out ||
+				die "$PY_: $method run $run: pcg-trace -f failed or hung"
 			grep -q "^N 200\$" out || die "$PY_: run $run: the program failed"
 			while read -r _ pid n; do
 				[ -s "prof.$pid" ] || die "$PY_: $method run $run: worker $pid called work $n times, no profile"
