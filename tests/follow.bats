@@ -72,6 +72,83 @@ pool() {
 	pool forkserver
 }
 
+# The `with Pool(...)` form: leaving the block calls terminate(), which
+# SIGTERMs the workers, whether idle, exiting or still starting, racing with
+# them: five runs each.  A worker that called work() must have written a
+# profile that holds exactly its calls, as the program counted them.
+terminate() {
+	local method=$1 run pid n f total
+	for PY_ in $PYS; do
+		if ! "$PY_" -c "import multiprocessing as m, sys; m.get_context('$method')" 2> /dev/null; then
+			say "SKIP $method on $PY_: no such start method"
+			continue
+		fi
+		say "Pool ($method) terminated by its with block on $PY_, 5 runs"
+		for run in 1 2 3 4 5; do
+			rm -f prof.* merged
+			# A worker that never dies keeps the pool waiting: bound it.
+			timeout -k 10 300 pcg-trace -q -f -o 'prof.%p' "$PY_" "$PY/follow_terminate.py" "$method" 200 > out ||
+				die "$PY_: $method run $run: pcg-trace -f failed or hung"
+			grep -q "^N 200\$" out || die "$PY_: run $run: the program failed"
+			while read -r _ pid n; do
+				[ -s "prof.$pid" ] || die "$PY_: $method run $run: worker $pid called work $n times, no profile"
+				[ "$(calls "prof.$pid" "$PY/follow_terminate.py" 11 work)" = "$n" ] ||
+					die "$PY_: $method run $run: worker $pid: work not $n in its profile"
+			done < <(grep '^W ' out)
+			ls -a | grep -q tmp && die "$PY_: run $run: temporary file left"
+			for f in prof.*; do
+				tail -1 "$f" | grep -q "^end	" || die "$PY_: run $run: $f incomplete"
+			done
+			pcg-merge prof.* > merged || die "$PY_: run $run: pcg-merge failed"
+			total=$(calls merged "$PY/follow_terminate.py" 11 work)
+			[ "$total" = 200 ] || die "$PY_: $method run $run: work called $total times, want 200"
+		done
+	done
+}
+
+@test "follow: Pool left by its with block (terminate), fork: no worker's calls lost" {
+	terminate fork
+}
+
+@test "follow: Pool left by its with block (terminate), spawn: no worker's calls lost" {
+	terminate spawn
+}
+
+@test "follow: Pool left by its with block (terminate), forkserver: no worker's calls lost" {
+	terminate forkserver
+}
+
+# The two ways a Pool worker used to die of terminate()'s SIGTERM without
+# its profile, made deterministic, on one process.
+@test "follow: SIGTERM while the interpreter exits: held until the profile is written" {
+	local s
+	for PY_ in $PYS; do
+		say "SIGTERM at exit on $PY_"
+		rm -f prof
+		s=0
+		pcg-trace -q -o prof "$PY_" "$PY/follow_sigexit.py" > out || s=$?
+		[ "$s" = 143 ] || die "$PY_: status $s, want 143"
+		[ -s prof ] || die "$PY_: no profile"
+		[ "$(calls prof "$PY/follow_sigexit.py" 10 late)" = 3 ] || die "$PY_: late not 3"
+	done
+}
+
+@test "follow: SIGTERM noted while the main thread is blocked in C: the handler runs" {
+	local s
+	for PY_ in $PYS; do
+		say "SIGTERM while blocked on $PY_"
+		rm -f prof
+		s=0
+		# Without the fix the process waits forever: bound it.
+		timeout -s KILL 60 pcg-trace -q -o prof "$PY_" "$PY/follow_sigblock.py" > out || s=$?
+		if [ "$s" != 143 ]; then
+			kill -KILL "$(awk '$1 == "PID" { print $2 }' out)" 2> /dev/null
+			die "$PY_: status $s, want 143"
+		fi
+		[ "$(calls prof "$PY/follow_sigblock.py" 13 early)" = 4 ] || die "$PY_: early not 4"
+	done
+}
+
 @test "follow: subprocess running Python: the child's calls in its own profile" {
 	local pid main
 	for PY_ in $PYS; do

@@ -85,6 +85,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(PyObject *, PyLong_FromUnsignedLong, (unsigned long)) \
 	X(PyObject *, PyErr_Occurred, (void)) \
 	X(void, PyErr_Clear, (void)) \
+	X(int, PyErr_CheckSignals, (void)) \
 	X(void, PyErr_Print, (void)) \
 	X(void, PyErr_Fetch, (PyObject **, PyObject **, PyObject **)) \
 	X(void, PyErr_Restore, (PyObject *, PyObject *, PyObject *)) \

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pattern.h"
@@ -413,6 +414,44 @@ forked(void)
 	}
 }
 
+static volatile sig_atomic_t dying; /* a signal held until the profile is written */
+static const int termsigs[] = { SIGTERM, SIGHUP };
+static timer_t retry[LEN(termsigs)]; /* per signal: deliver it again */
+static int nretry;                    /* how many of them exist */
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+#define RETRY_NS 10000000
+
+/* Timers that send the signals again to the calling thread, the one that
+ * runs Python's handlers (see caught()).  A process has its own. */
+static void
+mkretry(void)
+{
+	struct sigevent ev;
+
+	for (nretry = 0; nretry < (int)LEN(termsigs); nretry++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.sigev_notify = SIGEV_THREAD_ID;
+		ev.sigev_signo = termsigs[nretry];
+		ev.sigev_notify_thread_id = syscall(SYS_gettid);
+		if (timer_create(CLOCK_MONOTONIC, &ev, &retry[nretry]) < 0)
+			break;
+	}
+}
+
+static void
+noretry(void)
+{
+	struct itimerspec off;
+	int i;
+
+	memset(&off, 0, sizeof(off));
+	for (i = 0; i < nretry; i++)
+		timer_settime(retry[i], 0, &off, NULL);
+}
+
 /* A forked child must never write into its parent's stream. */
 static void
 atfork_child(void)
@@ -421,28 +460,89 @@ atfork_child(void)
 		close(R.fd);
 	R.fd = -1;
 	R.blen = 0;
-	if (R.follow && R.on)
+	dying = 0;
+	if (R.follow && R.on) {
 		forked();
-	else
+		mkretry();
+	} else {
 		R.on = 0;
+		nretry = 0; /* timers are not inherited */
+	}
 }
 
-/* Python-level handler for SIGTERM and SIGHUP: write, then die as before. */
-static PyObject *
-onsignal(PyObject *self, PyObject *args)
+/*
+ * SIGTERM and SIGHUP, when the program leaves them at SIG_DFL, get a
+ * Python-level handler that writes the profile, then dies of the signal.
+ * Python runs it in the main thread between two bytecodes, where writing
+ * is safe, unlike in a C-level handler.
+ */
+static PyObject *sigmod, *sighandler;
+static void (*pyhandler)(int); /* Python's C-level handler */
+
+/* Die of SIG as if no handler were set, so that the status says so. */
+static void
+die(int sig)
 {
-	long sig = py.PyLong_AsLong(py.PyTuple_GetItem(args, 0));
 	sigset_t set;
 
-	(void)self;
-	finish();
 	signal(sig, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	raise(sig);
+}
+
+static PyObject *
+onsignal(PyObject *self, PyObject *args)
+{
+	long sig = py.PyLong_AsLong(py.PyTuple_GetItem(args, 0));
+
+	(void)self;
+	noretry();
+	finish();
+	die(sig);
 	py.Py_IncRef(R.none);
 	return R.none;
+}
+
+/*
+ * In front of Python's C-level handler, which only notes the signal for the
+ * main thread to act on between two bytecodes.  That thread may have checked
+ * for signals just before it blocked in a C call that nothing interrupts
+ * again: a multiprocessing.Pool worker waiting for the lock that terminate()
+ * holds never runs the handler and never dies (the hooks' work just before
+ * the call makes that window wide).  So send the signal again every 10 ms
+ * until the handler runs: each one interrupts the call, and Python runs the
+ * handler when it sees the call interrupted.
+ */
+static void
+caught(int sig)
+{
+	struct itimerspec it;
+	int e = errno, i;
+
+	pyhandler(sig);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_nsec = RETRY_NS;
+	for (i = 0; i < nretry; i++)
+		if (termsigs[i] == sig && R.on)
+			timer_settime(retry[i], 0, &it, NULL);
+	errno = e;
+}
+
+/* Put caught() in front of the handler Python just set for SIG. */
+static void
+front(int sig)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &sa) < 0 || (sa.sa_flags & SA_SIGINFO) ||
+	    sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN ||
+	    (pyhandler && sa.sa_handler != pyhandler))
+		return;
+	pyhandler = sa.sa_handler;
+	sa.sa_handler = caught;
+	sigaction(sig, &sa, NULL);
 }
 
 static struct pymethoddef sigdef = { "pcg_signal", onsignal, METH_VARARGS, NULL };
@@ -450,25 +550,158 @@ static struct pymethoddef sigdef = { "pcg_signal", onsignal, METH_VARARGS, NULL 
 static void
 catchsignals(void)
 {
-	PyObject *mod, *dfl, *h, *old, *n, *r;
-	static const int sigs[] = { SIGTERM, SIGHUP };
+	PyObject *dfl, *old, *n, *r;
 	size_t i;
 
-	if (!(mod = py.PyImport_ImportModule("signal")))
+	if (!(sigmod = py.PyImport_ImportModule("signal")))
 		goto out;
-	dfl = py.PyObject_GetAttrString(mod, "SIG_DFL");
-	h = py.PyCFunction_NewEx(&sigdef, NULL, NULL);
-	for (i = 0; dfl && h && i < LEN(sigs); i++) {
-		n = py.PyLong_FromLong(sigs[i]);
-		old = py.PyObject_CallFunctionObjArgs(py.PyObject_GetAttrString(mod, "getsignal"), n, NULL);
+	dfl = py.PyObject_GetAttrString(sigmod, "SIG_DFL");
+	sighandler = py.PyCFunction_NewEx(&sigdef, NULL, NULL);
+	for (i = 0; dfl && sighandler && i < LEN(termsigs); i++) {
+		n = py.PyLong_FromLong(termsigs[i]);
+		old = py.PyObject_CallFunctionObjArgs(py.PyObject_GetAttrString(sigmod, "getsignal"), n, NULL);
 		if (old && py.PyObject_RichCompareBool(old, dfl, 2) == 1 &&
-		    (r = py.PyObject_CallFunctionObjArgs(py.PyObject_GetAttrString(mod, "signal"), n, h, NULL)))
+		    (r = py.PyObject_CallFunctionObjArgs(py.PyObject_GetAttrString(sigmod, "signal"), n, sighandler, NULL))) {
 			py.Py_DecRef(r);
+			front(termsigs[i]);
+		}
 		py.Py_DecRef(old ? old : R.none);
 		py.Py_DecRef(n);
 	}
 out:
 	py.PyErr_Clear();
+}
+
+/* At exit, once Python no longer runs its handlers: a signal is noted, to
+ * be died of once the profile is written; a second one kills at once, in
+ * case the exit is stuck. */
+static void
+held(int sig)
+{
+	if (dying)
+		die(sig);
+	dying = sig;
+}
+
+/* Python-level signal.signal(SIG, what); 0 if done. */
+static int
+pysignal(int sig, PyObject *what)
+{
+	PyObject *n = py.PyLong_FromLong(sig), *f, *r = NULL;
+
+	if (n && (f = py.PyObject_GetAttrString(sigmod, "signal"))) {
+		r = py.PyObject_CallFunctionObjArgs(f, n, what, NULL);
+		py.Py_DecRef(f);
+	}
+	py.Py_DecRef(n ? n : R.none);
+	py.Py_DecRef(r ? r : R.none);
+	return r ? 0 : -1;
+}
+
+/* The signals in SIGS[N] whose Python-level handler is ours (or Python's
+ * own KeyboardInterrupt, for SIGINT), as a set. */
+static void
+ourhandlers(const int *sigs, size_t n, sigset_t *set)
+{
+	PyObject *get, *intr, *num, *h;
+	size_t i;
+
+	sigemptyset(set);
+	get = py.PyObject_GetAttrString(sigmod, "getsignal");
+	intr = py.PyObject_GetAttrString(sigmod, "default_int_handler");
+	for (i = 0; get && i < n; i++) {
+		if (!(num = py.PyLong_FromLong(sigs[i])))
+			break;
+		h = py.PyObject_CallFunctionObjArgs(get, num, NULL);
+		if (h && (h == sighandler || (sigs[i] == SIGINT && h == intr)))
+			sigaddset(set, sigs[i]);
+		py.Py_DecRef(h ? h : R.none);
+		py.Py_DecRef(num);
+	}
+	py.Py_DecRef(get ? get : R.none);
+	py.Py_DecRef(intr ? intr : R.none);
+	py.PyErr_Clear();
+}
+
+/*
+ * The last atexit function (the first registered).  After it the
+ * interpreter stops running Python handlers and resets them to SIG_DFL,
+ * long before it calls finish(): a SIGTERM then (a multiprocessing.Pool
+ * worker ending as terminate() kills it) would kill the process with its
+ * profile unwritten.  So take those signals over in C for the rest of the
+ * exit, with the Python-level handler set to SIG_IGN, which Python leaves
+ * alone.  Not when the program itself runs the atexit functions (then it
+ * has frames): it would no longer die of SIGTERM.
+ */
+static PyObject *
+onexit(PyObject *self, PyObject *args)
+{
+	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT };
+	PyObject *ign, *et = NULL, *ev = NULL, *tb = NULL;
+	struct sigaction sa;
+	sigset_t set, old, pend;
+	size_t i;
+
+	(void)self;
+	(void)args;
+	if (!sigmod || py.PyEval_GetFrame())
+		goto out;
+	ourhandlers(sigs, LEN(sigs), &set);
+	if (!(ign = py.PyObject_GetAttrString(sigmod, "SIG_IGN")))
+		goto out;
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	noretry();
+	/* What arrived before runs as usual (ours writes and dies), ... */
+	if (py.PyErr_CheckSignals() < 0)
+		py.PyErr_Fetch(&et, &ev, &tb);
+	/* ... what arrives now waits, and SIG_IGN would drop it. */
+	sigpending(&pend);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = held;
+	sa.sa_mask = set;
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < LEN(sigs); i++) {
+		if (!sigismember(&set, sigs[i]))
+			continue;
+		if (sigismember(&pend, sigs[i]))
+			dying = sigs[i];
+		if (pysignal(sigs[i], ign) == 0)
+			sigaction(sigs[i], &sa, NULL);
+		else
+			py.PyErr_Clear();
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	py.Py_DecRef(ign);
+	if (et) {
+		py.PyErr_Restore(et, ev, tb);
+		return NULL;
+	}
+out:
+	py.PyErr_Clear();
+	py.Py_IncRef(R.none);
+	return R.none;
+}
+
+static struct pymethoddef exitdef0 = { "pcg_atexit", onexit, METH_VARARGS, NULL };
+
+static void
+watchexit(void)
+{
+	PyObject *mod, *f, *r;
+
+	if ((mod = py.PyImport_ImportModule("atexit")) && (f = py.PyCFunction_NewEx(&exitdef0, NULL, NULL)) &&
+	    (r = py.PyObject_CallFunctionObjArgs(py.PyObject_GetAttrString(mod, "register"), f, NULL)))
+		py.Py_DecRef(r);
+	py.PyErr_Clear();
+}
+
+/* Py_AtExit: the interpreter's very end. */
+static void
+lastly(void)
+{
+	finish();
+	if (dying)
+		die(dying);
 }
 
 /* os._exit skips every exit hook: write first, then exit as asked. */
@@ -479,6 +712,8 @@ osexit(PyObject *self, PyObject *args)
 {
 	(void)self;
 	finish();
+	if (dying)
+		die(dying);
 	return py.PyObject_CallObject(realexit, args);
 }
 
@@ -688,8 +923,10 @@ pcg_trace_start(int fd, int flags, const char *meta, const char *pattern)
 	R.entcap = 1024;
 	R.ent = ecalloc(R.entcap, sizeof(*R.ent));
 	pthread_atfork(NULL, NULL, atfork_child);
-	py.Py_AtExit(finish);
+	py.Py_AtExit(lastly);
+	mkretry();
 	catchsignals();
+	watchexit();
 	wrapexit();
 	R.base = clk();
 	R.on = 1;
