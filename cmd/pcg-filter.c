@@ -9,7 +9,9 @@
  * code, with its own cost.  One pass in node id order does it: a reader's
  * parent always has a smaller id than its children.  Only a recursion folded
  * across kept and dropped code (nested imports) hides where frames ran: then
- * uncross() and refit() keep each kept context's time on the stack.
+ * graft(), uncross() and refit() place the time as best the tree tells, and
+ * balance() makes each kept function's time on the stack exact, which the
+ * input does tell.
  */
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -256,6 +258,8 @@ struct map {
 	size_t cap;      /* of want, fresh and depth, in nodes */
 	uint32_t *cross; /* in rec edges that re-entered a dropped context above */
 	size_t ncross, capcross;
+	uint32_t *xhead; /* in node: 1 + first cross edge into it, 0: none */
+	uint32_t *xnext; /* cross edge: 1 + next one into the same context */
 };
 
 static uint32_t
@@ -283,18 +287,36 @@ grow(struct map *m)
 	memset(m->depth + old, 0, (m->cap - old) * sizeof(*m->depth));
 }
 
-/* Add in node i's INCL to out node n's, as fresh if its caller changed. */
+/* a * b / c rounded down, for b <= c: exact where it matters (b == c). */
+static uint64_t
+muldiv(uint64_t a, uint64_t b, uint64_t c)
+{
+	if (b >= c)
+		return a;
+	if (!b || a <= UINT64_MAX / b)
+		return a * b / c;
+	return (uint64_t)((long double)a * b / c);
+}
+
+/* Add v (one value per cost column) to out node n's INCL, as fresh if its caller changed. */
 static void
-addincl(struct map *m, uint32_t n, uint32_t i, int fresh)
+addv(struct map *m, uint32_t n, const uint64_t *v, int fresh)
 {
 	size_t k, K = m->in->ncost;
 
 	grow(m);
 	for (k = 0; k < K; k++) {
-		pcg_incl(m->out, n)[k] += pcg_incl(m->in, i)[k];
+		pcg_incl(m->out, n)[k] += v[k];
 		if (fresh)
-			m->fresh[n * K + k] += pcg_incl(m->in, i)[k];
+			m->fresh[n * K + k] += v[k];
 	}
+}
+
+/* Add in node i's INCL to out node n's, as fresh if its caller changed. */
+static void
+addincl(struct map *m, uint32_t n, uint32_t i, int fresh)
+{
+	addv(m, n, pcg_incl(m->in, i), fresh);
 }
 
 static uint32_t
@@ -372,6 +394,93 @@ below(const struct map *m, uint32_t a, uint32_t anc)
 }
 
 /*
+ * A recursive edge from p into a dropped context t whose kept image is below
+ * p's crosses: the frames it re-entered ran above p, in contexts that map
+ * above it.  Collect them, indexed by t, for graft() and uncross().
+ */
+static void
+findcross(struct map *m, uint32_t i)
+{
+	const struct pcg_node *nd = &m->in->node[i];
+	uint32_t p = nd->parent, t = nd->target;
+
+	if (m->st[p] == OUT || m->st[t] != DROPPED || !below(m, m->img[p], m->img[t]))
+		return;
+	egrow((void **)&m->cross, &m->capcross, m->ncross, sizeof(*m->cross));
+	m->cross[m->ncross++] = i;
+}
+
+static void
+indexcross(struct map *m)
+{
+	size_t c;
+
+	m->xhead = ecalloc(m->in->nnode, sizeof(*m->xhead));
+	m->xnext = ecalloc(m->ncross + 1, sizeof(*m->xnext));
+	for (c = 0; c < m->ncross; c++) {
+		uint32_t t = m->in->node[m->cross[c]].target;
+		m->xnext[c] = m->xhead[t];
+		m->xhead[t] = c + 1;
+	}
+}
+
+/*
+ * Cross edge c was made from where a call re-entering out node nt can run:
+ * its maker's image is nt or above it.  Weighted by its INCL (plus one, so
+ * that edges that took no time still count).
+ */
+static uint64_t
+xweight(const struct map *m, size_t c, uint32_t nt)
+{
+	uint32_t r = m->cross[c], g = m->img[m->in->node[r].parent];
+
+	return g == nt || below(m, g, nt) ? pcg_incl(m->in, r)[0] + 1 : 0;
+}
+
+/*
+ * Rec edge i from dropped code into kept context nt, whose caller's image is
+ * below nt: the call ran above nt, on a branch that a folded recursion moved
+ * out of its place.  The cross edges into its dropped ancestors tell from
+ * where those branches were entered: hang the edge from their makers'
+ * images, sharing its calls and INCL in proportion to theirs.  Returns 0 if
+ * there is none.
+ */
+static int
+graft(struct map *m, uint32_t i, uint32_t nt)
+{
+	const struct pcg_profile *in = m->in;
+	const struct pcg_node *nd = &in->node[i];
+	uint64_t W = 0, acc = 0, w, calls, gc = 0, v[PCG_MAXCOST], gv[PCG_MAXCOST] = { 0 };
+	uint32_t t, c, mk, g, r;
+	size_t k, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (t = nd->parent; t && m->st[t] == DROPPED; t = in->node[t].parent)
+			for (c = m->xhead[t]; c; c = m->xnext[c - 1]) {
+				if (!(w = xweight(m, c - 1, nt)))
+					continue;
+				if (!pass) {
+					W += w;
+					continue;
+				}
+				acc += w;
+				calls = muldiv(nd->calls, acc, W) - gc;
+				gc += calls;
+				for (k = 0; k < in->ncost; k++) {
+					v[k] = muldiv(pcg_incl(in, i)[k], acc, W) - gv[k];
+					gv[k] += v[k];
+				}
+				mk = in->node[m->cross[c - 1]].parent;
+				g = m->img[mk];
+				r = pcg_rec_get(m->out, nd->thread, g, nt, g == nt ? 0 : m->st[mk] == KEPT ? in->node[m->cross[c - 1]].line : m->eline[mk]);
+				m->out->node[r].calls += calls;
+				/* onto nt itself: a direct recursion, its time nt's arc's */
+				addv(m, g == nt ? nt : r, v, 1);
+			}
+	return W != 0;
+}
+
+/*
  * A recursive edge into a dropped or out-of-focus context vanishes, calls
  * with the function: its time is in the self cost of the target context,
  * which went to that context's kept image (see uncross() for when that image
@@ -384,27 +493,26 @@ maprec(struct map *m, uint32_t i)
 	const struct pcg_node *nd = &m->in->node[i];
 	uint32_t p = nd->parent, t = nd->target, np, nt, line, r;
 
-	if (m->st[p] == OUT || m->st[t] == OUT)
+	if (m->st[p] == OUT || m->st[t] != KEPT)
 		return;
 	np = m->img[p];
 	nt = m->img[t];
-	if (m->st[t] == DROPPED) {
-		if (below(m, np, nt)) {
-			egrow((void **)&m->cross, &m->capcross, m->ncross, sizeof(*m->cross));
-			m->cross[m->ncross++] = i;
-		}
-		return;
-	}
 	line = m->st[p] == KEPT ? nd->line : m->eline[p];
 	if (m->st[p] != KEPT && below(m, nt, np)) {
+		if (graft(m, i, nt))
+			return;
 		/*
 		 * nt was on the stack below the caller, so the caller ran above
 		 * it although its context is an ancestor's: a recursion the tree
-		 * folded re-entered it.  Its nearest kept frame was at or above
-		 * nt: take nt, a direct recursion from an unknown line.
+		 * folded re-entered it.  With no cross edge to tell where, take
+		 * nt, a direct recursion from an unknown line.  Its INCL ran
+		 * while the dropped caller's function was re-entered, which
+		 * paused the arc into nt: without the dropped frames that arc
+		 * runs on, so the time is nt's.
 		 */
 		np = nt;
 		line = 0;
+		addincl(m, nt, i, 1);
 	}
 	r = pcg_rec_get(m->out, nd->thread, np, nt, line);
 	m->out->node[r].calls += nd->calls;
@@ -427,17 +535,6 @@ outers(const struct pcg_profile *p)
 				o[p->node[i].parent * K + k] += pcg_incl(p, i)[k];
 		}
 	return o;
-}
-
-/* a * b / c rounded down, for b <= c: exact where it matters (b == c). */
-static uint64_t
-muldiv(uint64_t a, uint64_t b, uint64_t c)
-{
-	if (b >= c)
-		return a;
-	if (!b || a <= UINT64_MAX / b)
-		return a * b / c;
-	return (uint64_t)((long double)a * b / c);
 }
 
 /*
@@ -524,10 +621,92 @@ uncross(struct map *m)
 	free(dself);
 }
 
+/* Per out function: the time its kept contexts were on the stack, from want. */
+static uint64_t *
+targets(const struct map *m)
+{
+	const struct pcg_profile *o = m->out;
+	size_t i, k, K = o->ncost;
+	uint64_t *tgt = ecalloc(o->nfn * K + 1, sizeof(*tgt));
+
+	for (i = 1; i < o->nnode; i++)
+		for (k = 0; !o->node[i].rec && k < K; k++)
+			tgt[o->node[i].fn * K + k] += m->want[i * K + k];
+	return tgt;
+}
+
+/* Can arc a carry time for its caller?  A direct recursion never does. */
+static int
+arcof(const struct pcg_profile *o, uint32_t a)
+{
+	uint32_t g = o->node[a].parent;
+
+	return g && o->node[g].fn != o->node[a].fn ? o->node[g].fn : 0;
+}
+
+/*
+ * The exact part: a kept function's time on the stack is the same instants
+ * with or without the dropped frames, and the input gives it exactly.  Once
+ * the contexts are fitted, make each function's self cost plus outgoing INCL
+ * equal it, adding to or taking from its outgoing arcs in proportion to their
+ * INCL, the arcs that changed caller first (their INCL is the guessed part).
+ * Shares are cumulative differences of a rounded-down running total, so
+ * they add up to the difference exactly.
+ */
+static void
+balance(struct map *m, const uint64_t *tgt)
+{
+	struct pcg_profile *o = m->out;
+	size_t i, k, K = o->ncost, nf = o->nfn;
+	uint64_t *cur = ecalloc(nf * K + 1, sizeof(*cur)), *wf = ecalloc(nf * K + 1, sizeof(*wf));
+	uint64_t *wa = ecalloc(nf * K + 1, sizeof(*wa)), *acc = ecalloc(nf * K + 1, sizeof(*acc));
+	uint64_t *given = ecalloc(nf * K + 1, sizeof(*given));
+
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t f = arcof(o, i), g = o->node[i].parent;
+		for (k = 0; k < K; k++) {
+			if (!o->node[i].rec)
+				cur[o->node[i].fn * K + k] += pcg_self(o, i)[k];
+			if (g)
+				cur[o->node[g].fn * K + k] += pcg_incl(o, i)[k];
+			if (!f)
+				continue;
+			wa[f * K + k] += pcg_incl(o, i)[k];
+			if (m->fresh[i * K + k])
+				wf[f * K + k] += pcg_incl(o, i)[k];
+		}
+	}
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t f = arcof(o, i);
+		for (k = 0; f && !issynth(&o->fn[f]) && k < K; k++) {
+			size_t j = f * K + k;
+			uint64_t *x = &pcg_incl(o, i)[k], w, d, W;
+			int up = tgt[j] > cur[j];
+			d = up ? tgt[j] - cur[j] : cur[j] - tgt[j];
+			W = wf[j] && (up || d <= wf[j]) ? wf[j] : wa[j];
+			w = W == wf[j] && !m->fresh[i * K + k] ? 0 : *x;
+			if (!d || !W || !w)
+				continue;
+			if (!up && d > W)
+				d = W; /* cannot take more than the arcs hold */
+			acc[j] += w;
+			w = muldiv(d, acc[j], W) - given[j];
+			given[j] += w;
+			*x = up ? *x + w : *x - w;
+		}
+	}
+	free(cur);
+	free(wf);
+	free(wa);
+	free(acc);
+	free(given);
+}
+
 static void
 apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop, const uint8_t *focus)
 {
 	struct map m = { 0 };
+	uint64_t *tgt;
 	size_t i;
 
 	copyhead(in, out);
@@ -546,10 +725,17 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 			mapnode(&m, i);
 	for (i = 1; i < in->nnode; i++)
 		if (in->node[i].rec)
+			findcross(&m, i);
+	indexcross(&m);
+	for (i = 1; i < in->nnode; i++)
+		if (in->node[i].rec)
 			maprec(&m, i);
 	grow(&m);
+	tgt = targets(&m);
 	uncross(&m);
 	refit(&m);
+	balance(&m, tgt);
+	free(tgt);
 	free(m.fn);
 	free(m.img);
 	free(m.eline);
@@ -560,6 +746,8 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 	free(m.fresh);
 	free(m.depth);
 	free(m.cross);
+	free(m.xhead);
+	free(m.xnext);
 }
 
 static uint64_t
