@@ -253,6 +253,7 @@ struct map {
 	uint32_t *synth; /* thread -> its (filtered) root in out, 0: not yet */
 	uint64_t *outer; /* in node: time its context was on the stack */
 	uint64_t *want;  /* out node: the same, summed over what maps to it */
+	uint64_t *want0; /* want before refit() spends it */
 	uint64_t *fresh; /* out node: INCL of arcs new under their caller */
 	uint32_t *depth; /* out node: depth in its tree */
 	size_t cap;      /* of want, fresh and depth, in nodes */
@@ -356,17 +357,23 @@ mapnode(struct map *m, uint32_t i)
 	} else if (!m->drop[nd->fn]) {
 		np = p ? m->img[p] : 0;
 		line = !p || m->st[p] == KEPT ? nd->line : m->eline[p];
+		if (np && np == m->synth[nd->thread])
+			np = line = 0; /* no kept caller: a root of its own */
 	} else {
 		m->st[i] = DROPPED;
 		if (p) {
 			m->img[i] = m->img[p];
 			m->eline[i] = m->st[p] == KEPT ? nd->line : m->eline[p];
 		} else {
-			/* no kept caller: the synthetic root takes the arc and its calls */
+			/*
+			 * No kept caller: the kept callees become roots, and a
+			 * synthetic leaf root beside them takes the self cost
+			 * (its INCL is set by rootfit()).  It is no function:
+			 * one call, however many roots it stands for, so that a
+			 * second pass dropping more roots keeps it as it is.
+			 */
 			m->img[i] = synthroot(m, nd->thread);
 			m->eline[i] = nd->line;
-			m->out->node[m->img[i]].calls += nd->calls;
-			addincl(m, m->img[i], i, 0);
 			stands(m, m->img[i], i);
 		}
 		addcost(m->out, m->img[i], m->in, i, 0, 1);
@@ -382,10 +389,15 @@ mapnode(struct map *m, uint32_t i)
 	m->depth[n] = np ? m->depth[np] + 1 : 0;
 }
 
-/* Is a a strict descendant of anc in out? */
+/*
+ * Is a a strict descendant of anc in out?  A synthetic root stands for the
+ * dropped roots under which all of its thread ran.
+ */
 static int
 below(const struct map *m, uint32_t a, uint32_t anc)
 {
+	if (a && anc && anc == m->synth[m->out->node[anc].thread])
+		return a != anc && m->out->node[a].thread == m->out->node[anc].thread;
 	if (!a || !anc || m->depth[a] <= m->depth[anc])
 		return 0;
 	while (m->depth[a] > m->depth[anc])
@@ -425,16 +437,17 @@ indexcross(struct map *m)
 }
 
 /*
- * Cross edge c was made from where a call re-entering out node nt can run:
- * its maker's image is nt or above it.  Weighted by its INCL (plus one, so
- * that edges that took no time still count).
+ * Could cross edge c have entered the dropped code that called kept context
+ * nt?  Not if its maker's image is above nt: the caller of nt's function
+ * there would be its static caller again.  Weighted by its INCL (plus one,
+ * so that edges that took no time still count).
  */
 static uint64_t
 xweight(const struct map *m, size_t c, uint32_t nt)
 {
 	uint32_t r = m->cross[c], g = m->img[m->in->node[r].parent];
 
-	return g == nt || below(m, g, nt) ? pcg_incl(m->in, r)[0] + 1 : 0;
+	return below(m, nt, g) ? 0 : pcg_incl(m->in, r)[0] + 1;
 }
 
 /*
@@ -644,60 +657,154 @@ arcof(const struct pcg_profile *o, uint32_t a)
 	return g && o->node[g].fn != o->node[a].fn ? o->node[g].fn : 0;
 }
 
+/* Per out function: 1 if a recursive edge re-enters it. */
+static uint8_t *
+recfns(const struct pcg_profile *o)
+{
+	uint8_t *r = ecalloc(o->nfn, 1);
+	size_t i;
+
+	for (i = 1; i < o->nnode; i++)
+		if (o->node[i].rec)
+			r[o->node[i].fn] = 1;
+	return r;
+}
+
+/*
+ * Which arcs balance() may change first: 1, changed caller; 2, unchanged
+ * caller; 3, pinned: a call between two functions that never recurse
+ * carries exactly the time its callee's context was on the stack.
+ */
+static int
+tier(const struct map *m, const uint8_t *rf, uint32_t a, size_t k)
+{
+	const struct pcg_profile *o = m->out;
+
+	if (!o->node[a].rec && !rf[o->node[a].fn] && !rf[o->node[o->node[a].parent].fn])
+		return 3;
+	return m->fresh[a * o->ncost + k] ? 1 : 2;
+}
+
 /*
  * The exact part: a kept function's time on the stack is the same instants
  * with or without the dropped frames, and the input gives it exactly.  Once
  * the contexts are fitted, make each function's self cost plus outgoing INCL
  * equal it, adding to or taking from its outgoing arcs in proportion to their
- * INCL, the arcs that changed caller first (their INCL is the guessed part).
+ * INCL, by tiers (see tier()): the first that can take the difference.
  * Shares are cumulative differences of a rounded-down running total, so
- * they add up to the difference exactly.
+ * they add up to the difference exactly, unless the arcs cannot hold it.
  */
 static void
 balance(struct map *m, const uint64_t *tgt)
 {
 	struct pcg_profile *o = m->out;
-	size_t i, k, K = o->ncost, nf = o->nfn;
-	uint64_t *cur = ecalloc(nf * K + 1, sizeof(*cur)), *wf = ecalloc(nf * K + 1, sizeof(*wf));
-	uint64_t *wa = ecalloc(nf * K + 1, sizeof(*wa)), *acc = ecalloc(nf * K + 1, sizeof(*acc));
-	uint64_t *given = ecalloc(nf * K + 1, sizeof(*given));
+	size_t i, k, K = o->ncost, nf = o->nfn, n = nf * K + 1;
+	uint64_t *cur = ecalloc(n, sizeof(*cur)), *acc = ecalloc(n, sizeof(*acc));
+	uint64_t *given = ecalloc(n, sizeof(*given)), *w[4];
+	uint8_t *rf = recfns(o), *sel = ecalloc(n, 1);
+	int t;
 
+	for (t = 1; t < 4; t++)
+		w[t] = ecalloc(n, sizeof(*w[t]));
 	for (i = 1; i < o->nnode; i++) {
 		uint32_t f = arcof(o, i), g = o->node[i].parent;
 		for (k = 0; k < K; k++) {
+			if (f && tier(m, rf, i, k) == 3)
+				pcg_incl(o, i)[k] = m->want0[i * K + k];
 			if (!o->node[i].rec)
 				cur[o->node[i].fn * K + k] += pcg_self(o, i)[k];
 			if (g)
 				cur[o->node[g].fn * K + k] += pcg_incl(o, i)[k];
-			if (!f)
-				continue;
-			wa[f * K + k] += pcg_incl(o, i)[k];
-			if (m->fresh[i * K + k])
-				wf[f * K + k] += pcg_incl(o, i)[k];
+			for (t = f ? tier(m, rf, i, k) : 4; t < 4; t++)
+				w[t][f * K + k] += pcg_incl(o, i)[k];
 		}
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t d = tgt[i] > cur[i] ? tgt[i] - cur[i] : cur[i] - tgt[i];
+		for (t = 1; t < 3 && !(w[t][i] && (tgt[i] > cur[i] || d <= w[t][i])); t++)
+			;
+		sel[i] = t;
 	}
 	for (i = 1; i < o->nnode; i++) {
 		uint32_t f = arcof(o, i);
 		for (k = 0; f && !issynth(&o->fn[f]) && k < K; k++) {
 			size_t j = f * K + k;
-			uint64_t *x = &pcg_incl(o, i)[k], w, d, W;
+			uint64_t *x = &pcg_incl(o, i)[k], W = w[sel[j]][j], d, v, cap;
 			int up = tgt[j] > cur[j];
 			d = up ? tgt[j] - cur[j] : cur[j] - tgt[j];
-			W = wf[j] && (up || d <= wf[j]) ? wf[j] : wa[j];
-			w = W == wf[j] && !m->fresh[i * K + k] ? 0 : *x;
-			if (!d || !W || !w)
+			if (!d || !W || !*x || tier(m, rf, i, k) > sel[j])
 				continue;
 			if (!up && d > W)
 				d = W; /* cannot take more than the arcs hold */
+			acc[j] += *x;
+			v = muldiv(d, acc[j], W) - given[j];
+			/* a call never takes more than its callee's time on the stack;
+			 * what it cannot take goes on to the next arcs */
+			cap = tgt[o->node[i].fn * K + k];
+			if (up && v > (cap > *x ? cap - *x : 0))
+				v = cap > *x ? cap - *x : 0;
+			given[j] += v;
+			*x = up ? *x + v : *x - v;
+		}
+	}
+	for (t = 1; t < 4; t++)
+		free(w[t]);
+	free(cur);
+	free(acc);
+	free(given);
+	free(rf);
+	free(sel);
+}
+
+/*
+ * Dropped roots: the synthetic leaf's INCL is its self cost, and the roots
+ * that were their callees share what the thread's roots had in the input
+ * beyond the other roots and that leaf, as balance() does for a function
+ * (the thread is on the stack from start to end).
+ */
+static void
+rootfit(struct map *m)
+{
+	const struct pcg_profile *in = m->in;
+	struct pcg_profile *o = m->out;
+	size_t i, k, K = o->ncost, T = in->nthread;
+	uint64_t *tgt = ecalloc(T * K + 1, sizeof(*tgt)), *cur = ecalloc(T * K + 1, sizeof(*cur));
+	uint64_t *wf = ecalloc(T * K + 1, sizeof(*wf)), *acc = ecalloc(T * K + 1, sizeof(*acc));
+	uint64_t *given = ecalloc(T * K + 1, sizeof(*given));
+
+	for (i = 1; i < T; i++) {
+		if (m->synth[i] && !o->node[m->synth[i]].calls)
+			o->node[m->synth[i]].calls = 1;
+		for (k = 0; m->synth[i] && k < K; k++)
+			pcg_incl(o, m->synth[i])[k] = pcg_self(o, m->synth[i])[k];
+	}
+	for (i = 1; i < in->nnode; i++)
+		for (k = 0; !in->node[i].parent && !in->node[i].rec && k < K; k++)
+			tgt[in->node[i].thread * K + k] += pcg_incl(in, i)[k];
+	for (i = 1; i < o->nnode; i++)
+		for (k = 0; !o->node[i].parent && k < K; k++) {
+			cur[o->node[i].thread * K + k] += pcg_incl(o, i)[k];
+			if (m->fresh[i * K + k])
+				wf[o->node[i].thread * K + k] += pcg_incl(o, i)[k];
+		}
+	for (i = 1; i < o->nnode; i++) {
+		size_t t = o->node[i].thread;
+		for (k = 0; !o->node[i].parent && m->synth[t] && k < K; k++) {
+			size_t j = t * K + k;
+			uint64_t *x = &pcg_incl(o, i)[k], w = m->fresh[i * K + k] ? *x : 0;
+			int up = tgt[j] > cur[j];
+			uint64_t d = up ? tgt[j] - cur[j] : cur[j] - tgt[j];
+			if (!d || !w)
+				continue;
 			acc[j] += w;
-			w = muldiv(d, acc[j], W) - given[j];
+			w = muldiv(up || d <= wf[j] ? d : wf[j], acc[j], wf[j]) - given[j];
 			given[j] += w;
 			*x = up ? *x + w : *x - w;
 		}
 	}
+	free(tgt);
 	free(cur);
 	free(wf);
-	free(wa);
 	free(acc);
 	free(given);
 }
@@ -732,9 +839,12 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 			maprec(&m, i);
 	grow(&m);
 	tgt = targets(&m);
+	m.want0 = ereallocarray(NULL, m.cap * (in->ncost ? in->ncost : 1), sizeof(*m.want0));
+	memcpy(m.want0, m.want, m.cap * (in->ncost ? in->ncost : 1) * sizeof(*m.want0));
 	uncross(&m);
 	refit(&m);
 	balance(&m, tgt);
+	rootfit(&m);
 	free(tgt);
 	free(m.fn);
 	free(m.img);
@@ -743,6 +853,7 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 	free(m.synth);
 	free(m.outer);
 	free(m.want);
+	free(m.want0);
 	free(m.fresh);
 	free(m.depth);
 	free(m.cross);
