@@ -272,13 +272,11 @@ mapfn(struct map *m, uint32_t f)
 }
 
 /* Per-out-node arrays follow the out profile as it grows. */
-static void
-grow(struct map *m)
+static void __attribute__((noinline))
+regrow(struct map *m)
 {
 	size_t n = m->out->nnode, K = m->in->ncost ? m->in->ncost : 1, old = m->cap;
 
-	if (n <= old)
-		return;
 	m->cap = n * 2;
 	m->want = ereallocarray(m->want, m->cap * K, sizeof(*m->want));
 	m->fresh = ereallocarray(m->fresh, m->cap * K, sizeof(*m->fresh));
@@ -286,6 +284,14 @@ grow(struct map *m)
 	memset(m->want + old * K, 0, (m->cap - old) * K * sizeof(*m->want));
 	memset(m->fresh + old * K, 0, (m->cap - old) * K * sizeof(*m->fresh));
 	memset(m->depth + old, 0, (m->cap - old) * sizeof(*m->depth));
+}
+
+/* Called for every node mapped: the common case inline. */
+static inline void
+grow(struct map *m)
+{
+	if (m->out->nnode > m->cap)
+		regrow(m);
 }
 
 /* a * b / c rounded down, for b <= c: exact where it matters (b == c). */
@@ -605,7 +611,12 @@ uncross(struct map *m)
 	struct pcg_profile *o = m->out;
 	const struct pcg_profile *in = m->in;
 	size_t c, i, k, K = o->ncost;
-	uint64_t *used = ecalloc(m->cap * K + 1, sizeof(*used)), *dself = ecalloc(m->cap * K + 1, sizeof(*dself));
+	uint64_t *used, *dself;
+
+	if (!m->ncross)
+		return;
+	used = ecalloc(m->cap * K + 1, sizeof(*used));
+	dself = ecalloc(m->cap * K + 1, sizeof(*dself));
 
 	for (i = 1; i < o->nnode; i++)
 		for (k = 0; o->node[i].parent && k < K; k++)
@@ -702,6 +713,7 @@ balance(struct map *m, const uint64_t *tgt)
 	uint64_t *cur = ecalloc(n, sizeof(*cur)), *acc = ecalloc(n, sizeof(*acc));
 	uint64_t *given = ecalloc(n, sizeof(*given)), *w[4];
 	uint8_t *rf = recfns(o), *sel = ecalloc(n, 1);
+	uint32_t synth = pcg_fn_find(o, &synthfn);
 	int t;
 
 	for (t = 1; t < 4; t++)
@@ -709,13 +721,14 @@ balance(struct map *m, const uint64_t *tgt)
 	for (i = 1; i < o->nnode; i++) {
 		uint32_t f = arcof(o, i), g = o->node[i].parent;
 		for (k = 0; k < K; k++) {
-			if (f && tier(m, rf, i, k) == 3)
+			int tr = f ? tier(m, rf, i, k) : 4;
+			if (tr == 3)
 				pcg_incl(o, i)[k] = m->want0[i * K + k];
 			if (!o->node[i].rec)
 				cur[o->node[i].fn * K + k] += pcg_self(o, i)[k];
 			if (g)
 				cur[o->node[g].fn * K + k] += pcg_incl(o, i)[k];
-			for (t = f ? tier(m, rf, i, k) : 4; t < 4; t++)
+			for (t = tr; t < 4; t++)
 				w[t][f * K + k] += pcg_incl(o, i)[k];
 		}
 	}
@@ -727,13 +740,13 @@ balance(struct map *m, const uint64_t *tgt)
 	}
 	for (i = 1; i < o->nnode; i++) {
 		uint32_t f = arcof(o, i);
-		for (k = 0; f && !issynth(&o->fn[f]) && k < K; k++) {
+		for (k = 0; f && f != synth && k < K; k++) {
 			size_t j = f * K + k;
 			uint64_t *x = &pcg_incl(o, i)[k], W = w[sel[j]][j], d, v, cap;
 			int up = tgt[j] > cur[j];
-			d = up ? tgt[j] - cur[j] : cur[j] - tgt[j];
-			if (!d || !W || !*x || tier(m, rf, i, k) > sel[j])
+			if (tgt[j] == cur[j] || !W || !*x || tier(m, rf, i, k) > sel[j])
 				continue;
+			d = up ? tgt[j] - cur[j] : cur[j] - tgt[j];
 			if (!up && d > W)
 				d = W; /* cannot take more than the arcs hold */
 			acc[j] += *x;
