@@ -773,7 +773,8 @@ balance(struct map *m, const uint64_t *tgt)
  * Dropped roots: the synthetic leaf's INCL is its self cost, and the roots
  * that were their callees share what the thread's roots had in the input
  * beyond the other roots and that leaf, as balance() does for a function
- * (the thread is on the stack from start to end).
+ * (the thread is on the stack from start to end); the leaf keeps what they
+ * cannot take, so that the roots' total never changes.
  */
 static void
 rootfit(struct map *m)
@@ -815,6 +816,16 @@ rootfit(struct map *m)
 			*x = up ? *x + w : *x - w;
 		}
 	}
+	/* what those roots could not take stays with the leaf: the total holds */
+	for (i = 1; i < T; i++)
+		for (k = 0; m->synth[i] && k < K; k++) {
+			size_t j = i * K + k;
+			uint64_t *x = &pcg_incl(o, m->synth[i])[k];
+			if (tgt[j] > cur[j])
+				*x += tgt[j] - cur[j] - given[j];
+			else
+				*x -= cur[j] - tgt[j] - given[j] < *x ? cur[j] - tgt[j] - given[j] : *x;
+		}
 	free(tgt);
 	free(cur);
 	free(wf);
