@@ -417,3 +417,19 @@ oracle() {
 	done
 	[ "$n" -gt 0 ] || skip "no python3 found"
 }
+
+@test "real trace: a recursion through sum() and a generator: calls and time on the stack exactly" {
+	command -v pcg-trace >/dev/null || skip "build/bin/pcg-trace not built: no real traces tested"
+	ORACLEPY=$(pythons | head -1)
+	[ -n "$ORACLEPY" ] || skip "no python3 found"
+	n=0
+	for py in $(pythons); do
+		pcg-trace --events -o "$BATS_TEST_TMPDIR/t.pcg" "$py" "$BATS_TEST_DIRNAME/py/filter_genrec.py" >/dev/null ||
+			die "$py: pcg-trace failed"
+		pcg-filter --drop-builtins "$BATS_TEST_TMPDIR/t.pcg" >"$BATS_TEST_TMPDIR/f.pcg"
+		oracle "$BATS_TEST_TMPDIR/t.pcg" "$BATS_TEST_TMPDIR/f.pcg" --drop-builtins || die "$py: differs from the oracle"
+		grep -q 'size$' "$BATS_TEST_TMPDIR/f.pcg" || die "$py: no size()"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || skip "no python3 found"
+}
