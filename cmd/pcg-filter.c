@@ -465,15 +465,29 @@ xweight(const struct map *m, size_t c, uint32_t nt)
  * there is none.
  */
 static int
-graft(struct map *m, uint32_t i, uint32_t nt)
+graft(struct map *m, uint32_t i, uint32_t nt, int stat)
 {
 	const struct pcg_profile *in = m->in;
 	const struct pcg_node *nd = &in->node[i];
-	uint64_t W = 0, acc = 0, w, calls, gc = 0, v[PCG_MAXCOST], gv[PCG_MAXCOST] = { 0 };
-	uint32_t t, c, mk, g, r;
+	uint64_t W = 0, ws = 0, acc = 0, w, calls, gc = 0, v[PCG_MAXCOST], gv[PCG_MAXCOST] = { 0 };
+	uint32_t t, c, mk, g, r, top = 0;
 	size_t k, pass;
 
-	for (pass = 0; pass < 2; pass++)
+	for (t = nd->parent; t && m->st[t] == DROPPED; t = in->node[t].parent)
+		top = t;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass && !W)
+			return 0;
+		if (pass && stat) {
+			/* the static route, weighted by the INCL of its entry */
+			acc = ws;
+			gc = muldiv(nd->calls, acc, W + ws);
+			r = pcg_rec_get(m->out, nd->thread, nt, nt, m->eline[nd->parent]);
+			m->out->node[r].calls += gc;
+			for (k = 0; k < in->ncost; k++)
+				gv[k] = muldiv(pcg_incl(in, i)[k], acc, W + ws);
+			W += ws;
+		}
 		for (t = nd->parent; t && m->st[t] == DROPPED; t = in->node[t].parent)
 			for (c = m->xhead[t]; c; c = m->xnext[c - 1]) {
 				if (!(w = xweight(m, c - 1, nt)))
@@ -496,7 +510,10 @@ graft(struct map *m, uint32_t i, uint32_t nt)
 				/* onto nt itself: a direct recursion, its time nt's arc's */
 				addv(m, g == nt ? nt : r, v, 1);
 			}
-	return W != 0;
+		if (!pass && stat)
+			ws = pcg_incl(in, top)[0] + 1;
+	}
+	return 1;
 }
 
 /*
@@ -517,8 +534,10 @@ maprec(struct map *m, uint32_t i)
 	np = m->img[p];
 	nt = m->img[t];
 	line = m->st[p] == KEPT ? nd->line : m->eline[p];
+	if (m->st[p] != KEPT && np == nt && graft(m, i, nt, 1))
+		return;
 	if (m->st[p] != KEPT && below(m, nt, np)) {
-		if (graft(m, i, nt))
+		if (graft(m, i, nt, 0))
 			return;
 		/*
 		 * nt was on the stack below the caller, so the caller ran above

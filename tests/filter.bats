@@ -433,3 +433,16 @@ oracle() {
 	done
 	[ "$n" -gt 0 ] || skip "no python3 found"
 }
+
+@test "random events streams: every kept function keeps its calls and time on the stack exactly" {
+	ORACLEPY=$(pythons | head -1)
+	[ -n "$ORACLEPY" ] || skip "no python3 found"
+	for seed in $(seq 1 60); do
+		"$ORACLEPY" "$BATS_TEST_DIRNAME/py/filter_random.py" "$seed" >"$BATS_TEST_TMPDIR/e.pcg"
+		for o in --drop-stdlib --drop-builtins "--drop app" "--drop-stdlib --drop-builtins" "--min-incl 10%"; do
+			pcg-filter $o "$BATS_TEST_TMPDIR/e.pcg" >"$BATS_TEST_TMPDIR/f.pcg" || die "seed $seed $o: failed"
+			oracle "$BATS_TEST_TMPDIR/e.pcg" "$BATS_TEST_TMPDIR/f.pcg" --keep-from "$BATS_TEST_TMPDIR/f.pcg" ||
+				die "seed $seed $o: differs from the oracle"
+		done
+	done
+}
