@@ -9,7 +9,9 @@
  * code, with its own cost.  One pass in node id order does it: a reader's
  * parent always has a smaller id than its children.  Only a recursion folded
  * across kept and dropped code (nested imports) hides where frames ran: then
- * uncross() and refit() keep each kept context's time on the stack.
+ * graft(), uncross() and refit() place the time as best the tree tells, and
+ * balance() makes each kept function's time on the stack exact, which the
+ * input does tell.
  */
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -251,11 +253,14 @@ struct map {
 	uint32_t *synth; /* thread -> its (filtered) root in out, 0: not yet */
 	uint64_t *outer; /* in node: time its context was on the stack */
 	uint64_t *want;  /* out node: the same, summed over what maps to it */
+	uint64_t *want0; /* want before refit() spends it */
 	uint64_t *fresh; /* out node: INCL of arcs new under their caller */
 	uint32_t *depth; /* out node: depth in its tree */
 	size_t cap;      /* of want, fresh and depth, in nodes */
 	uint32_t *cross; /* in rec edges that re-entered a dropped context above */
 	size_t ncross, capcross;
+	uint32_t *xhead; /* in node: 1 + first cross edge into it, 0: none */
+	uint32_t *xnext; /* cross edge: 1 + next one into the same context */
 };
 
 static uint32_t
@@ -267,13 +272,11 @@ mapfn(struct map *m, uint32_t f)
 }
 
 /* Per-out-node arrays follow the out profile as it grows. */
-static void
-grow(struct map *m)
+static void __attribute__((noinline))
+regrow(struct map *m)
 {
 	size_t n = m->out->nnode, K = m->in->ncost ? m->in->ncost : 1, old = m->cap;
 
-	if (n <= old)
-		return;
 	m->cap = n * 2;
 	m->want = ereallocarray(m->want, m->cap * K, sizeof(*m->want));
 	m->fresh = ereallocarray(m->fresh, m->cap * K, sizeof(*m->fresh));
@@ -283,18 +286,44 @@ grow(struct map *m)
 	memset(m->depth + old, 0, (m->cap - old) * sizeof(*m->depth));
 }
 
-/* Add in node i's INCL to out node n's, as fresh if its caller changed. */
+/* Called for every node mapped: the common case inline. */
+static inline void
+grow(struct map *m)
+{
+	if (m->out->nnode > m->cap)
+		regrow(m);
+}
+
+/* a * b / c rounded down, for b <= c: exact where it matters (b == c). */
+static uint64_t
+muldiv(uint64_t a, uint64_t b, uint64_t c)
+{
+	if (b >= c)
+		return a;
+	if (!b || a <= UINT64_MAX / b)
+		return a * b / c;
+	return (uint64_t)((long double)a * b / c);
+}
+
+/* Add v (one value per cost column) to out node n's INCL, as fresh if its caller changed. */
 static void
-addincl(struct map *m, uint32_t n, uint32_t i, int fresh)
+addv(struct map *m, uint32_t n, const uint64_t *v, int fresh)
 {
 	size_t k, K = m->in->ncost;
 
 	grow(m);
 	for (k = 0; k < K; k++) {
-		pcg_incl(m->out, n)[k] += pcg_incl(m->in, i)[k];
+		pcg_incl(m->out, n)[k] += v[k];
 		if (fresh)
-			m->fresh[n * K + k] += pcg_incl(m->in, i)[k];
+			m->fresh[n * K + k] += v[k];
 	}
+}
+
+/* Add in node i's INCL to out node n's, as fresh if its caller changed. */
+static void
+addincl(struct map *m, uint32_t n, uint32_t i, int fresh)
+{
+	addv(m, n, pcg_incl(m->in, i), fresh);
 }
 
 static uint32_t
@@ -334,17 +363,23 @@ mapnode(struct map *m, uint32_t i)
 	} else if (!m->drop[nd->fn]) {
 		np = p ? m->img[p] : 0;
 		line = !p || m->st[p] == KEPT ? nd->line : m->eline[p];
+		if (np && np == m->synth[nd->thread])
+			np = line = 0; /* no kept caller: a root of its own */
 	} else {
 		m->st[i] = DROPPED;
 		if (p) {
 			m->img[i] = m->img[p];
 			m->eline[i] = m->st[p] == KEPT ? nd->line : m->eline[p];
 		} else {
-			/* no kept caller: the synthetic root takes the arc and its calls */
+			/*
+			 * No kept caller: the kept callees become roots, and a
+			 * synthetic leaf root beside them takes the self cost
+			 * (its INCL is set by rootfit()).  It is no function:
+			 * one call, however many roots it stands for, so that a
+			 * second pass dropping more roots keeps it as it is.
+			 */
 			m->img[i] = synthroot(m, nd->thread);
 			m->eline[i] = nd->line;
-			m->out->node[m->img[i]].calls += nd->calls;
-			addincl(m, m->img[i], i, 0);
 			stands(m, m->img[i], i);
 		}
 		addcost(m->out, m->img[i], m->in, i, 0, 1);
@@ -360,15 +395,125 @@ mapnode(struct map *m, uint32_t i)
 	m->depth[n] = np ? m->depth[np] + 1 : 0;
 }
 
-/* Is a a strict descendant of anc in out? */
+/*
+ * Is a a strict descendant of anc in out?  A synthetic root stands for the
+ * dropped roots under which all of its thread ran.
+ */
 static int
 below(const struct map *m, uint32_t a, uint32_t anc)
 {
+	if (a && anc && anc == m->synth[m->out->node[anc].thread])
+		return a != anc && m->out->node[a].thread == m->out->node[anc].thread;
 	if (!a || !anc || m->depth[a] <= m->depth[anc])
 		return 0;
 	while (m->depth[a] > m->depth[anc])
 		a = m->out->node[a].parent;
 	return a == anc;
+}
+
+/*
+ * A recursive edge from p into a dropped context t whose kept image is below
+ * p's crosses: the frames it re-entered ran above p, in contexts that map
+ * above it.  Collect them, indexed by t, for graft() and uncross().
+ */
+static void
+findcross(struct map *m, uint32_t i)
+{
+	const struct pcg_node *nd = &m->in->node[i];
+	uint32_t p = nd->parent, t = nd->target;
+
+	if (m->st[p] == OUT || m->st[t] != DROPPED || !below(m, m->img[p], m->img[t]))
+		return;
+	egrow((void **)&m->cross, &m->capcross, m->ncross, sizeof(*m->cross));
+	m->cross[m->ncross++] = i;
+}
+
+static void
+indexcross(struct map *m)
+{
+	size_t c;
+
+	m->xhead = ecalloc(m->in->nnode, sizeof(*m->xhead));
+	m->xnext = ecalloc(m->ncross + 1, sizeof(*m->xnext));
+	for (c = 0; c < m->ncross; c++) {
+		uint32_t t = m->in->node[m->cross[c]].target;
+		m->xnext[c] = m->xhead[t];
+		m->xhead[t] = c + 1;
+	}
+}
+
+/*
+ * Could cross edge c have entered the dropped code that called kept context
+ * nt?  Not if its maker's image is above nt: the caller of nt's function
+ * there would be its static caller again.  Weighted by its INCL (plus one,
+ * so that edges that took no time still count).
+ */
+static uint64_t
+xweight(const struct map *m, size_t c, uint32_t nt)
+{
+	uint32_t r = m->cross[c], g = m->img[m->in->node[r].parent];
+
+	return below(m, nt, g) ? 0 : pcg_incl(m->in, r)[0] + 1;
+}
+
+/*
+ * Rec edge i from dropped code into kept context nt, whose caller's image is
+ * below nt: the call ran above nt, on a branch that a folded recursion moved
+ * out of its place.  The cross edges into its dropped ancestors tell from
+ * where those branches were entered: hang the edge from their makers'
+ * images, sharing its calls and INCL in proportion to theirs.  Returns 0 if
+ * there is none.
+ */
+static int
+graft(struct map *m, uint32_t i, uint32_t nt, int stat)
+{
+	const struct pcg_profile *in = m->in;
+	const struct pcg_node *nd = &in->node[i];
+	uint64_t W = 0, ws = 0, acc = 0, w, calls, gc = 0, v[PCG_MAXCOST], gv[PCG_MAXCOST] = { 0 };
+	uint32_t t, c, mk, g, r, top = 0;
+	size_t k, pass;
+
+	for (t = nd->parent; t && m->st[t] == DROPPED; t = in->node[t].parent)
+		top = t;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass && !W)
+			return 0;
+		if (pass && stat) {
+			/* the static route, weighted by the INCL of its entry */
+			acc = ws;
+			gc = muldiv(nd->calls, acc, W + ws);
+			r = pcg_rec_get(m->out, nd->thread, nt, nt, m->eline[nd->parent]);
+			m->out->node[r].calls += gc;
+			for (k = 0; k < in->ncost; k++)
+				gv[k] = muldiv(pcg_incl(in, i)[k], acc, W + ws);
+			W += ws;
+		}
+		for (t = nd->parent; t && m->st[t] == DROPPED; t = in->node[t].parent)
+			for (c = m->xhead[t]; c; c = m->xnext[c - 1]) {
+				if (!(w = xweight(m, c - 1, nt)))
+					continue;
+				if (!pass) {
+					W += w;
+					continue;
+				}
+				acc += w;
+				calls = muldiv(nd->calls, acc, W) - gc;
+				gc += calls;
+				for (k = 0; k < in->ncost; k++) {
+					v[k] = muldiv(pcg_incl(in, i)[k], acc, W) - gv[k];
+					gv[k] += v[k];
+				}
+				mk = in->node[m->cross[c - 1]].parent;
+				g = m->img[mk];
+				r = pcg_rec_get(m->out, nd->thread, g, nt, g == nt ? 0 : m->st[mk] == KEPT ? in->node[m->cross[c - 1]].line : m->eline[mk]);
+				m->out->node[r].calls += calls;
+				/* onto nt itself: a direct recursion, its time nt's arc's */
+				addv(m, g == nt ? nt : r, v, 1);
+			}
+		if (!pass && stat)
+			ws = pcg_incl(in, top)[0] + 1;
+	}
+	return 1;
 }
 
 /*
@@ -384,27 +529,28 @@ maprec(struct map *m, uint32_t i)
 	const struct pcg_node *nd = &m->in->node[i];
 	uint32_t p = nd->parent, t = nd->target, np, nt, line, r;
 
-	if (m->st[p] == OUT || m->st[t] == OUT)
+	if (m->st[p] == OUT || m->st[t] != KEPT)
 		return;
 	np = m->img[p];
 	nt = m->img[t];
-	if (m->st[t] == DROPPED) {
-		if (below(m, np, nt)) {
-			egrow((void **)&m->cross, &m->capcross, m->ncross, sizeof(*m->cross));
-			m->cross[m->ncross++] = i;
-		}
-		return;
-	}
 	line = m->st[p] == KEPT ? nd->line : m->eline[p];
+	if (m->st[p] != KEPT && np == nt && graft(m, i, nt, 1))
+		return;
 	if (m->st[p] != KEPT && below(m, nt, np)) {
+		if (graft(m, i, nt, 0))
+			return;
 		/*
 		 * nt was on the stack below the caller, so the caller ran above
 		 * it although its context is an ancestor's: a recursion the tree
-		 * folded re-entered it.  Its nearest kept frame was at or above
-		 * nt: take nt, a direct recursion from an unknown line.
+		 * folded re-entered it.  With no cross edge to tell where, take
+		 * nt, a direct recursion from an unknown line.  Its INCL ran
+		 * while the dropped caller's function was re-entered, which
+		 * paused the arc into nt: without the dropped frames that arc
+		 * runs on, so the time is nt's.
 		 */
 		np = nt;
 		line = 0;
+		addincl(m, nt, i, 1);
 	}
 	r = pcg_rec_get(m->out, nd->thread, np, nt, line);
 	m->out->node[r].calls += nd->calls;
@@ -427,17 +573,6 @@ outers(const struct pcg_profile *p)
 				o[p->node[i].parent * K + k] += pcg_incl(p, i)[k];
 		}
 	return o;
-}
-
-/* a * b / c rounded down, for b <= c: exact where it matters (b == c). */
-static uint64_t
-muldiv(uint64_t a, uint64_t b, uint64_t c)
-{
-	if (b >= c)
-		return a;
-	if (!b || a <= UINT64_MAX / b)
-		return a * b / c;
-	return (uint64_t)((long double)a * b / c);
 }
 
 /*
@@ -495,7 +630,12 @@ uncross(struct map *m)
 	struct pcg_profile *o = m->out;
 	const struct pcg_profile *in = m->in;
 	size_t c, i, k, K = o->ncost;
-	uint64_t *used = ecalloc(m->cap * K + 1, sizeof(*used)), *dself = ecalloc(m->cap * K + 1, sizeof(*dself));
+	uint64_t *used, *dself;
+
+	if (!m->ncross)
+		return;
+	used = ecalloc(m->cap * K + 1, sizeof(*used));
+	dself = ecalloc(m->cap * K + 1, sizeof(*dself));
 
 	for (i = 1; i < o->nnode; i++)
 		for (k = 0; o->node[i].parent && k < K; k++)
@@ -524,10 +664,199 @@ uncross(struct map *m)
 	free(dself);
 }
 
+/* Per out function: the time its kept contexts were on the stack, from want. */
+static uint64_t *
+targets(const struct map *m)
+{
+	const struct pcg_profile *o = m->out;
+	size_t i, k, K = o->ncost;
+	uint64_t *tgt = ecalloc(o->nfn * K + 1, sizeof(*tgt));
+
+	for (i = 1; i < o->nnode; i++)
+		for (k = 0; !o->node[i].rec && k < K; k++)
+			tgt[o->node[i].fn * K + k] += m->want[i * K + k];
+	return tgt;
+}
+
+/* Can arc a carry time for its caller?  A direct recursion never does. */
+static int
+arcof(const struct pcg_profile *o, uint32_t a)
+{
+	uint32_t g = o->node[a].parent;
+
+	return g && o->node[g].fn != o->node[a].fn ? o->node[g].fn : 0;
+}
+
+/* Per out function: 1 if a recursive edge re-enters it. */
+static uint8_t *
+recfns(const struct pcg_profile *o)
+{
+	uint8_t *r = ecalloc(o->nfn, 1);
+	size_t i;
+
+	for (i = 1; i < o->nnode; i++)
+		if (o->node[i].rec)
+			r[o->node[i].fn] = 1;
+	return r;
+}
+
+/*
+ * Which arcs balance() may change first: 1, changed caller; 2, unchanged
+ * caller; 3, pinned: a call between two functions that never recurse
+ * carries exactly the time its callee's context was on the stack.
+ */
+static int
+tier(const struct map *m, const uint8_t *rf, uint32_t a, size_t k)
+{
+	const struct pcg_profile *o = m->out;
+
+	if (!o->node[a].rec && !rf[o->node[a].fn] && !rf[o->node[o->node[a].parent].fn])
+		return 3;
+	return m->fresh[a * o->ncost + k] ? 1 : 2;
+}
+
+/*
+ * The exact part: a kept function's time on the stack is the same instants
+ * with or without the dropped frames, and the input gives it exactly.  Once
+ * the contexts are fitted, make each function's self cost plus outgoing INCL
+ * equal it, adding to or taking from its outgoing arcs in proportion to their
+ * INCL, by tiers (see tier()): the first that can take the difference.
+ * Shares are cumulative differences of a rounded-down running total, so
+ * they add up to the difference exactly, unless the arcs cannot hold it.
+ */
+static void
+balance(struct map *m, const uint64_t *tgt)
+{
+	struct pcg_profile *o = m->out;
+	size_t i, k, K = o->ncost, nf = o->nfn, n = nf * K + 1;
+	uint64_t *cur = ecalloc(n, sizeof(*cur)), *acc = ecalloc(n, sizeof(*acc));
+	uint64_t *given = ecalloc(n, sizeof(*given)), *w[4];
+	uint8_t *rf = recfns(o), *sel = ecalloc(n, 1);
+	uint32_t synth = pcg_fn_find(o, &synthfn);
+	int t;
+
+	for (t = 1; t < 4; t++)
+		w[t] = ecalloc(n, sizeof(*w[t]));
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t f = arcof(o, i), g = o->node[i].parent;
+		for (k = 0; k < K; k++) {
+			int tr = f ? tier(m, rf, i, k) : 4;
+			if (tr == 3)
+				pcg_incl(o, i)[k] = m->want0[i * K + k];
+			if (!o->node[i].rec)
+				cur[o->node[i].fn * K + k] += pcg_self(o, i)[k];
+			if (g)
+				cur[o->node[g].fn * K + k] += pcg_incl(o, i)[k];
+			for (t = tr; t < 4; t++)
+				w[t][f * K + k] += pcg_incl(o, i)[k];
+		}
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t d = tgt[i] > cur[i] ? tgt[i] - cur[i] : cur[i] - tgt[i];
+		for (t = 1; t < 3 && !(w[t][i] && (tgt[i] > cur[i] || d <= w[t][i])); t++)
+			;
+		sel[i] = t;
+	}
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t f = arcof(o, i);
+		for (k = 0; f && f != synth && k < K; k++) {
+			size_t j = f * K + k;
+			uint64_t *x = &pcg_incl(o, i)[k], W = w[sel[j]][j], d, v, cap;
+			int up = tgt[j] > cur[j];
+			if (tgt[j] == cur[j] || !W || !*x || tier(m, rf, i, k) > sel[j])
+				continue;
+			d = up ? tgt[j] - cur[j] : cur[j] - tgt[j];
+			if (!up && d > W)
+				d = W; /* cannot take more than the arcs hold */
+			acc[j] += *x;
+			v = muldiv(d, acc[j], W) - given[j];
+			/* a call never takes more than its callee's time on the stack;
+			 * what it cannot take goes on to the next arcs */
+			cap = tgt[o->node[i].fn * K + k];
+			if (up && v > (cap > *x ? cap - *x : 0))
+				v = cap > *x ? cap - *x : 0;
+			given[j] += v;
+			*x = up ? *x + v : *x - v;
+		}
+	}
+	for (t = 1; t < 4; t++)
+		free(w[t]);
+	free(cur);
+	free(acc);
+	free(given);
+	free(rf);
+	free(sel);
+}
+
+/*
+ * Dropped roots: the synthetic leaf's INCL is its self cost, and the roots
+ * that were their callees share what the thread's roots had in the input
+ * beyond the other roots and that leaf, as balance() does for a function
+ * (the thread is on the stack from start to end); the leaf keeps what they
+ * cannot take, so that the roots' total never changes.
+ */
+static void
+rootfit(struct map *m)
+{
+	const struct pcg_profile *in = m->in;
+	struct pcg_profile *o = m->out;
+	size_t i, k, K = o->ncost, T = in->nthread;
+	uint64_t *tgt = ecalloc(T * K + 1, sizeof(*tgt)), *cur = ecalloc(T * K + 1, sizeof(*cur));
+	uint64_t *wf = ecalloc(T * K + 1, sizeof(*wf)), *acc = ecalloc(T * K + 1, sizeof(*acc));
+	uint64_t *given = ecalloc(T * K + 1, sizeof(*given));
+
+	for (i = 1; i < T; i++) {
+		if (m->synth[i] && !o->node[m->synth[i]].calls)
+			o->node[m->synth[i]].calls = 1;
+		for (k = 0; m->synth[i] && k < K; k++)
+			pcg_incl(o, m->synth[i])[k] = pcg_self(o, m->synth[i])[k];
+	}
+	for (i = 1; i < in->nnode; i++)
+		for (k = 0; !in->node[i].parent && !in->node[i].rec && k < K; k++)
+			tgt[in->node[i].thread * K + k] += pcg_incl(in, i)[k];
+	for (i = 1; i < o->nnode; i++)
+		for (k = 0; !o->node[i].parent && k < K; k++) {
+			cur[o->node[i].thread * K + k] += pcg_incl(o, i)[k];
+			if (m->fresh[i * K + k])
+				wf[o->node[i].thread * K + k] += pcg_incl(o, i)[k];
+		}
+	for (i = 1; i < o->nnode; i++) {
+		size_t t = o->node[i].thread;
+		for (k = 0; !o->node[i].parent && m->synth[t] && k < K; k++) {
+			size_t j = t * K + k;
+			uint64_t *x = &pcg_incl(o, i)[k], w = m->fresh[i * K + k] ? *x : 0;
+			int up = tgt[j] > cur[j];
+			uint64_t d = up ? tgt[j] - cur[j] : cur[j] - tgt[j];
+			if (!d || !w)
+				continue;
+			acc[j] += w;
+			w = muldiv(up || d <= wf[j] ? d : wf[j], acc[j], wf[j]) - given[j];
+			given[j] += w;
+			*x = up ? *x + w : *x - w;
+		}
+	}
+	/* what those roots could not take stays with the leaf: the total holds */
+	for (i = 1; i < T; i++)
+		for (k = 0; m->synth[i] && k < K; k++) {
+			size_t j = i * K + k;
+			uint64_t *x = &pcg_incl(o, m->synth[i])[k];
+			if (tgt[j] > cur[j])
+				*x += tgt[j] - cur[j] - given[j];
+			else
+				*x -= cur[j] - tgt[j] - given[j] < *x ? cur[j] - tgt[j] - given[j] : *x;
+		}
+	free(tgt);
+	free(cur);
+	free(wf);
+	free(acc);
+	free(given);
+}
+
 static void
 apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop, const uint8_t *focus)
 {
 	struct map m = { 0 };
+	uint64_t *tgt;
 	size_t i;
 
 	copyhead(in, out);
@@ -546,10 +875,20 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 			mapnode(&m, i);
 	for (i = 1; i < in->nnode; i++)
 		if (in->node[i].rec)
+			findcross(&m, i);
+	indexcross(&m);
+	for (i = 1; i < in->nnode; i++)
+		if (in->node[i].rec)
 			maprec(&m, i);
 	grow(&m);
+	tgt = targets(&m);
+	m.want0 = ereallocarray(NULL, m.cap * (in->ncost ? in->ncost : 1), sizeof(*m.want0));
+	memcpy(m.want0, m.want, m.cap * (in->ncost ? in->ncost : 1) * sizeof(*m.want0));
 	uncross(&m);
 	refit(&m);
+	balance(&m, tgt);
+	rootfit(&m);
+	free(tgt);
 	free(m.fn);
 	free(m.img);
 	free(m.eline);
@@ -557,9 +896,12 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 	free(m.synth);
 	free(m.outer);
 	free(m.want);
+	free(m.want0);
 	free(m.fresh);
 	free(m.depth);
 	free(m.cross);
+	free(m.xhead);
+	free(m.xnext);
 }
 
 static uint64_t
