@@ -87,8 +87,8 @@ terminate() {
 		for run in 1 2 3 4 5; do
 			rm -f prof.* merged
 			# A worker that never dies keeps the pool waiting: bound it.
-			timeout -k 10 300 pcg-trace -q -f -o 'prof.%p' "$PY_" "$PY/follow_terminate.py" "$method" 200 > out ||
-				die "$PY_: $method run $run: pcg-trace -f failed or hung"
+			timeout -k 10 300 pcg-trace -q -f -o 'prof.%p' "$PY_" "$PY/follow_terminate.py" "$method" 200 > out 2> err ||
+				die "$PY_: $method run $run: pcg-trace -f failed or hung (status $?): $(tail -5 err)"
 			grep -q "^N 200\$" out || die "$PY_: run $run: the program failed"
 			while read -r _ pid n; do
 				[ -s "prof.$pid" ] || die "$PY_: $method run $run: worker $pid called work $n times, no profile"
