@@ -11,7 +11,9 @@
  * across kept and dropped code (nested imports) hides where frames ran: then
  * graft(), uncross() and refit() place the time as best the tree tells, and
  * balance() makes each kept function's time on the stack exact, which the
- * input does tell.
+ * input does tell.  An events stream needs none of that: the reader leaves
+ * the dropped frames out before aggregating (pcg_read_pruned()), and only
+ * thresholds and --focus work on the aggregate.
  */
 #include <fnmatch.h>
 #include <stdlib.h>
