@@ -11,7 +11,9 @@
  * across kept and dropped code (nested imports) hides where frames ran: then
  * graft(), uncross() and refit() place the time as best the tree tells, and
  * balance() makes each kept function's time on the stack exact, which the
- * input does tell.
+ * input does tell.  An events stream needs none of that: the reader leaves
+ * the dropped frames out before aggregating (pcg_read_pruned()), and only
+ * thresholds and --focus work on the aggregate.
  */
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -195,21 +197,37 @@ focusfns(const struct pcg_profile *p)
 	return fo;
 }
 
-/* Per function: 1 to drop by the pattern options; focus and synthetic stay. */
+static int
+isfocus(const struct pcg_fn *f)
+{
+	size_t j;
+
+	for (j = 0; j < opt.nfocus; j++)
+		if (focusmatch(opt.focus[j], f))
+			return 1;
+	return 0;
+}
+
+/* Drop f by the pattern options?  Focus functions and the synthetic one stay. */
+static int
+patdrop(const struct pcg_profile *p, const struct pcg_fn *f)
+{
+	if (isfocus(f) || issynth(f))
+		return 0;
+	return (opt.nkeep && !anymatch(opt.keep, opt.nkeep, f)) ||
+	    anymatch(opt.drop, opt.ndrop, f) ||
+	    (opt.builtins && f->kind == PCG_C) || (opt.stdlib && isstdlib(p, f));
+}
+
+/* Per function: 1 to drop by the pattern options. */
 static uint8_t *
-patdrops(const struct pcg_profile *p, const uint8_t *fo)
+patdrops(const struct pcg_profile *p)
 {
 	uint8_t *d = ecalloc(p->nfn, 1);
 	size_t i;
 
-	for (i = 1; i < p->nfn; i++) {
-		const struct pcg_fn *f = &p->fn[i];
-		if ((fo && fo[i]) || issynth(f))
-			continue;
-		d[i] = (opt.nkeep && !anymatch(opt.keep, opt.nkeep, f)) ||
-		    anymatch(opt.drop, opt.ndrop, f) ||
-		    (opt.builtins && f->kind == PCG_C) || (opt.stdlib && isstdlib(p, f));
-	}
+	for (i = 1; i < p->nfn; i++)
+		d[i] = patdrop(p, &p->fn[i]);
 	return d;
 }
 
@@ -1087,17 +1105,20 @@ main(int argc, char **argv)
 {
 	struct pcg_profile in, out, next;
 	struct ofile of;
+	struct pcg_prune pr = { patdrop, &synthfn };
 	uint8_t *fo, *drop;
 	const char *path;
+	int pruned;
 
 	argv0 = "pcg-filter";
 	path = parseargs(argc, argv);
 	pcg_init(&in);
-	pcg_read_path(&in, path);
+	/* An events stream is pruned exactly as it is read, event by event. */
+	pruned = pcg_read_pruned(&in, path, &pr);
 	if (opt.stdlib && !pcg_find_meta(&in, "stdlib"))
 		eprintf("%s: --drop-stdlib: the profile records no stdlib directory (meta stdlib)", path);
 	fo = focusfns(&in);
-	drop = patdrops(&in, fo);
+	drop = pruned ? ecalloc(in.nfn, 1) : patdrops(&in);
 	if (fo || memchr(drop + 1, 1, in.nfn - 1)) {
 		apply(&in, &out, drop, fo);
 		pcg_free(&in);

@@ -157,6 +157,23 @@ void pcg_read(struct pcg_profile *p, FILE *fp, const char *name);
 /* Open (or stdin for "-") and read; exits on error. */
 void pcg_read_path(struct pcg_profile *p, const char *path);
 
+/*
+ * Pruning while reading (pcg-filter): the frames of an events layer stream
+ * whose function drop() names (asked once per fn record, meta known) are not
+ * aggregated, so pruning is exact event by event.  A dropped frame's time
+ * stays with the kept frame below it; a kept function called from dropped
+ * frames becomes a callee of that frame at the call line of the chain's
+ * first dropped frame, or a root (line 0) if the chain starts at the root.
+ * Time when only dropped frames are open goes to a root of function
+ * standin in its thread, one call.  Returns 1 if it pruned, 0 for a profile
+ * layer stream, read as pcg_read_path() reads it.
+ */
+struct pcg_prune {
+	int (*drop)(const struct pcg_profile *p, const struct pcg_fn *f);
+	const struct pcg_fn *standin;
+};
+int pcg_read_pruned(struct pcg_profile *p, const char *path, const struct pcg_prune *pr);
+
 /* Write p as a canonical profile layer stream.  Returns 0, or -1 on I/O error. */
 int pcg_write(const struct pcg_profile *p, FILE *fp);
 

@@ -18,6 +18,15 @@ struct field {
 
 enum stage { HEADER, META, COST, BODY, DONE };
 
+/* A thread of a pruned events stream (see pcg_read_pruned()). */
+struct pruned {
+	uint32_t *mark; /* per open frame: 0 kept, else 1 + its dropped chain's line */
+	size_t depth, cap;
+	uint64_t last[PCG_MAXCOST];   /* time of the previous event, fed or not */
+	uint64_t orphan[PCG_MAXCOST]; /* time with only dropped frames open */
+	int orphaned;                 /* a dropped frame was a root */
+};
+
 struct reader {
 	struct pcg_profile *p;
 	const char *name;
@@ -30,6 +39,11 @@ struct reader {
 	int inrecs;           /* profile layer: its rec records have begun */
 	struct pcg_stack *st; /* events layer: one per thread, index = id */
 	size_t capst;
+	const struct pcg_prune *pr; /* events layer: prune while reading, or NULL */
+	uint8_t *dropfn;      /* pruning: per function, 1 to drop */
+	size_t capdropfn;
+	struct pruned *pt;    /* pruning: per thread, index = id */
+	size_t cappt;
 	uint32_t *nodemap;    /* profile layer: stream node id -> profile id */
 	size_t nnode, capnodemap;
 	size_t *lineof;       /* profile layer: profile node id -> its line */
@@ -62,6 +76,10 @@ reader_free(struct reader *r)
 	for (i = 1; r->st && i < r->p->nthread; i++)
 		pcg_stack_free(&r->st[i]);
 	free(r->st);
+	for (i = 1; r->pt && i < r->p->nthread; i++)
+		free(r->pt[i].mark);
+	free(r->pt);
+	free(r->dropfn);
 	free(r->f);
 	free(r->nodemap);
 	free(r->lineof);
@@ -334,6 +352,10 @@ fn(struct reader *r)
 	if ((have = pcg_fn_find(r->p, &f)))
 		bad(r, "function %u is function %u again (same identity)", id, have);
 	pcg_fn_intern(r->p, &f);
+	if (r->pr && r->layer == PCG_EVENTS) {
+		egrow((void **)&r->dropfn, &r->capdropfn, id, 1);
+		r->dropfn[id] = r->pr->drop(r->p, &r->p->fn[id]) != 0;
+	}
 }
 
 static void
@@ -356,6 +378,8 @@ thread(struct reader *r)
 		egrow((void **)&r->st, &r->capst, id, sizeof(*r->st));
 		pcg_stack_init(&r->st[id], id);
 	}
+	if (r->layer == PCG_EVENTS && r->pr)
+		egrow((void **)&r->pt, &r->cappt, id, sizeof(*r->pt));
 }
 
 static uint32_t
@@ -533,17 +557,74 @@ evthread(const struct reader *r)
 	return &r->st[id];
 }
 
-/* An event's readings: never earlier than the thread's previous event. */
+/*
+ * An event's readings: never earlier than the thread's previous event (the
+ * aggregator's, or when pruning the stream's: it skips events).
+ */
 static void
 evtime(const struct reader *r, const struct pcg_stack *s, size_t i, uint64_t *t)
 {
+	const uint64_t *last = r->pt ? r->pt[s->thread].last : s->last;
 	size_t k;
 
 	costs(r, i, t);
 	for (k = 0; k < r->p->ncost; k++)
-		if (t[k] < s->last[k])
+		if (t[k] < last[k])
 			bad(r, "time goes backwards in thread %u (%llu after %llu)", s->thread,
-			    (unsigned long long)t[k], (unsigned long long)s->last[k]);
+			    (unsigned long long)t[k], (unsigned long long)last[k]);
+}
+
+/* Pruning: the time since the previous event, if only dropped frames ran. */
+static void
+orphan(const struct reader *r, struct pruned *q, const struct pcg_stack *s, const uint64_t *t)
+{
+	size_t k;
+
+	for (k = 0; k < r->p->ncost; k++) {
+		if (q->depth && !s->depth)
+			q->orphan[k] += t[k] - q->last[k];
+		q->last[k] = t[k];
+	}
+}
+
+/*
+ * An event of a pruned stream: only kept frames reach the aggregator.  A
+ * kept frame above dropped ones enters at the line where they began.
+ */
+static void
+prunedevent(struct reader *r, char tag)
+{
+	uint64_t t[PCG_MAXCOST];
+	struct pcg_stack *s;
+	struct pruned *q;
+	uint32_t f = 0, line = 0, top;
+	int enter = tag == 'c' || tag == 's';
+
+	nfields(r, (enter ? 4 : 2) + r->p->ncost);
+	s = evthread(r);
+	q = &r->pt[s->thread];
+	if (enter) {
+		f = fnref(r, 2);
+		line = num32(r, 3, "line");
+	}
+	evtime(r, s, enter ? 4 : 2, t);
+	if (!enter && !q->depth)
+		bad(r, "%s with no frame open in thread %u", tag == 'r' ? "return" : "yield", s->thread);
+	orphan(r, q, s, t);
+	if (!enter) {
+		if (!q->mark[--q->depth])
+			pcg_leave(r->p, s, t);
+		return;
+	}
+	top = q->depth ? q->mark[q->depth - 1] : 0;
+	egrow((void **)&q->mark, &q->cap, q->depth, sizeof(*q->mark));
+	if (r->dropfn[f]) {
+		q->mark[q->depth++] = top ? top : (s->depth ? line : 0) + 1;
+		q->orphaned |= !s->depth;
+		return;
+	}
+	q->mark[q->depth++] = 0;
+	pcg_enter(r->p, s, f, top ? top - 1 : line, t, tag == 's');
 }
 
 static void
@@ -553,6 +634,10 @@ event(struct reader *r, char tag)
 	struct pcg_stack *s;
 	uint32_t f, line;
 
+	if (r->pt) {
+		prunedevent(r, tag);
+		return;
+	}
 	if (tag == 'c' || tag == 's') {
 		nfields(r, 4 + r->p->ncost);
 		s = evthread(r);
@@ -570,6 +655,29 @@ event(struct reader *r, char tag)
 	pcg_leave(r->p, s, t);
 }
 
+/* Pruning: a root of the stand-in holds each thread's orphaned time. */
+static void
+standins(const struct reader *r)
+{
+	struct pcg_profile *p = r->p;
+	uint32_t f = 0, n;
+	size_t i, k;
+
+	for (i = 1; i < p->nthread; i++) {
+		if (!r->pt[i].orphaned)
+			continue;
+		if (!f)
+			f = pcg_fn_intern(p, r->pr->standin);
+		n = pcg_node_get(p, i, 0, f, 0);
+		if (!p->node[n].calls)
+			p->node[n].calls = 1;
+		for (k = 0; k < p->ncost; k++) {
+			pcg_incl(p, n)[k] += r->pt[i].orphan[k];
+			pcg_self(p, n)[k] += r->pt[i].orphan[k];
+		}
+	}
+}
+
 static void
 end(struct reader *r)
 {
@@ -585,8 +693,12 @@ end(struct reader *r)
 	repeats(r);
 	for (i = 1; r->layer == PCG_EVENTS && i < r->p->nthread; i++) {
 		evtime(r, &r->st[i], 2, r->p->duration);
+		if (r->pt)
+			orphan(r, &r->pt[i], &r->st[i], r->p->duration);
 		pcg_close(r->p, &r->st[i], r->p->duration);
 	}
+	if (r->pt)
+		standins(r);
 	r->stage = DONE;
 }
 
@@ -672,16 +784,18 @@ nextline(struct reader *r, size_t *n)
 	}
 }
 
-void
-pcg_read(struct pcg_profile *p, FILE *fp, const char *name)
+static int
+readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_prune *pr)
 {
 	struct reader r = { 0 };
 	char *line;
 	size_t n;
+	int layer;
 
 	r.p = p;
 	r.name = name;
 	r.fp = fp;
+	r.pr = pr;
 	r.capbuf = 1 << 18;
 	r.buf = emalloc(r.capbuf);
 	while ((line = nextline(&r, &n))) {
@@ -703,22 +817,36 @@ pcg_read(struct pcg_profile *p, FILE *fp, const char *name)
 		bad(&r, "empty input: missing pcg header");
 	if (r.stage != DONE)
 		bad(&r, "truncated: no end record");
+	layer = r.layer;
 	reader_free(&r);
+	return layer;
+}
+
+void
+pcg_read(struct pcg_profile *p, FILE *fp, const char *name)
+{
+	readfp(p, fp, name, NULL);
+}
+
+int
+pcg_read_pruned(struct pcg_profile *p, const char *path, const struct pcg_prune *pr)
+{
+	FILE *fp;
+	int layer;
+
+	if (!strcmp(path, "-"))
+		return readfp(p, stdin, "-", pr) == PCG_EVENTS && pr;
+	if (!(fp = fopen(path, "r")))
+		eprintf("%s: %s", path, strerror(errno));
+	layer = readfp(p, fp, path, pr);
+	fclose(fp);
+	return layer == PCG_EVENTS && pr;
 }
 
 void
 pcg_read_path(struct pcg_profile *p, const char *path)
 {
-	FILE *fp;
-
-	if (!strcmp(path, "-")) {
-		pcg_read(p, stdin, "-");
-		return;
-	}
-	if (!(fp = fopen(path, "r")))
-		eprintf("%s: %s", path, strerror(errno));
-	pcg_read(p, fp, path);
-	fclose(fp);
+	pcg_read_pruned(p, path, NULL);
 }
 
 long

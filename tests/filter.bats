@@ -365,24 +365,74 @@ trace() {
 	fi
 }
 
-# "FUNCTION CALLS TIME" for every kept function: calls and time on the stack.
+# "FUNCTION CALLS TIME SELF" for every kept function: calls, time on the
+# stack and self cost.
 kept() {
 	awk -F'\t' "$FNID"'
 	$1 == "cost" { k++ }
-	$1 == "node" { fn[$2] = $4; c[name[$4]] += $6; t[name[$4]] += $(7 + k); if ($3) t[name[fn[$3]]] += $7 }
+	$1 == "node" { fn[$2] = $4; c[name[$4]] += $6; s[name[$4]] += $(7 + k); t[name[$4]] += $(7 + k); if ($3) t[name[fn[$3]]] += $7 }
 	$1 == "rec" { t[name[fn[$2]]] += $6; c[name[fn[$3]]] += $5 }
-	END { for (f in c) printf "%s %.0f %.0f\n", f, c[f], t[f] }' "$1" | grep -v '^c:pcg::0:(filtered) ' | sort
+	END { for (f in c) printf "%s %.0f %.0f %.0f\n", f, c[f], t[f], s[f] }' "$1" | grep -v '^c:pcg::0:(filtered) ' | sort
 }
 
 # The oracle (tests/py/filter_oracle.py) drops the frames from the raw events
 # $1 and measures each kept function's calls and time on the stack; the
 # profile $2 must agree exactly.  $3...: the oracle's options.
+# ORACLECOLS=1-4 compares self costs too.
 oracle() {
-	local ev=$1 out=$2
+	local ev=$1 out=$2 cols=${ORACLECOLS:-1-3}
 	shift 2
-	"$ORACLEPY" "$BATS_TEST_DIRNAME/py/filter_oracle.py" "$@" "$ev" | cut -d' ' -f1-3 >"$BATS_TEST_TMPDIR/o.want"
+	"$ORACLEPY" "$BATS_TEST_DIRNAME/py/filter_oracle.py" "$@" "$ev" | cut -d' ' -f"$cols" >"$BATS_TEST_TMPDIR/o.want"
 	[ -s "$BATS_TEST_TMPDIR/o.want" ] || die "oracle: no kept function"
-	kept "$out" | diff "$BATS_TEST_TMPDIR/o.want" -
+	kept "$out" | cut -d' ' -f"$cols" | diff "$BATS_TEST_TMPDIR/o.want" -
+}
+
+@test "real trace, events layer: nested imports pruned exactly: calls, self and time on the stack" {
+	command -v pcg-trace >/dev/null || skip "build/bin/pcg-trace not built: no real traces tested"
+	ORACLEPY=$(pythons | head -1)
+	[ -n "$ORACLEPY" ] || skip "no python3 found"
+	n=0
+	for py in $(pythons); do
+		say "$py"
+		pcg-trace --events -o "$BATS_TEST_TMPDIR/t.pcg" "$py" "$BATS_TEST_DIRNAME/py/filter_imports.py" >/dev/null ||
+			die "$py: pcg-trace failed"
+		pcg-filter "$BATS_TEST_TMPDIR/t.pcg" >"$BATS_TEST_TMPDIR/p.pcg"
+		t=$(totals "$BATS_TEST_TMPDIR/p.pcg" | cut -d' ' -f1)
+		for o in --drop-stdlib --drop-builtins "--drop-stdlib --drop-builtins" "--keep __main__"; do
+			pcg-filter $o "$BATS_TEST_TMPDIR/t.pcg" >"$BATS_TEST_TMPDIR/f.pcg"
+			ORACLECOLS=1-4 oracle "$BATS_TEST_TMPDIR/t.pcg" "$BATS_TEST_TMPDIR/f.pcg" $o ||
+				die "$py $o: differs from the oracle"
+			[ "$(totals "$BATS_TEST_TMPDIR/f.pcg")" = "$t $t" ] || die "$py $o: totals"
+			pcg-filter $o "$BATS_TEST_TMPDIR/f.pcg" | cmp - "$BATS_TEST_TMPDIR/f.pcg" || die "$py $o: not idempotent"
+		done
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || skip "no python3 found"
+}
+
+@test "events layer: a dropped root, a dropped generator, frames open at the end, threads" {
+	ORACLEPY=$(pythons | head -1)
+	[ -n "$ORACLEPY" ] || skip "no python3 found"
+	e="$BATS_TEST_TMPDIR/ev.pcg"
+	printf 'pcg\t1\tevents\nmeta\tstdlib\t/lib/py\ncost\twall\tns\nthread\t1\t9\tMainThread\nthread\t2\t8\tT\n' >"$e"
+	printf 'fn\t1\tpy\tthreading\t/lib/py/threading.py\t1\trun\nfn\t2\tpy\t__main__\t/a.py\t1\twork\n' >>"$e"
+	printf 'fn\t3\tpy\tjson\t/lib/py/json/__init__.py\t1\tgen\nfn\t4\tpy\t__main__\t/a.py\t5\tcb\n' >>"$e"
+	# thread 1: work calls gen (dropped generator) at 3, which calls cb at 9;
+	# gen yields, work resumes it at 4, it returns; work is open at the end.
+	# thread 2: run (dropped root) calls work at 7, which calls cb at 2.
+	printf 'c\t1\t2\t0\t0\nc\t1\t3\t3\t10\nc\t1\t4\t9\t12\nr\t1\t20\ny\t1\t25\n' >>"$e"
+	printf 'c\t2\t1\t0\t5\nc\t2\t2\t7\t15\nc\t2\t4\t2\t20\nr\t2\t30\nr\t2\t50\n' >>"$e"
+	printf 's\t1\t3\t4\t40\nr\t1\t45\nr\t2\t60\nend\t22\t100\n' >>"$e"
+	pcg-filter --drop-stdlib "$e" >"$BATS_TEST_TMPDIR/out.pcg"
+	ORACLECOLS=1-4 oracle "$e" "$BATS_TEST_TMPDIR/out.pcg" --drop-stdlib
+	# cb above the generator: at the line work entered it; in thread 2 work is a root
+	[ "$(callers "$BATS_TEST_TMPDIR/out.pcg" cb)" = "$(printf 'work:2\nwork:3')" ]
+	[ "$(callers "$BATS_TEST_TMPDIR/out.pcg" work)" = "$(printf -- '-:0\n-:0')" ]
+	# work: 100 + 35 on the stack, the generator's own 2 + 5 its self; run's 10 + 10 the stand-in's
+	[ "$(fnstat "$BATS_TEST_TMPDIR/out.pcg" work)" = "2 135 117" ]
+	[ "$(fnstat "$BATS_TEST_TMPDIR/out.pcg" '(filtered)')" = "1 20 20" ]
+	[ "$(totals "$BATS_TEST_TMPDIR/out.pcg")" = "155 155" ]
+	pcg-filter --drop-stdlib "$BATS_TEST_TMPDIR/out.pcg" | cmp - "$BATS_TEST_TMPDIR/out.pcg"
 }
 
 @test "real trace: nested imports: every kept function keeps its calls and time on the stack exactly" {
@@ -418,7 +468,7 @@ oracle() {
 	[ "$n" -gt 0 ] || skip "no python3 found"
 }
 
-@test "real trace: a recursion through sum() and a generator: calls and time on the stack exactly" {
+@test "real trace: a recursion through sum() and a generator: calls, time on the stack and self exactly" {
 	command -v pcg-trace >/dev/null || skip "build/bin/pcg-trace not built: no real traces tested"
 	ORACLEPY=$(pythons | head -1)
 	[ -n "$ORACLEPY" ] || skip "no python3 found"
@@ -427,21 +477,24 @@ oracle() {
 		pcg-trace --events -o "$BATS_TEST_TMPDIR/t.pcg" "$py" "$BATS_TEST_DIRNAME/py/filter_genrec.py" >/dev/null ||
 			die "$py: pcg-trace failed"
 		pcg-filter --drop-builtins "$BATS_TEST_TMPDIR/t.pcg" >"$BATS_TEST_TMPDIR/f.pcg"
-		oracle "$BATS_TEST_TMPDIR/t.pcg" "$BATS_TEST_TMPDIR/f.pcg" --drop-builtins || die "$py: differs from the oracle"
+		ORACLECOLS=1-4 oracle "$BATS_TEST_TMPDIR/t.pcg" "$BATS_TEST_TMPDIR/f.pcg" --drop-builtins || die "$py: differs from the oracle"
 		grep -q 'size$' "$BATS_TEST_TMPDIR/f.pcg" || die "$py: no size()"
 		n=$((n + 1))
 	done
 	[ "$n" -gt 0 ] || skip "no python3 found"
 }
 
-@test "random events streams: every kept function keeps its calls and time on the stack exactly" {
+@test "random events streams: every kept function keeps its calls, time on the stack and self exactly" {
 	ORACLEPY=$(pythons | head -1)
 	[ -n "$ORACLEPY" ] || skip "no python3 found"
 	for seed in $(seq 1 60); do
 		"$ORACLEPY" "$BATS_TEST_DIRNAME/py/filter_random.py" "$seed" >"$BATS_TEST_TMPDIR/e.pcg"
 		for o in --drop-stdlib --drop-builtins "--drop app" "--drop-stdlib --drop-builtins" "--min-incl 10%"; do
 			pcg-filter $o "$BATS_TEST_TMPDIR/e.pcg" >"$BATS_TEST_TMPDIR/f.pcg" || die "seed $seed $o: failed"
-			oracle "$BATS_TEST_TMPDIR/e.pcg" "$BATS_TEST_TMPDIR/f.pcg" --keep-from "$BATS_TEST_TMPDIR/f.pcg" ||
+			# patterns prune the events themselves: self costs are exact too
+			cols=1-4
+			[ "$o" != "--min-incl 10%" ] || cols=1-3
+			ORACLECOLS=$cols oracle "$BATS_TEST_TMPDIR/e.pcg" "$BATS_TEST_TMPDIR/f.pcg" --keep-from "$BATS_TEST_TMPDIR/f.pcg" ||
 				die "seed $seed $o: differs from the oracle"
 		done
 	done

@@ -6,7 +6,10 @@
 # time (innermost kept frame), first cost column only.
 #
 # usage: python3 filter_oracle.py [--drop-stdlib] [--drop-builtins]
-#        [--keep-from PROFILE] EVENTS
+#        [--keep MODULE] [--keep-from PROFILE] EVENTS
+#
+# --keep drops every function outside MODULE and its submodules, as
+# pcg-filter --keep MODULE (a plain module name, no glob).
 #
 # --keep-from drops every function that the pcg stream PROFILE does not
 # define (for drops decided by thresholds or --keep patterns).
@@ -53,6 +56,11 @@ def main(argv):
             keep = set(":".join(ln.split("\t")[2:7]).replace(" ", "_")
                        for ln in fp.read().decode("latin-1").split("\n") if ln.startswith("fn\t"))
         del args[i:i + 2]
+    keepmod = None
+    if "--keep" in args:
+        i = args.index("--keep")
+        keepmod = args[i + 1]
+        del args[i:i + 2]
     opts = set(a for a in args if a.startswith("--"))
     path = [a for a in args if not a.startswith("--")][0]
     stdlib, site = [], []
@@ -64,8 +72,10 @@ def main(argv):
     depth = {}  # (thread, fn) -> frames of fn on that thread's stack
     since = {}  # (thread, fn) -> time fn came onto the stack
 
-    def isdrop(ident, kind, f):
+    def isdrop(ident, kind, f, mod):
         if keep is not None and ident not in keep:
+            return True
+        if keepmod is not None and mod != keepmod and not mod.startswith(keepmod + "."):
             return True
         if "--drop-builtins" in opts and kind == "c":
             return True
@@ -119,7 +129,7 @@ def main(argv):
         elif tag == "fn":
             ident = ":".join(f[2:7]).replace(" ", "_")
             fns[f[1]] = (ident, f[2], unesc(f[4]))
-            drop[f[1]] = isdrop(ident, f[2], unesc(f[4]))
+            drop[f[1]] = isdrop(ident, f[2], unesc(f[4]), unesc(f[3]))
         elif tag == "thread":
             stacks[f[1]] = []
             last[f[1]] = 0
