@@ -106,10 +106,6 @@ terminate() {
 	done
 }
 
-@test "follow: Pool left by its with block (terminate), fork: no worker's calls lost" {
-	terminate fork
-}
-
 @test "follow: Pool left by its with block (terminate), spawn: no worker's calls lost" {
 	terminate spawn
 }
