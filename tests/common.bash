@@ -29,6 +29,14 @@ pythons() {
 # Fail with a message (bats shows stderr of the failing test).
 die() { echo "$*" >&2; return 1; }
 
+# setup() of the files that run Python: in the test's folder, PYS the
+# interpreters found, or skip.
+pysetup() {
+	cd "$BATS_TEST_TMPDIR" || return
+	PYS=$(pythons)
+	[ -n "$PYS" ] || skip "no Python interpreter found on this machine"
+}
+
 # Loudly, the interpreters a test runs on (bats shows fd 3).
 say() { echo "# $*" >&3; }
 

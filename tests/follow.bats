@@ -8,13 +8,7 @@ bats_require_minimum_version 1.5.0
 
 PY="$BATS_TEST_DIRNAME/py"
 
-setup() {
-	cd "$BATS_TEST_TMPDIR"
-	PYS=$(pythons)
-	[ -n "$PYS" ] || skip "no Python interpreter found on this machine"
-}
-
-say() { echo "# $*" >&3; }
+setup() { pysetup; }
 
 # Calls of the function NAME defined at line LINE of SCRIPT in profile FILE
 # (0 when absent).

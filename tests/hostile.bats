@@ -13,11 +13,9 @@ bats_require_minimum_version 1.5.0
 PY="$BATS_TEST_DIRNAME/py"
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
 	CAT=$PCG_BUILD/test/pcg-cat
 	[ -x "$CAT" ] || die "$CAT missing: run make"
-	PYS=$(pythons)
-	[ -n "$PYS" ] || skip "no Python interpreter found on this machine"
+	pysetup
 }
 
 # Addresses in messages ("<generator object gen at 0x7f...>") vary by run.
@@ -111,22 +109,32 @@ count() {
 	done
 }
 
-# python -m profile (pure Python, on sys.setprofile) asserts that it sees
-# no return it did not see the call of: its report is the one it gives
-# without pcg-trace (sorted: ties print in any order).
-@test "hostile: python -m profile under pcg-trace reports as without it" {
-	local p
+# selfprof MOD: python -m MOD -s calls under pcg-trace.  MOD's report
+# (count and function per line, sorted: ties print in any order) is the one
+# it gives without pcg-trace, and pcg's counts of the script equal
+# cProfile's.
+selfprof() {
+	local p mod=$1
 	for p in $PYS; do
-		say "-m profile on $p"
-		"$p" -m profile -s calls "$PY/calls.py" | noaddr | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort > want
-		[ -s want ] || die "$p: no profile report"
-		pcg-trace -q -o prof "$p" -m profile -s calls "$PY/calls.py" > out 2> err || { cat err >&2; die "$p: failed"; }
-		noaddr out | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort > got
-		diff want got >&2 || die "$p: the profile module's report differs"
+		say "-m $mod on $p"
+		"$p" -m "$mod" -s calls "$PY/calls.py" | report > want
+		[ -s want ] || die "$p: no $mod report"
+		pcg-trace -q -o prof "$p" -m "$mod" -s calls "$PY/calls.py" > out 2> err || { cat err >&2; die "$p: failed"; }
+		report < out > got
+		diff want got >&2 || die "$p: the $mod module's report differs"
 		"$p" "$PY/counts.py" cprofile "$PY/calls.py" > want 2> /dev/null || die "$p: cProfile oracle failed"
 		"$p" "$PY/counts.py" pcg prof "$PY/calls.py" > got
 		diff want got >&2 || die "$p: pcg counts differ from cProfile's"
 	done
+}
+
+# The rows of a profile/cProfile report: call count and function.
+report() { noaddr | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort; }
+
+# python -m profile (pure Python, on sys.setprofile) asserts that it sees
+# no return it did not see the call of.
+@test "hostile: python -m profile under pcg-trace reports as without it" {
+	selfprof profile
 }
 
 # cProfile in a thread other than the main one: before 3.12 pcg cannot take
@@ -157,22 +165,8 @@ count() {
 	done
 }
 
-# python -m cProfile SCRIPT: cProfile's counts (sorted: ties print in any
-# order) are those it reports without pcg-trace, and pcg's counts of the
-# script equal cProfile's.
 @test "hostile: python -m cProfile under pcg-trace: both profilers count every call" {
-	local p
-	for p in $PYS; do
-		say "-m cProfile on $p"
-		"$p" -m cProfile -s calls "$PY/calls.py" | noaddr | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort > want
-		[ -s want ] || die "$p: no cProfile report"
-		pcg-trace -q -o prof "$p" -m cProfile -s calls "$PY/calls.py" |
-			noaddr | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort > got
-		diff want got >&2 || die "$p: cProfile's report differs"
-		"$p" "$PY/counts.py" cprofile "$PY/calls.py" > want 2> /dev/null || die "$p: cProfile oracle failed"
-		"$p" "$PY/counts.py" pcg prof "$PY/calls.py" > got
-		diff want got >&2 || die "$p: pcg counts differ from cProfile's"
-	done
+	selfprof cProfile
 }
 
 @test "hostile: recursion to RecursionError, caught twice, then the program goes on" {

@@ -7,14 +7,7 @@ bats_require_minimum_version 1.5.0
 
 PY="$BATS_TEST_DIRNAME/py"
 
-setup() {
-	cd "$BATS_TEST_TMPDIR"
-	PYS=$(pythons)
-	[ -n "$PYS" ] || skip "no Python interpreter found on this machine"
-}
-
-# Loudly, the interpreters a test runs on (bats shows fd 3).
-say() { echo "# $*" >&3; }
+setup() { pysetup; }
 
 # Call counts of SCRIPT's functions and of the builtins they call, from
 # cProfile and from pcg-trace, on every interpreter: they must be equal.

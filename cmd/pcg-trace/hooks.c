@@ -392,36 +392,33 @@ m_resume(A)
 	return R.none;
 }
 
-static PyObject *
-m_return(A)
+/* A Python frame returns, unwinds or yields: no call is pending any more. */
+static inline PyObject *
+m_leave(int yield)
 {
 	uint64_t ts = now();
-
 	struct th *t;
 
-	(void)self, (void)a, (void)n, (void)kw;
 	if (!R.on)
 		return stop();
 	t = thr();
 	t->pset = 0;
-	pypop(t, ts, 0);
+	pypop(t, ts, yield);
 	return R.none;
+}
+
+static PyObject *
+m_return(A)
+{
+	(void)self, (void)a, (void)n, (void)kw;
+	return m_leave(0);
 }
 
 static PyObject *
 m_yield(A)
 {
-	uint64_t ts = now();
-
-	struct th *t;
-
 	(void)self, (void)a, (void)n, (void)kw;
-	if (!R.on)
-		return stop();
-	t = thr();
-	t->pset = 0;
-	pypop(t, ts, 1);
-	return R.none;
+	return m_leave(1);
 }
 
 /* The PyMethodDef a CALL reaches, as cProfile sees C calls, or NULL. */
