@@ -76,6 +76,10 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(PyObject *, PyObject_CallFunctionObjArgs, (PyObject *, ...)) \
 	X(PyObject *, PyObject_Str, (PyObject *)) \
 	X(PyObject *, PyObject_CallObject, (PyObject *, PyObject *)) \
+	X(PyObject *, PyObject_Call, (PyObject *, PyObject *, PyObject *)) \
+	X(PyObject *, PyDict_New, (void)) \
+	X(int, PyDict_SetItemString, (PyObject *, const char *, PyObject *)) \
+	X(PyObject *, PyTuple_New, (ssize_t)) \
 	X(int, PyObject_SetAttrString, (PyObject *, const char *, PyObject *)) \
 	X(PyObject *, PyUnicode_FromString, (const char *)) \
 	X(PyObject *, PyUnicode_AsEncodedString, (PyObject *, const char *, const char *)) \

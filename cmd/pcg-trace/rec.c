@@ -452,6 +452,86 @@ noretry(void)
 		timer_settime(retry[i], 0, &off, NULL);
 }
 
+/* Die of SIG as if no handler were set, so that the status says so. */
+static void
+die(int sig)
+{
+	sigset_t set;
+
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+}
+
+/*
+ * A signal that reaches a forked child before Python's own after-fork code
+ * is dropped there (Python takes what it finds noted for the parent's).
+ * With SIG_DFL the child would have died of it; with our handler it goes
+ * on: a multiprocessing.Pool worker that terminate() kills as it starts
+ * then waits for ever on the lock terminate() holds.  So what arrives from
+ * fork() to our after_in_child callback (forkdone()) is sent again there.
+ */
+static volatile sig_atomic_t forking;              /* from fork()'s prepare on */
+static volatile sig_atomic_t forklate[LEN(termsigs)]; /* arrived in that window */
+static pid_t forkpid;                              /* the one that forks */
+
+/*
+ * Python 3.6 has no after_in_child: a pending call, which may run while
+ * Python still ignores signals as not its own process's (its after-fork
+ * code runs Python code), so there it does what our handler would do.
+ */
+static int
+resend(void *unused)
+{
+	size_t i;
+
+	(void)unused;
+	forking = 0;
+	for (i = 0; i < LEN(termsigs); i++) {
+		if (!forklate[i])
+			continue;
+		forklate[i] = 0;
+		if (py.version < 307) {
+			noretry();
+			finish();
+			die(termsigs[i]);
+		}
+		raise(termsigs[i]);
+	}
+	return 0;
+}
+
+static void
+forknote(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < LEN(termsigs); i++)
+		if (termsigs[i] == sig)
+			forklate[i] = 1;
+	if (py.version < 307 && py.Py_AddPendingCall)
+		py.Py_AddPendingCall(resend, NULL);
+}
+
+static void
+atfork_prepare(void)
+{
+	size_t i;
+
+	for (i = 0; i < LEN(termsigs); i++)
+		forklate[i] = 0;
+	forkpid = getpid();
+	forking = 1;
+}
+
+static void
+atfork_parent(void)
+{
+	forking = 0;
+}
+
 /* A forked child must never write into its parent's stream. */
 static void
 atfork_child(void)
@@ -478,19 +558,6 @@ atfork_child(void)
  */
 static PyObject *sigmod, *sighandler;
 static void (*pyhandler)(int); /* Python's C-level handler */
-
-/* Die of SIG as if no handler were set, so that the status says so. */
-static void
-die(int sig)
-{
-	sigset_t set;
-
-	signal(sig, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
-}
 
 static PyObject *
 onsignal(PyObject *self, PyObject *args)
@@ -522,6 +589,8 @@ caught(int sig)
 	int e = errno, i;
 
 	pyhandler(sig);
+	if (forking && getpid() != forkpid)
+		forknote(sig);
 	memset(&it, 0, sizeof(it));
 	it.it_value.tv_nsec = RETRY_NS;
 	for (i = 0; i < nretry; i++)
@@ -620,6 +689,53 @@ ourhandlers(const int *sigs, size_t n, sigset_t *set)
 	}
 	py.Py_DecRef(get ? get : R.none);
 	py.Py_DecRef(intr ? intr : R.none);
+	py.PyErr_Clear();
+}
+
+/*
+ * os.register_at_fork's after_in_child: Python has forgotten the signals it
+ * had noted, so the ones that came since the fork are sent again.  A child
+ * that is not followed has nothing to write: it gets back SIG_DFL first.
+ */
+static PyObject *
+forkdone(PyObject *self, PyObject *args)
+{
+	PyObject *dfl;
+	sigset_t ours;
+	size_t i;
+
+	(void)self;
+	(void)args;
+	if (!R.on && sigmod && (dfl = py.PyObject_GetAttrString(sigmod, "SIG_DFL"))) {
+		ourhandlers(termsigs, LEN(termsigs), &ours);
+		for (i = 0; i < LEN(termsigs); i++)
+			if (sigismember(&ours, termsigs[i]) && pysignal(termsigs[i], dfl) < 0)
+				py.PyErr_Clear();
+		py.Py_DecRef(dfl);
+	}
+	resend(NULL);
+	py.PyErr_Clear();
+	py.Py_IncRef(R.none);
+	return R.none;
+}
+
+static struct pymethoddef forkdef = { "pcg_afterfork", forkdone, METH_VARARGS, NULL };
+
+static void
+watchfork(void)
+{
+	PyObject *os, *reg = NULL, *f = NULL, *kw = NULL, *none = NULL, *r = NULL;
+
+	if ((os = py.PyImport_ImportModule("os")) && (reg = py.PyObject_GetAttrString(os, "register_at_fork")) &&
+	    (f = py.PyCFunction_NewEx(&forkdef, NULL, NULL)) && (kw = py.PyDict_New()) &&
+	    py.PyDict_SetItemString(kw, "after_in_child", f) == 0 && (none = py.PyTuple_New(0)))
+		r = py.PyObject_Call(reg, none, kw);
+	py.Py_DecRef(r ? r : R.none);
+	py.Py_DecRef(none ? none : R.none);
+	py.Py_DecRef(kw ? kw : R.none);
+	py.Py_DecRef(f ? f : R.none);
+	py.Py_DecRef(reg ? reg : R.none);
+	py.Py_DecRef(os ? os : R.none);
 	py.PyErr_Clear();
 }
 
@@ -922,10 +1038,11 @@ pcg_trace_start(int fd, int flags, const char *meta, const char *pattern)
 	}
 	R.entcap = 1024;
 	R.ent = ecalloc(R.entcap, sizeof(*R.ent));
-	pthread_atfork(NULL, NULL, atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	py.Py_AtExit(lastly);
 	mkretry();
 	catchsignals();
+	watchfork();
 	watchexit();
 	wrapexit();
 	R.base = clk();
