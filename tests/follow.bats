@@ -166,6 +166,27 @@ terminate() {
 	done
 }
 
+@test "follow: Pool terminated while a worker has not returned from fork(): it dies" {
+	local s pid n f
+	for PY_ in $PYS; do
+		say "Pool terminated with a worker stopped in fork() on $PY_"
+		rm -f prof.*
+		s=0
+		timeout -k 10 60 pcg-trace -q -f -o 'prof.%p' "$PY_" "$PY/follow_termstart.py" 50 > out 2> err || s=$?
+		[ "$s" = 0 ] || die "$PY_: status $s (124: a worker never died): $(tail -3 err)"
+		grep -qx "N 50" out || die "$PY_: the program failed"
+		while read -r _ pid n; do
+			[ "$(calls "prof.$pid" "$PY/follow_termstart.py" 17 work)" = "$n" ] ||
+				die "$PY_: worker $pid: work not $n in its profile"
+		done < <(grep '^W ' out)
+		pid=$(awk '$1 == "S" { print $2 }' out)
+		ispid "$pid"
+		for f in prof.*; do
+			tail -1 "$f" | grep -q "^end	" || die "$PY_: $f incomplete"
+		done
+	done
+}
+
 @test "follow: subprocess running Python: the child's calls in its own profile" {
 	local pid main
 	for PY_ in $PYS; do
