@@ -584,6 +584,21 @@ putcall(struct out *o, struct emit *e, const struct cfun *from, struct arc *a,
 	putcosts(o, a->line, a->cost, K);
 }
 
+/* A header line: PREFIX, then the record's values, each after a space. */
+static void
+putvals(FILE *fp, const char *prefix, const struct pcg_meta *m)
+{
+	size_t i;
+
+	fputs(prefix, fp);
+	for (i = 0; i < m->nval; i++) {
+		char *s = cleanstr(m->val[i], "''");
+		fprintf(fp, " %s", s);
+		free(s);
+	}
+	fputc('\n', fp);
+}
+
 static void
 header(FILE *fp, const struct emit *e, uint32_t thread)
 {
@@ -597,15 +612,12 @@ header(FILE *fp, const struct emit *e, uint32_t thread)
 	    !parse_u64(m->val[0].s, m->val[0].len, &pid))
 		fprintf(fp, "pid: %" PRIu64 "\n", pid);
 	/* cmd: before events:, or callgrind_annotate ignores it. */
-	if ((m = pcg_find_meta(p, "cmd")) && m->nval) {
-		fputs("cmd:", fp);
-		for (i = 0; i < m->nval; i++) {
-			char *s = cleanstr(m->val[i], "''");
-			fprintf(fp, " %s", s);
-			free(s);
-		}
-		fputc('\n', fp);
-	}
+	if ((m = pcg_find_meta(p, "cmd")) && m->nval)
+		putvals(fp, "cmd:", m);
+	/* A profile that missed calls says so where KCachegrind shows it. */
+	for (i = 0; i < p->nmeta; i++)
+		if (pcg_str_eq(p->meta[i].key, pcg_cstr("incomplete")))
+			putvals(fp, "desc: Incomplete:", &p->meta[i]);
 	if (thread) {
 		char *s = cleanstr(p->thread[thread].name, "?");
 		fprintf(fp, "thread: %" PRIu32 "\ndesc: Thread: %s (native id %" PRIu64 ")\n",

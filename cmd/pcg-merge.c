@@ -28,6 +28,8 @@ struct merge {
 	uint64_t runs;
 	struct pcg_meta *run; /* one per run: pid, then the command line */
 	size_t nrun, caprun;
+	struct pcg_meta *inc; /* every distinct `incomplete` of the inputs */
+	size_t ninc, capinc;
 	uint32_t *ord;       /* out's thread ids, sorted by threadcmp() */
 	size_t nord, capord;
 	uint32_t *fmap, *tmap, *nmap; /* input id -> out id, per input */
@@ -108,7 +110,8 @@ checkcosts(struct merge *m, const struct pcg_profile *in, const char *path)
 static int
 special(const struct pcg_meta *md)
 {
-	return iskey(md, "runs") || iskey(md, "run") || iskey(md, "creator") || iskey(md, "mean");
+	return iskey(md, "runs") || iskey(md, "run") || iskey(md, "creator") || iskey(md, "mean") ||
+	    iskey(md, "incomplete");
 }
 
 static int
@@ -199,21 +202,47 @@ intersectmeta(struct merge *m, const struct pcg_profile *in, int firstin)
 	}
 }
 
+/* A copy of the record KEY FIRST VAL... appended to the array *V. */
+static void
+pushmeta(struct pcg_meta **v, size_t *n, size_t *cap, const char *key,
+    const struct pcg_str *first, const struct pcg_str *val, size_t nval)
+{
+	struct pcg_meta *r;
+	size_t i, k = first != NULL;
+
+	egrow((void **)v, cap, *n, sizeof(**v));
+	r = &(*v)[(*n)++];
+	r->key = strcopy(pcg_cstr(key));
+	r->nval = k + nval;
+	r->val = ereallocarray(NULL, r->nval, sizeof(*r->val));
+	if (first)
+		r->val[0] = strcopy(*first);
+	for (i = 0; i < nval; i++)
+		r->val[k + i] = strcopy(val[i]);
+}
+
 /* Add a run record: pid, then the command line. */
 static void
 addrun(struct merge *m, struct pcg_str pid, const struct pcg_str *cmd, size_t ncmd)
 {
-	struct pcg_meta *r;
-	size_t i;
+	pushmeta(&m->run, &m->nrun, &m->caprun, "run", &pid, cmd, ncmd);
+}
 
-	egrow((void **)&m->run, &m->caprun, m->nrun, sizeof(*m->run));
-	r = &m->run[m->nrun++];
-	r->key = strcopy(pcg_cstr("run"));
-	r->nval = 1 + ncmd;
-	r->val = ereallocarray(NULL, r->nval, sizeof(*r->val));
-	r->val[0] = strcopy(pid);
-	for (i = 0; i < ncmd; i++)
-		r->val[i + 1] = strcopy(cmd[i]);
+/* A profile that missed calls stays marked, whatever it is merged with. */
+static void
+foldincomplete(struct merge *m, const struct pcg_profile *in)
+{
+	size_t i, j;
+
+	for (i = 0; i < in->nmeta; i++) {
+		if (!iskey(&in->meta[i], "incomplete"))
+			continue;
+		for (j = 0; j < m->ninc && !sameval(&m->inc[j], &in->meta[i]); j++)
+			;
+		if (j == m->ninc)
+			pushmeta(&m->inc, &m->ninc, &m->capinc, "incomplete", NULL,
+			    in->meta[i].val, in->meta[i].nval);
+	}
 }
 
 /*
@@ -416,6 +445,7 @@ fold(struct merge *m, const char *path)
 	checkcosts(m, &in, path);
 	merged = foldruns(m, &in, path);
 	intersectmeta(m, &in, firstin);
+	foldincomplete(m, &in);
 	egrow((void **)&m->fmap, &m->capf, in.nfn, sizeof(*m->fmap));
 	for (i = 1; i < in.nfn; i++)
 		m->fmap[i] = pcg_fn_intern(&m->out, &in.fn[i]);
@@ -474,19 +504,26 @@ average(struct pcg_profile *out, uint64_t runs)
 		out->duration[k] = divround(out->duration[k], runs);
 }
 
-/* Run records by pid as a number (a shorter decimal is smaller), then bytes. */
+/* Values in order, bytes first; a prefix is smaller. */
 static int
-runcmp(const struct pcg_meta *a, const struct pcg_meta *b)
+valcmp(const struct pcg_meta *a, const struct pcg_meta *b)
 {
 	size_t i;
 	int c;
 
-	if (a->val[0].len != b->val[0].len)
-		return a->val[0].len < b->val[0].len ? -1 : 1;
 	for (i = 0; i < a->nval && i < b->nval; i++)
 		if ((c = pcg_str_cmp(a->val[i], b->val[i])))
 			return c;
 	return (a->nval > b->nval) - (a->nval < b->nval);
+}
+
+/* Run records by pid as a number (a shorter decimal is smaller), then bytes. */
+static int
+runcmp(const struct pcg_meta *a, const struct pcg_meta *b)
+{
+	if (a->val[0].len != b->val[0].len)
+		return a->val[0].len < b->val[0].len ? -1 : 1;
+	return valcmp(a, b);
 }
 
 /* qsort is not stable: carry each record's position as the last key. */
@@ -504,6 +541,8 @@ metacmp(const void *a, const void *b)
 	if (c)
 		return c;
 	if (iskey(&x->md, "run") && (c = runcmp(&x->md, &y->md)))
+		return c;
+	if (iskey(&x->md, "incomplete") && (c = valcmp(&x->md, &y->md)))
 		return c;
 	return (x->pos > y->pos) - (x->pos < y->pos);
 }
@@ -535,6 +574,11 @@ finishmeta(struct merge *m)
 		out->meta[out->nmeta++] = m->run[i];
 	}
 	m->nrun = 0;
+	for (i = 0; i < m->ninc; i++) {
+		egrow((void **)&out->meta, &out->capmeta, out->nmeta, sizeof(*out->meta));
+		out->meta[out->nmeta++] = m->inc[i];
+	}
+	m->ninc = 0;
 	r = ereallocarray(NULL, out->nmeta, sizeof(*r));
 	for (i = 0; i < out->nmeta; i++) {
 		r[i].md = out->meta[i];

@@ -164,6 +164,22 @@ scaled() {
 	! pcg-merge noclock "$A" | grep -q '^meta	clock'
 }
 
+@test "metadata: every distinct 'incomplete' of any input is kept, in any order; emit shows it" {
+	sed 's/^\(meta	pid	100\)$/\1\nmeta	incomplete	x in thread 2/' "$A" | fixend >ia
+	sed 's/^\(meta	pid	200\)$/\1\nmeta	incomplete	x in thread 2\nmeta	incomplete	a b	c/' "$B" | fixend >ib
+	pcg-merge ia "$C" >m1 || die "pcg-merge failed"
+	[ "$(grep -c '^meta	incomplete' m1)" = 1 ] || die "one input's incomplete lost: $(grep '^meta' m1)"
+	pcg-merge ib ia "$C" >m2
+	run grep '^meta	incomplete' m2
+	[ "$output" = "$(printf 'meta\tincomplete\ta b\tc\nmeta\tincomplete\tx in thread 2')" ] || die "$output"
+	pcg-merge "$C" ia ib | cmp - m2 || die "order changes the output"
+	pcg-merge m1 ib | cmp - m2 || die "not associative"
+	pcg-emit m2 >cg
+	grep -qx 'desc: Incomplete: a b c' cg || die "emit: $(head -5 cg)"
+	grep -qx 'desc: Incomplete: x in thread 2' cg || die "emit: $(head -5 cg)"
+	callgrind_annotate cg | grep -q '^Incomplete: x in thread 2' || die "callgrind_annotate does not show it"
+}
+
 @test "inconsistent run metadata of a merged input is an error naming the line" {
 	pcg-merge "$A" "$B" >ab
 	sed 's/^meta	runs	2$/meta	runs	3/' ab >bad
