@@ -251,6 +251,52 @@ forktest() {
 	forktest "" x
 }
 
+# os.exec* leaves by no exit hook: each image writes its profile first; with
+# -f the next image, same pid, writes PID.N, N its exec count.
+@test "follow: os.exec*: every image's profile, PID.N after N execs; without -f the first" {
+	local p c f ev pid
+	for PY_ in $PYS; do
+		for ev in "" --events; do
+			say "exec on $PY_ $ev"
+			rm -f prof*
+			pcg-trace -q -f $ev -o 'prof.%p' "$PY_" "$PY/follow_exec.py" > out || die "$PY_: failed"
+			p=$(awk '$1 == "IMAGE" && $3 == 0 { print $2 }' out)
+			c=$(awk '$1 == "IMAGE" && $3 == 3 { print $2 }' out)
+			grep -qx "EXECENV -" out || die "$PY_: PCG_TRACE_EXEC left in the environment: $(cat out)"
+			[ "$(ls prof.* | sort | tr '\n' ' ')" = "$(printf '%s\n' prof.$p prof.$p.1 prof.$p.2 prof.$c prof.$c.1 | sort | tr '\n' ' ')" ] ||
+				die "$PY_ $ev: files $(ls prof.* | tr '\n' ' '), want prof.$p{,.1,.2} prof.$c{,.1}"
+			for f in prof.*; do
+				tail -1 "$f" | grep -q "^end	" || die "$PY_ $ev: $f incomplete"
+				pid=${f#prof.}
+				grep -qx "meta	pid	${pid%%.*}" "$f" || die "$PY_ $ev: $f: wrong pid meta"
+			done
+			pcg-merge prof.* > merged || die "$PY_ $ev: pcg-merge failed"
+			[ "$(calls merged "$PY/follow_exec.py" 12 stage)" = 4 ] || die "$PY_ $ev: stage not 4 after the merge"
+			[ "$(calls "prof.$c" "$PY/follow_exec.py" 12 stage)" = 0 ] || die "$PY_ $ev: the fork's own part"
+		done
+		rm -f prof*
+		pcg-trace -q -o prof "$PY_" "$PY/follow_exec.py" > out || die "$PY_: without -f failed"
+		[ "$(ls -A | grep -c '^prof')" = 1 ] || die "$PY_: without -f: $(ls -A | grep '^prof')"
+		[ "$(calls prof "$PY/follow_exec.py" 12 stage)" = 1 ] || die "$PY_: without -f: stage 0 lost"
+	done
+}
+
+@test "follow: an exec that fails once the profile is written says so; the run goes on" {
+	local p=${PYS%%$'\n'*}
+	printf '\177ELF garbage' > bad
+	chmod +x bad
+	run pcg-trace -o prof "$p" -c 'import os, sys
+try:
+    os.execv("bad", ["bad"])
+except OSError:
+    print("went on")
+sys.exit(3)'
+	[ "$status" = 3 ] || die "status $status: $output"
+	[[ "$output" == *"went on"* ]] || die "$output"
+	[[ "$output" == *"exec failed after the profile was written"* ]] || die "$output"
+	tail -1 prof | grep -q "^end	" || die "no complete profile"
+}
+
 @test "follow: --events: each process streams to its own file" {
 	forktest --events x
 }

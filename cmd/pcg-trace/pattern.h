@@ -6,9 +6,10 @@
 #include <string.h>
 
 /* Expand pat for pid into dst; -1 on a bad escape or if it does not fit.
- * *hasp is set when pat holds %p. */
+ * *hasp is set when pat holds %p.  The image a process exec'd for the
+ * seq-th time (seq > 0) is told apart by %p giving PID.SEQ. */
 static inline int
-pattern_expand(char *dst, size_t cap, const char *pat, long pid, int *hasp)
+pattern_expand(char *dst, size_t cap, const char *pat, long pid, unsigned seq, int *hasp)
 {
 	size_t n = 0;
 	int k;
@@ -29,7 +30,8 @@ pattern_expand(char *dst, size_t cap, const char *pat, long pid, int *hasp)
 		} else if (*pat == 'p') {
 			if (hasp)
 				*hasp = 1;
-			k = snprintf(dst + n, cap - n, "%ld", pid);
+			k = seq ? snprintf(dst + n, cap - n, "%ld.%u", pid, seq) :
+			    snprintf(dst + n, cap - n, "%ld", pid);
 			if (k < 0 || (size_t)k >= cap - n)
 				return -1;
 			n += k;

@@ -339,7 +339,7 @@ main(int argc, char *argv[])
 	}
 	/* The name pattern of the output: %p is the pid of the process. */
 	pattern = estrdup(out ? out : "pcg.out.%p");
-	if (out && strcmp(out, "-") && pattern_expand(final, sizeof(final), out, 0, &hasp) < 0) {
+	if (out && strcmp(out, "-") && pattern_expand(final, sizeof(final), out, 0, 0, &hasp) < 0) {
 		weprintf("%s: bad output name (%%p is the pid, %%%% a %%; other %% are not allowed)", out);
 		usage();
 	}
@@ -364,9 +364,9 @@ main(int argc, char *argv[])
 		signal(SIGPIPE, SIG_IGN);
 		fd = p[1];
 	} else {
-		if (pattern_expand(tbase, sizeof(tbase), out ? out : "pcg.out", getpid(), NULL) < 0 ||
+		if (pattern_expand(tbase, sizeof(tbase), out ? out : "pcg.out", getpid(), 0, NULL) < 0 ||
 		    strlen(tbase) + 12 >= sizeof(tmp) ||
-		    pattern_expand(final, sizeof(final), pattern, 4194304, NULL) < 0)
+		    pattern_expand(final, sizeof(final), pattern, 4194304, 0, NULL) < 0)
 			eprintf("%s: name too long", pattern);
 		memcpy(tmp, tbase, strlen(tbase));
 		strcpy(tmp + strlen(tbase), ".tmpXXXXXX");
@@ -406,7 +406,7 @@ main(int argc, char *argv[])
 	if (follow)
 		while (wait(NULL) > 0 || errno == EINTR)
 			;
-	pattern_expand(final, sizeof(final), pattern, child, NULL);
+	pattern_expand(final, sizeof(final), pattern, child, 0, NULL);
 	if (lseek(fd, 0, SEEK_END) <= 0) {
 		if (follow) {
 			/* e.g. make or a shell that runs Python programs */

@@ -80,6 +80,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(PyObject *, PyDict_New, (void)) \
 	X(int, PyDict_SetItemString, (PyObject *, const char *, PyObject *)) \
 	X(PyObject *, PyTuple_New, (ssize_t)) \
+	X(int, PyTuple_SetItem, (PyObject *, ssize_t, PyObject *)) \
 	X(int, PyObject_SetAttrString, (PyObject *, const char *, PyObject *)) \
 	X(PyObject *, PyUnicode_FromString, (const char *)) \
 	X(PyObject *, PyUnicode_AsEncodedString, (PyObject *, const char *, const char *)) \
@@ -126,6 +127,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(PyMethodDescr_Type) \
 	X(PyModule_Type) \
 	X(PyType_Type) \
+	X(PyLong_Type) \
 	X(PyUnicode_Type) \
 	X(_Py_NoneStruct)
 

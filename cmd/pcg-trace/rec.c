@@ -157,7 +157,7 @@ ev_header(void)
 static int
 ownpath(char *path, size_t cap)
 {
-	if (pattern_expand(path, cap, R.pattern, (long)getpid(), NULL) < 0) {
+	if (pattern_expand(path, cap, R.pattern, (long)getpid(), R.execs, NULL) < 0) {
 		fprintf(stderr, "pcg-trace: %s: bad or too long output name\n", R.pattern);
 		return -1;
 	}
@@ -365,6 +365,7 @@ forked(void)
 	uint32_t tid = 0;
 
 	R.own = 1;
+	R.execs = 0;
 	pcg_init(&q);
 	pcg_add_cost(&q, "wall", "ns");
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -835,15 +836,135 @@ osexit(PyObject *self, PyObject *args)
 
 static struct pymethoddef exitdef = { "_exit", osexit, METH_VARARGS, NULL };
 
+/*
+ * os.execv and os.execve (every os.exec* ends in one of them) replace the
+ * image without any exit hook: write first.  Only when the file can be
+ * run, since os.execvp tries one directory after the other.  A followed
+ * image to come learns that it is the next exec, to name its own file.
+ */
+static PyObject *realexecv, *realexecve, *fsencode, *dicttype;
+
+/* os.execve's ARGS with PCG_TRACE_EXEC=N added to a copy of the
+ * environment, when that environment follows; NULL otherwise. */
+static PyObject *
+nextenv(PyObject *args, const char *n)
+{
+	PyObject *env = py.PyTuple_GetItem(args, 2), *k, *v, *d = NULL, *a = NULL;
+	ssize_t i;
+
+	if (!env || !(k = py.PyUnicode_FromString("PCG_TRACE")))
+		goto out;
+	v = py.PyObject_GetItem(env, k);
+	py.Py_DecRef(k);
+	if (!v)
+		goto out;
+	py.Py_DecRef(v);
+	if (!(d = py.PyObject_CallFunctionObjArgs(dicttype, env, NULL)) || !(v = py.PyUnicode_FromString(n)))
+		goto out;
+	i = py.PyDict_SetItemString(d, "PCG_TRACE_EXEC", v);
+	py.Py_DecRef(v);
+	if (i < 0 || !(a = py.PyTuple_New(3)))
+		goto out;
+	for (i = 0; i < 3; i++) {
+		v = i == 2 ? d : py.PyTuple_GetItem(args, i);
+		py.Py_IncRef(v);
+		py.PyTuple_SetItem(a, i, v);
+	}
+out:
+	py.Py_DecRef(d ? d : R.none);
+	py.PyErr_Clear();
+	return a;
+}
+
+static int
+runnable(PyObject *path)
+{
+	PyObject *b;
+	char *s;
+	ssize_t n;
+	int ok;
+
+	if (py.PyObject_IsInstance(path, py.PyLong_Type) == 1)
+		return 1; /* execve on a descriptor */
+	if (!(b = py.PyObject_CallFunctionObjArgs(fsencode, path, NULL))) {
+		py.PyErr_Clear();
+		return 1;
+	}
+	ok = py.PyBytes_AsStringAndSize(b, &s, &n) < 0 || access(s, X_OK) == 0;
+	py.Py_DecRef(b);
+	py.PyErr_Clear();
+	return ok;
+}
+
+static PyObject *
+osexec(PyObject *real, PyObject *args, int withenv)
+{
+	PyObject *path = py.PyTuple_GetItem(args, 0), *r, *a = NULL;
+	char n[16];
+
+	if (!path || !R.on || !runnable(path)) {
+		py.PyErr_Clear();
+		return py.PyObject_CallObject(real, args);
+	}
+	snprintf(n, sizeof(n), "%u", R.execs + 1);
+	if (R.follow && withenv)
+		a = nextenv(args, n);
+	else if (R.follow)
+		setenv("PCG_TRACE_EXEC", n, 1);
+	finish();
+	r = py.PyObject_CallObject(real, a ? a : args);
+	py.Py_DecRef(a ? a : R.none);
+	unsetenv("PCG_TRACE_EXEC");
+	fprintf(stderr, "pcg-trace: exec failed after the profile was written: "
+	    "the rest of process %ld is not recorded\n", (long)getpid());
+	return r;
+}
+
+static PyObject *
+osexecv(PyObject *self, PyObject *args)
+{
+	(void)self;
+	return osexec(realexecv, args, 0);
+}
+
+static PyObject *
+osexecve(PyObject *self, PyObject *args)
+{
+	(void)self;
+	return osexec(realexecve, args, 1);
+}
+
+static struct pymethoddef execvdef = { "execv", osexecv, METH_VARARGS, NULL };
+static struct pymethoddef execvedef = { "execve", osexecve, METH_VARARGS, NULL };
+
+/* os.NAME, kept in *real, becomes the C function DEF. */
+static void
+wrapos(PyObject *os, const char *name, PyObject **real, struct pymethoddef *def)
+{
+	PyObject *f, *mod;
+
+	if ((*real = py.PyObject_GetAttrString(os, name)) &&
+	    (mod = py.PyObject_GetAttrString(*real, "__module__")) &&
+	    (f = py.PyCFunction_NewEx(def, NULL, mod)))
+		py.PyObject_SetAttrString(os, name, f);
+	py.PyErr_Clear();
+}
+
 static void
 wrapexit(void)
 {
-	PyObject *os, *f, *mod;
+	PyObject *os, *b;
 
-	if ((os = py.PyImport_ImportModule("os")) && (realexit = py.PyObject_GetAttrString(os, "_exit")) &&
-	    (mod = py.PyObject_GetAttrString(realexit, "__module__")) &&
-	    (f = py.PyCFunction_NewEx(&exitdef, NULL, mod)))
-		py.PyObject_SetAttrString(os, "_exit", f);
+	if (!(os = py.PyImport_ImportModule("os")))
+		goto out;
+	wrapos(os, "_exit", &realexit, &exitdef);
+	if ((fsencode = py.PyObject_GetAttrString(os, "fsencode")) &&
+	    (b = py.PyImport_ImportModule("builtins")) &&
+	    (dicttype = py.PyObject_GetAttrString(b, "dict"))) {
+		wrapos(os, "execv", &realexecv, &execvdef);
+		wrapos(os, "execve", &realexecve, &execvedef);
+	}
+out:
 	py.PyErr_Clear();
 }
 
@@ -982,8 +1103,8 @@ clock_pick(void)
 /*
  * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
  * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
- * writes its own file, named by pattern; fd is then -1) and the metadata
- * lines.
+ * writes its own file, named by pattern; fd is then -1; bits 8 on: the
+ * image's exec count) and the metadata lines.
  */
 __attribute__((visibility("default"))) int
 pcg_trace_start(int fd, int flags, const char *meta, const char *pattern)
@@ -1007,6 +1128,7 @@ pcg_trace_start(int fd, int flags, const char *meta, const char *pattern)
 	R.events = flags & 1;
 	R.follow = (flags & 2) && pattern;
 	R.own = R.follow && (flags & 4);
+	R.execs = R.own ? (unsigned)flags >> 8 : 0;
 	if (R.follow) {
 		mode_t um = umask(0);
 		umask(um);

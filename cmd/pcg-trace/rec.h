@@ -43,6 +43,7 @@ struct rec {
 	int prelude;        /* events, forked child: header and known fns not yet written */
 	uint32_t forkfn, forkth; /* ... the fns and threads known at the fork */
 	char *pattern;      /* -f: absolute output name pattern (%p: pid) */
+	unsigned execs;     /* -f: how many execs made this process's image */
 	unsigned umask;
 	struct pcg_profile p;
 	struct th **th;

@@ -111,7 +111,13 @@ def _pcg_boot():
         # and writes its own file.  A followed process that cannot be
         # traced runs on untraced.
         pattern = env.get('PCG_TRACE_OUT', '')
-        root = env.get('PCG_TRACE_ROOT') == str(os.getpid())
+        # An image a traced process exec'd (os.exec*): the how-many-th.
+        try:
+            execs = max(0, int(env.pop('PCG_TRACE_EXEC', '0')))
+        except ValueError:
+            execs = 0
+        flags |= execs << 8
+        root = env.get('PCG_TRACE_ROOT') == str(os.getpid()) and not execs
         if root:
             try:
                 os.fstat(fd)
