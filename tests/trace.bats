@@ -162,6 +162,23 @@ for i in range(100000): f()' 2> /dev/null | { sleep 1; cat > ev; }
 	done
 }
 
+@test "trace: a file reached through ./ or // is one file: a/./b and a//b are a/b" {
+	local p f
+	mkdir -p d/e
+	printf 'def f():\n    pass\nf()\n' > d/e/m.py
+	for p in $PYS; do
+		for f in d/./e/m.py d//e/m.py ./d/e/m.py "$PWD/d/./e//m.py"; do
+			pcg-trace -q -o prof "$p" "$f" || die "$p: $f failed"
+			grep -P '^fn\t\d+\tpy\t__main__\t' prof | cut -f5 | sort -u > files
+			case $f in
+			/*) [ "$(cat files)" = "$PWD/d/e/m.py" ] || die "$p: $f recorded as $(cat files)" ;;
+			*) [ "$(cat files)" = d/e/m.py ] || [ "$(cat files)" = "$PWD/d/e/m.py" ] ||
+				die "$p: $f recorded as $(cat files)" ;;
+			esac
+		done
+	done
+}
+
 @test "trace: the program's output, argv, sys.path[0], __main__, stdin, environment are unchanged" {
 	local p
 	for p in $PYS; do

@@ -70,19 +70,59 @@ str(PyObject *b)
 	return s;
 }
 
+/*
+ * A path without its "." components and repeated slashes, in place: the
+ * same file reached as a/./b or a//b is one function for pcg-merge.  ".."
+ * stays (through a symbolic link it is not the parent), and so does a
+ * relative path (what it is relative to may have changed since).
+ */
+static size_t
+tidypath(char *s, size_t n)
+{
+	size_t i = 0, o = 0;
+
+	if (!n || s[0] == '<')
+		return n; /* <string>, <frozen ...> */
+	while (i < n) {
+		if (s[i] == '/' && (o > 0 ? s[o - 1] == '/' : i > 0)) {
+			i++; /* repeated, or after a dropped leading "./" */
+		} else if (s[i] == '.' && (i == 0 || s[i - 1] == '/') && (i + 1 == n || s[i + 1] == '/') &&
+		    (o > 0 || i + 1 < n)) {
+			i += 2; /* "./": what follows starts at the same place */
+		} else {
+			s[o++] = s[i++];
+		}
+	}
+	if (o > 1 && s[o - 1] == '/')
+		o--;
+	if (!o)
+		s[o++] = '.';
+	return o;
+}
+
 static uint32_t
 intern(int kind, PyObject *mod, PyObject *file, long line, PyObject *name)
 {
 	struct pcg_fn f;
 	uint32_t id;
+	char buf[512], *tmp = NULL;
 
 	memset(&f, 0, sizeof(f));
 	f.kind = kind;
 	f.module = str(mod);
 	f.file = str(file);
+	if (memmem(f.file.s, f.file.len, "/.", 2) || memmem(f.file.s, f.file.len, "//", 2) ||
+	    (f.file.len > 1 && f.file.s[0] == '.' && f.file.s[1] == '/')) {
+		tmp = f.file.len <= sizeof(buf) ? buf : emalloc(f.file.len);
+		memcpy(tmp, f.file.s, f.file.len);
+		f.file.s = tmp;
+		f.file.len = tidypath(tmp, f.file.len);
+	}
 	f.name = str(name);
 	f.line = line > 0 ? line : 0;
 	id = pcg_fn_intern(&R.p, &f);
+	if (tmp != buf)
+		free(tmp);
 	if (R.events && id > R.nfn)
 		ev_fn(id);
 	py.Py_DecRef(mod ? mod : R.none);
