@@ -100,11 +100,21 @@ class Result:
     __slots__ = ("wall", "cpu", "rss", "rc", "out", "err")
 
 
-def run(cmd, stdin=None, tag="run"):
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def run(cmd, stdin=None, tag="run", own_rss=False):
     """Run cmd; wall time (perf_counter), CPU time and peak RSS (KB, from
-    wait4: the process and its waited-for descendants) and its output."""
+    wait4: the process and its waited-for descendants) and its output.
+    Linux starts a process's peak RSS at that of the process it was forked
+    from (counted at exec), so wait4 never reports less than this script's
+    own RSS; own_rss=True has GNU time, a small process, fork cmd and report
+    its real peak instead (needed for programs of a few MB)."""
     os.makedirs(WORK, exist_ok=True)
     op, ep = os.path.join(WORK, tag + ".stdout"), os.path.join(WORK, tag + ".stderr")
+    rp = os.path.join(WORK, tag + ".rss")
+    if own_rss and GNU_TIME:
+        cmd = [GNU_TIME, "-f", "%M", "-o", rp] + cmd
     with open(op, "wb") as o, open(ep, "wb") as e:
         fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
         t0 = time.perf_counter()
@@ -120,6 +130,9 @@ def run(cmd, stdin=None, tag="run"):
         r.out = f.read()
     with open(ep, "rb") as f:
         r.err = f.read()
+    if own_rss and GNU_TIME:
+        with open(rp) as f:
+            r.rss = int(f.read().split()[-1])  # after a "Command exited ..." line, if any
     return r
 
 
