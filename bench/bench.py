@@ -9,13 +9,18 @@ Measures, on this machine:
      large synthetic streams (bench/gen_streams.py);
   3. end to end "trace and get a callgrind file": pcg-trace + pcg-emit
      against cProfile + pyprof2calltree (and yappi writing callgrind itself);
-  4. output sizes.
+  4. merging many runs: pcg-merge of 100 separate traced runs of the
+     realistic workload (and of 10: memory should follow the merged tree, not
+     the number of inputs) against pstats.Stats(*files).dump_stats, and
+     pcg-merge | pcg-emit against that + pyprof2calltree; the merged runs
+     and call counts are checked;
+  5. output sizes.
 
 Prints a markdown report on stdout (progress on stderr) and writes it to
 bench/RESULTS.md (build/bench/RESULTS-quick.md in quick mode).  Missing tools
 show as n/a; missed targets are reported, never an error.  It exits 1 only
 when a traced program's output differs from the plain run's, a tool fails,
-or a pcg output stream is invalid.
+or a pcg output stream (or a merged profile's runs and counts) is invalid.
 
 Environment:
   BENCH_RUNS=N        timed runs per measurement, medians reported (default 5;
@@ -26,7 +31,9 @@ Environment:
                       every CPython 3 found (Debian's and pyenv's); default:
                       /usr/bin/python3 and pyenv's newest 3.12 and 3.13
   BENCH_WORKLOADS=... subset of workload names (default: all)
-  BENCH_SECTIONS=...  subset of overhead,throughput,e2e (default: all three)
+  BENCH_SECTIONS=...  subset of overhead,throughput,e2e,merge (default: all four)
+  BENCH_MERGE_RUNS=N  runs merged in the merge section (default 100; 20 in
+                      quick mode)
   BENCH_SCALE=F       workload size factor (default 1; 0.2 in quick mode)
   BENCH_EVENTS=N, BENCH_NODES=N   synthetic stream sizes (default 10M, 1.05M)
   BENCH_BIN=DIR       the pcg programs (default build/bin)
@@ -59,6 +66,7 @@ RUNS = max(1, int(env("BENCH_RUNS", "1" if QUICK else "5")))
 SCALE = float(env("BENCH_SCALE", "0.2" if QUICK else "1"))
 NEVENTS = int(env("BENCH_EVENTS", "1000000" if QUICK else "10000000"))
 NNODES = int(env("BENCH_NODES", "100000" if QUICK else "1050000"))
+MERGE_RUNS = max(1, int(env("BENCH_MERGE_RUNS", "20" if QUICK else "100")))
 BIN = os.path.abspath(env("BENCH_BIN", os.path.join(ROOT, "build", "bin")))
 WORK = os.path.abspath(env("BENCH_WORK", os.path.join(ROOT, "build", "bench")))
 OUT = env("BENCH_OUT", os.path.join(WORK, "RESULTS-quick.md") if QUICK
@@ -100,11 +108,21 @@ class Result:
     __slots__ = ("wall", "cpu", "rss", "rc", "out", "err")
 
 
-def run(cmd, stdin=None, tag="run"):
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def run(cmd, stdin=None, tag="run", own_rss=False):
     """Run cmd; wall time (perf_counter), CPU time and peak RSS (KB, from
-    wait4: the process and its waited-for descendants) and its output."""
+    wait4: the process and its waited-for descendants) and its output.
+    Linux starts a process's peak RSS at that of the process it was forked
+    from (counted at exec), so wait4 never reports less than this script's
+    own RSS; own_rss=True has GNU time, a small process, fork cmd and report
+    its real peak instead (needed for programs of a few MB)."""
     os.makedirs(WORK, exist_ok=True)
     op, ep = os.path.join(WORK, tag + ".stdout"), os.path.join(WORK, tag + ".stderr")
+    rp = os.path.join(WORK, tag + ".rss")
+    if own_rss and GNU_TIME:
+        cmd = [GNU_TIME, "-f", "%M", "-o", rp] + cmd
     with open(op, "wb") as o, open(ep, "wb") as e:
         fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
         t0 = time.perf_counter()
@@ -120,6 +138,9 @@ def run(cmd, stdin=None, tag="run"):
         r.out = f.read()
     with open(ep, "rb") as f:
         r.err = f.read()
+    if own_rss and GNU_TIME:
+        with open(rp) as f:
+            r.rss = int(f.read().split()[-1])  # after a "Command exited ..." line, if any
     return r
 
 
@@ -565,7 +586,202 @@ def end_to_end(pythons):
     return lines, res
 
 
-# ---------------------------------------------------------------- 4. sizes
+# ---------------------------------------------------------------- 4. merging many runs
+
+MERGE_SCALE = 0.2  # a short run, as a test suite's many runs would be
+MERGE_FN = b"Order.compute_total"  # called once per order: a fixed count per run
+# Peer: cProfile's own way to combine dumps.
+PSTATS_MERGE = "import pstats, sys; pstats.Stats(*sys.argv[2:]).dump_stats(sys.argv[1])"
+
+
+def merge_inputs(py, n):
+    """Trace realistic.py n times with pcg-trace and n times with cProfile, each
+    run its own process (its own pid and start), into WORK/merge.  Nothing is
+    kept from an earlier invocation: the files depend on pcg-trace and on the
+    interpreter.  Returns (pcg files, cProfile dumps), or None after fail()."""
+    d = os.path.join(WORK, "merge")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "in"))
+    args = [os.path.join(HERE, "workloads", "realistic.py"), str(MERGE_SCALE)]
+    pcgs, profs = [], []
+    log("merge: tracing realistic %d times with pcg-trace and with cProfile ..." % n)
+    for i in range(n):
+        f, p = os.path.join(d, "in", "%03d.pcg" % i), os.path.join(d, "in", "%03d.prof" % i)
+        for cmd in ([tool("pcg-trace"), "-q", "-o", f, py] + args,
+                    [py, "-m", "cProfile", "-o", p] + args):
+            r = run(cmd, tag="merge-in")
+            if r.rc != 0:
+                fail("merge inputs: %s failed (exit %d): %s" % (
+                    " ".join(cmd), r.rc, r.err.decode(errors="replace").strip()[-300:]))
+                return None
+        bad = valid_stream(f)
+        if bad:
+            fail("merge inputs: pcg-trace output %s: %s" % (f, bad))
+            return None
+        pcgs.append(f)
+        profs.append(p)
+    return pcgs, profs
+
+
+def header_meta(path):
+    """{key: [values, ...]} of a stream's meta records (they precede the body)."""
+    out = {}
+    with open(path, "rb") as f:
+        for line in f:
+            if line.startswith(b"meta\t"):
+                k, *v = line.rstrip(b"\n").split(b"\t")[1:]
+                out.setdefault(k, []).append(v)
+            elif not line.startswith(b"pcg\t"):
+                break
+    return out
+
+
+def calls_of(path, name):
+    """Calls of the functions named `name` in a profile-layer stream, and the
+    stream's node count: CALLS of their nodes and of the rec records that
+    re-enter them."""
+    fns, node_fn, calls = set(), {}, 0
+    with open(path, "rb") as f:
+        for line in f:
+            r = line.rstrip(b"\n").split(b"\t")
+            if r[0] == b"fn" and r[-1] == name:
+                fns.add(r[1])
+            elif r[0] == b"node":
+                node_fn[r[1]] = r[3]
+                calls += int(r[5]) if r[3] in fns else 0
+            elif r[0] == b"rec" and node_fn.get(r[2]) in fns:
+                calls += int(r[4])
+    return calls, len(node_fn)
+
+
+def check_merged(label, out, runs, single, mean=False):
+    """What pcg-merge wrote must say it holds `runs` runs and add the calls up."""
+    m = header_meta(out)
+    got_runs = m.get(b"runs", [[b"?"]])[0][0]
+    if got_runs != str(runs).encode() or len(m.get(b"run", [])) != runs:
+        fail("%s: meta says runs %s with %d run records, expected %d" % (
+            label, got_runs.decode(), len(m.get(b"run", [])), runs))
+    want = single if mean else single * runs
+    got = calls_of(out, MERGE_FN)[0]
+    if got != want:
+        fail("%s: %s called %d times, expected %d (%d × %d)" % (
+            label, MERGE_FN.decode(), got, want, 1 if mean else runs, single))
+
+
+def timed_pairs(cases, runs):
+    """Run each command of cases {key: cmd} `runs` times, round-robin so that
+    load changes hit every case alike; {key: [Result]}.  A failed run is an
+    error and is not counted."""
+    res = {k: [] for k in cases}
+    for i in range(runs):
+        log("merge: run %d/%d" % (i + 1, runs))
+        for k, cmd in cases.items():
+            r = run(cmd, tag="merge", own_rss=True)
+            if r.rc != 0:
+                fail("merge %s: %s failed (exit %d): %s" % (
+                    k, os.path.basename(cmd[0]), r.rc, r.err.decode(errors="replace").strip()[-300:]))
+                continue
+            res[k].append(r)
+    return res
+
+
+def merge_runs(pythons):
+    """pcg-merge against pstats.Stats(*files).dump_stats on MERGE_RUNS runs of
+    `realistic` and on 10, and each with its callgrind converter after it.
+    Returns the report lines and {(task, inputs, "pcg"|"peer"): (wall, cpu, rss)}."""
+    py = "/usr/bin/python3"
+    if not any(p == py for p, _ in pythons):
+        return ["Needs /usr/bin/python3 (pyprof2calltree runs there): n/a.", ""], {}
+    merge, emit = tool("pcg-merge"), tool("pcg-emit")
+    if not (merge and tool("pcg-trace")):
+        return ["pcg-merge or pcg-trace is not built: n/a.", ""], {}
+    if not GNU_TIME:
+        warnings.append("no /usr/bin/time (apt-get install time): the merge section's peak RSS "
+                        "is at least bench.py's own, so it cannot show growth with the inputs")
+    inputs = merge_inputs(py, MERGE_RUNS)
+    if not inputs:
+        return ["The inputs could not be made: see the errors.", ""], {}
+    pcgs, profs = inputs
+    d = os.path.join(WORK, "merge")
+    out = lambda name: os.path.join(d, name)  # noqa: E731
+    p2c = shutil.which("pyprof2calltree")
+    n, small = MERGE_RUNS, min(10, MERGE_RUNS)
+    cases = {}  # (task, inputs, side) -> cmd
+    for k in (small, n):
+        cases[("merge", k, "pcg")] = [merge, "-o", out("pcg-%d.pcg" % k)] + pcgs[:k]
+        cases[("merge", k, "peer")] = [py, "-c", PSTATS_MERGE, out("pstats-%d.prof" % k)] + profs[:k]
+    cases[("merge --mean", n, "pcg")] = [merge, "--mean", "-o", out("pcg-mean.pcg")] + pcgs
+    # One callgrind file from all the runs; a shell so that a pipeline is one
+    # measured command (wait4 counts the shell's children).
+    if emit:
+        cases[("callgrind", n, "pcg")] = [
+            "bash", "-o", "pipefail", "-c", '"$0" "$@" | "%s" -o "%s"' % (emit, out("pcg.cg")),
+            merge] + pcgs
+    if p2c:
+        cases[("callgrind", n, "peer")] = [
+            "bash", "-c", '"$0" -c "$1" "$2" "${@:3}" && "%s" -i "$2" -o "%s"' % (p2c, out("pstats.cg")),
+            py, PSTATS_MERGE, out("pstats-e2e.prof")] + profs
+    res = timed_pairs(cases, min(RUNS, 3))
+
+    single, nodes1 = calls_of(pcgs[0], MERGE_FN)
+    if single == 0:
+        fail("merge: %s never called in %s" % (MERGE_FN.decode(), pcgs[0]))
+    for k in (small, n):
+        if res[("merge", k, "pcg")]:
+            check_merged("pcg-merge of %d runs" % k, out("pcg-%d.pcg" % k), k, single)
+    if res[("merge --mean", n, "pcg")]:
+        check_merged("pcg-merge --mean of %d runs" % n, out("pcg-mean.pcg"), n, single, mean=True)
+        if header_meta(out("pcg-mean.pcg")).get(b"mean") != [[str(n).encode()]]:
+            fail("pcg-merge --mean of %d runs: no `meta mean %d` record" % (n, n))
+    merged_nodes = calls_of(out("pcg-%d.pcg" % n), MERGE_FN)[1] \
+        if res[("merge", n, "pcg")] else None
+    figures = {key: (med([r.wall for r in rs]), med([r.cpu for r in rs]), med([r.rss for r in rs]))
+               for key, rs in res.items() if rs}
+    return merge_table(figures, pcgs, profs, nodes1, merged_nodes), figures
+
+
+def merge_table(figures, pcgs, profs, nodes1, merged_nodes):
+    total = lambda fs: sum(os.path.getsize(f) for f in fs)  # noqa: E731
+    n = len(pcgs)
+    lines = ["%d runs of `realistic` at scale %g on Debian's /usr/bin/python3, each its own "
+             "process: `pcg-trace -q -o F` and `python -m cProfile -o F`. pcg inputs: %s "
+             "(one: %s nodes); cProfile dumps: %s. The merged profile of %d runs has %s nodes. "
+             "Median of %d runs, the cases interleaved round-robin.\n" % (
+                 n, MERGE_SCALE, fmt_size(total(pcgs)), "{:,}".format(nodes1),
+                 fmt_size(total(profs)), n,
+                 "n/a" if merged_nodes is None else "{:,}".format(merged_nodes), min(RUNS, 3))]
+    lines.append("| task | inputs | pcg wall s | pcg CPU s | pcg RSS MB | pstats wall s "
+                 "| pstats CPU s | pstats RSS MB | pcg/pstats wall | CPU | RSS |")
+    lines.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    tasks = [("merge", min(10, n)), ("merge", n), ("merge --mean", n), ("callgrind", n)]
+    for task, k in tasks:
+        a, b = figures.get((task, k, "pcg")), figures.get((task, k, "peer"))
+        cells = [MERGE_TASK_DOC[task], str(k)]
+        for f in (a, b):
+            cells += ["n/a"] * 3 if f is None else [fmt_s(f[0]), fmt_s(f[1]), "%.1f" % (f[2] / 1024)]
+        for i in range(3):
+            cells.append("%.2f×" % (a[i] / b[i]) if a and b and b[i] else "n/a")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    grow = [(side, figures.get(("merge", n, side)), figures.get(("merge", min(10, n), side)))
+            for side in ("pcg", "peer")]
+    lines.append("Peak RSS from %d to %d inputs: %s." % (min(10, n), n, "; ".join(
+        "%s %s" % ("pcg-merge" if side == "pcg" else "pstats",
+                   "%.2f×" % (big[2] / few[2]) if big and few else "n/a")
+        for side, big, few in grow)))
+    lines.append("")
+    return lines
+
+
+MERGE_TASK_DOC = {
+    "merge": "merge (`pcg-merge -o F …` / `pstats.Stats(*files).dump_stats(F)`)",
+    "merge --mean": "merge, per-run means (`pcg-merge --mean`; pstats has none)",
+    "callgrind": "one callgrind file from all runs (`pcg-merge … \\| pcg-emit` / "
+                 "pstats merge + `pyprof2calltree`)",
+}
+
+
+# ---------------------------------------------------------------- 5. sizes
 
 def sizes(pythons, workloads, results, files):
     py = pythons[0][0] if pythons else None
@@ -659,7 +875,7 @@ def versions():
     return ", ".join(out)
 
 
-def targets(summary, perf, e2e):
+def targets(summary, perf, e2e, merged):
     lines = ["| target | measured (overhead ratio per workload) | verdict |", "|---|---|---|"]
 
     def verdict(s, t, target):
@@ -706,10 +922,37 @@ def targets(summary, perf, e2e):
                      "(%.2f×) | %s |" % (a, b, a / b, "met" if a <= b else "**missed**"))
     else:
         lines.append("| trace + emit no slower than cProfile + pyprof2calltree | n/a | n/a |")
+    lines += merge_targets(merged)
     lines.append("")
     lines.append("Every workload counts, except `threads` before Python 3.12: there cProfile "
                  "records only the main thread, so its overhead is not comparable.")
     lines.append("")
+    return lines
+
+
+def merge_targets(merged):
+    """The issue's figure: MERGE_RUNS profiles merged well under a second, in
+    memory that follows the merged tree (so 100 inputs cost about what 10 do)."""
+    n, few = MERGE_RUNS, min(10, MERGE_RUNS)
+    a, peer = merged.get(("merge", n, "pcg")), merged.get(("merge", n, "peer"))
+    b = merged.get(("merge", few, "pcg"))
+    lines = []
+    label = "pcg-merge of %d runs of `realistic` well under 1 s" % n
+    if a:
+        lines.append("| %s | wall %.3f s, CPU %.3f s (pstats: %s s, %s) | wall %s; CPU %s |" % (
+            label, a[0], a[1], fmt_s(peer and peer[0]), fmt_x(a[0], peer and peer[0]),
+            "met" if a[0] < 1 else "**missed**", "met" if a[1] < 1 else "**missed**"))
+    else:
+        lines.append("| %s | n/a | n/a |" % label)
+    label = "pcg-merge peak RSS follows the merged tree: %d inputs ≤ 1.5× %d inputs" % (n, few)
+    if a and b:
+        pb = merged.get(("merge", few, "peer"))
+        lines.append("| %s | %.1f MB vs %.1f MB (%.2f×); pstats: %s | %s |" % (
+            label, a[2] / 1024, b[2] / 1024, a[2] / b[2],
+            "%.1f MB vs %.1f MB (%.2f×)" % (peer[2] / 1024, pb[2] / 1024, peer[2] / pb[2])
+            if peer and pb else "n/a", "met" if a[2] <= 1.5 * b[2] else "**missed**"))
+    else:
+        lines.append("| %s | n/a | n/a |" % label)
     return lines
 
 
@@ -742,8 +985,9 @@ def main():
     if not has_module("/usr/bin/python3", "yappi"):
         warnings.append("yappi is not installed for /usr/bin/python3 (apt-get install python3-yappi): n/a")
 
-    sections = set(re.split(r"[\s,]+", env("BENCH_SECTIONS", "overhead,throughput,e2e")))
+    sections = set(re.split(r"[\s,]+", env("BENCH_SECTIONS", "overhead,throughput,e2e,merge")))
     results, files, otab, summary, ttab, perf, etab, e2e, stab = {}, {}, [], {}, [], {}, [], {}, []
+    mtab, merged = [], {}
     if "overhead" in sections:
         results, files = overhead(pythons, workloads)
         otab, summary = overhead_tables(pythons, workloads, results)
@@ -752,6 +996,8 @@ def main():
         ttab, perf = throughput()
     if "e2e" in sections:
         etab, e2e = end_to_end(pythons)
+    if "merge" in sections:
+        mtab, merged = merge_runs(pythons)
     elapsed = time.perf_counter() - t_start
     load1 = loadavg()
 
@@ -774,7 +1020,7 @@ def main():
             "the CPU-time columns are less affected" if busy else ""))
     rep.append("")
     rep.append("## Targets\n")
-    rep += targets(summary, perf, e2e)
+    rep += targets(summary, perf, e2e, merged)
     rep.append("## Tracing overhead\n")
     rep.append("Wall time of the whole command (interpreter start, the run, writing the profile), "
                "median of %d runs interleaved round-robin. Tool columns: slowdown vs plain. "
@@ -797,6 +1043,8 @@ def main():
     rep += ttab
     rep.append("## End to end: trace and get a callgrind file\n")
     rep += etab
+    rep.append("## Merging many runs\n")
+    rep += mtab
     rep.append("## Output sizes\n")
     rep += stab
     if warnings:
