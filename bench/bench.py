@@ -111,17 +111,17 @@ class Result:
 GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 
-def run(cmd, stdin=None, tag="run", own_rss=False):
-    """Run cmd; wall time (perf_counter), CPU time and peak RSS (KB, from
-    wait4: the process and its waited-for descendants) and its output.
-    Linux starts a process's peak RSS at that of the process it was forked
-    from (counted at exec), so wait4 never reports less than this script's
-    own RSS; own_rss=True has GNU time, a small process, fork cmd and report
-    its real peak instead (needed for programs of a few MB)."""
+def run(cmd, stdin=None, tag="run"):
+    """Run cmd; wall time (perf_counter), CPU time and peak RSS (KB) and its
+    output.  Linux starts a process's peak RSS at that of the process it was
+    forked from (counted at exec), so wait4 would never report less than this
+    script's own RSS: GNU time, a small process, forks cmd and reports its
+    real peak (the largest of cmd and its waited-for descendants).  Without
+    GNU time, wait4's figure, floor included."""
     os.makedirs(WORK, exist_ok=True)
     op, ep = os.path.join(WORK, tag + ".stdout"), os.path.join(WORK, tag + ".stderr")
     rp = os.path.join(WORK, tag + ".rss")
-    if own_rss and GNU_TIME:
+    if GNU_TIME:
         cmd = [GNU_TIME, "-f", "%M", "-o", rp] + cmd
     with open(op, "wb") as o, open(ep, "wb") as e:
         fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
@@ -138,7 +138,7 @@ def run(cmd, stdin=None, tag="run", own_rss=False):
         r.out = f.read()
     with open(ep, "rb") as f:
         r.err = f.read()
-    if own_rss and GNU_TIME:
+    if GNU_TIME:
         with open(rp) as f:
             r.rss = int(f.read().split()[-1])  # after a "Command exited ..." line, if any
     return r
@@ -676,7 +676,7 @@ def timed_pairs(cases, runs):
     for i in range(runs):
         log("merge: run %d/%d" % (i + 1, runs))
         for k, cmd in cases.items():
-            r = run(cmd, tag="merge", own_rss=True)
+            r = run(cmd, tag="merge")
             if r.rc != 0:
                 fail("merge %s: %s failed (exit %d): %s" % (
                     k, os.path.basename(cmd[0]), r.rc, r.err.decode(errors="replace").strip()[-300:]))
@@ -695,9 +695,6 @@ def merge_runs(pythons):
     merge, emit = tool("pcg-merge"), tool("pcg-emit")
     if not (merge and tool("pcg-trace")):
         return ["pcg-merge or pcg-trace is not built: n/a.", ""], {}
-    if not GNU_TIME:
-        warnings.append("no /usr/bin/time (apt-get install time): the merge section's peak RSS "
-                        "is at least bench.py's own, so it cannot show growth with the inputs")
     inputs = merge_inputs(py, MERGE_RUNS)
     if not inputs:
         return ["The inputs could not be made: see the errors.", ""], {}
@@ -980,6 +977,9 @@ def main():
     missing = [p for p in ("pcg-trace", "pcg-emit", "pcg-merge", "pcg-filter") if not tool(p)]
     for p in missing:
         warnings.append("%s is not built (%s): its columns are n/a" % (p, BIN))
+    if not GNU_TIME:
+        warnings.append("no /usr/bin/time (apt-get install time): every peak RSS is at least "
+                        "bench.py's own, so small programs' figures are floors")
     if not shutil.which("pyprof2calltree"):
         warnings.append("pyprof2calltree is not installed (apt-get install pyprof2calltree): n/a")
     if not has_module("/usr/bin/python3", "yappi"):
