@@ -678,6 +678,7 @@ main(int argc, char *argv[])
 	ofile_commit(&o);
 	pcg_free(&m.out);
 	free(m.run);
+	free(m.inc);
 	free(m.ord);
 	free(m.fmap);
 	free(m.tmap);

@@ -126,15 +126,20 @@ incl() {
 }
 
 @test "trace: naming a function at first sight is not charged to the program" {
-	local p d m
+	local p d m try
 	for p in $PYS; do
-		d=$(pcg-trace -q -o prof "$p" "$PY/firstsight.py") || die "$p: failed"
-		m=$(incl prof main)
-		say "$p: main took $d ns by its own clock, $m ns in the profile"
-		[ -n "$m" ] && [ "$m" -gt 0 ] || die "$p: main missing"
 		# Naming 3000 functions takes most of the run: charged, it would
-		# make main's time about the program's own measure.
-		[ $((m * 2)) -lt "$d" ] || die "$p: main charged $m ns of $d"
+		# make main's time about the program's own measure in every run.
+		# Not charged, main has about a third; a loaded machine can preempt
+		# main and push one run over half: three tries.
+		for try in 1 2 3; do
+			d=$(pcg-trace -q -o prof "$p" "$PY/firstsight.py") || die "$p: failed"
+			m=$(incl prof main)
+			say "$p: main took $d ns by its own clock, $m ns in the profile"
+			[ -n "$m" ] && [ "$m" -gt 0 ] || die "$p: main missing"
+			[ $((m * 2)) -lt "$d" ] && break
+		done
+		[ $((m * 2)) -lt "$d" ] || die "$p: main charged $m ns of $d, in 3 tries"
 	done
 }
 
