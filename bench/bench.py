@@ -265,6 +265,39 @@ def has_module(py, mod):
     return subprocess.run([py, "-c", "import " + mod], capture_output=True).returncode == 0
 
 
+def checked(r, ref, w, ver, t, cmd, out_file):
+    """True if run r of workload w under tool t exited 0 with the plain run's
+    stdout ref and, for pcg, wrote a valid stream; else records the error."""
+    if r.rc != 0 or r.out != ref:
+        fail("%s on Python %s under %s: %s\n  command: %s\n  stderr: %s" % (
+            w, ver, t,
+            "exit status %d" % r.rc if r.rc else "stdout differs from the plain run "
+            "(%r vs %r)" % (r.out[:200], ref[:200]),
+            " ".join(cmd), r.err.decode(errors="replace").strip()[-500:]))
+        return False
+    if t.startswith("pcg"):
+        bad = valid_stream(out_file)
+        if bad:
+            fail("%s on Python %s: %s output %s: %s" % (w, ver, t, out_file, bad))
+            return False
+    return True
+
+
+def not_comparable(w, ver):
+    """Before 3.12 cProfile records only the main thread."""
+    return w == "threads" and vkey(ver) < (3, 12)
+
+
+def ratio_cell(s, key, w, rt, target, excl):
+    """A ratio cell with its ✓/✗ mark; records (w, rt) in s[key] unless excl."""
+    if rt is None:
+        return "n/a"
+    if not excl:
+        s.setdefault(key, []).append((w, rt))
+    mark = "" if target is None or excl else (" ✓" if rt <= target else " ✗")
+    return "%.2f%s" % (rt, mark)
+
+
 # ---------------------------------------------------------------- 1. overhead
 
 def overhead(pythons, workloads):
@@ -309,20 +342,8 @@ def overhead(pythons, workloads):
             for w in ok:
                 for t in tools:
                     r = run(cmds[w][t], tag=t)
-                    if r.rc != 0 or r.out != refs[w]:
-                        fail("%s on Python %s under %s: %s\n  command: %s\n  stderr: %s" % (
-                            w, ver, t,
-                            "exit status %d" % r.rc if r.rc else "stdout differs from the plain run "
-                            "(%r vs %r)" % (r.out[:200], refs[w][:200]),
-                            " ".join(cmds[w][t]), r.err.decode(errors="replace").strip()[-500:]))
-                        continue
-                    if t.startswith("pcg"):
-                        bad = valid_stream(files[(py, w, t)])
-                        if bad:
-                            fail("%s on Python %s: %s output %s: %s" % (
-                                w, ver, t, files[(py, w, t)], bad))
-                            continue
-                    results[(py, w)][t].append(r)
+                    if checked(r, refs[w], w, ver, t, cmds[w][t], files.get((py, w, t))):
+                        results[(py, w)][t].append(r)
         # Every pcg output must parse: pcg-emit reads the last run's streams.
         emit = tool("pcg-emit")
         for w in ok:
@@ -346,19 +367,25 @@ def overhead(pythons, workloads):
     return results, files
 
 
+def by_python(pythons, workloads, results, lines, title, columns):
+    """For each interpreter with results: appends its heading and the header of
+    a table of columns to lines, and yields (py, ver, its workloads)."""
+    for py, ver in pythons:
+        rows = [w for w in workloads if (py, w) in results]
+        if rows:
+            lines.append("### Python %s (`%s`)%s\n" % (ver, py, title))
+            lines.append("| " + " | ".join(columns) + " |")
+            lines.append("|---|" + "--:|" * (len(columns) - 1))
+            yield py, ver, rows
+
+
 def overhead_tables(pythons, workloads, results):
     lines = []
     # ver -> {(tool, clock): [(workload, ratio)]}, without the non-comparable rows
     summary = {}
-    for py, ver in pythons:
-        rows = [w for w in workloads if (py, w) in results]
-        if not rows:
-            continue
-        lines.append("### Python %s (`%s`)\n" % (ver, py))
-        lines.append("| workload | plain s | cProfile | pcg | pcg --events | yappi "
-                     "| pcg ratio | --events ratio | yappi ratio | pcg ratio (CPU) "
-                     "| --events ratio (CPU) |")
-        lines.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for py, ver, rows in by_python(pythons, workloads, results, lines, "", (
+            "workload", "plain s", "cProfile", "pcg", "pcg --events", "yappi", "pcg ratio",
+            "--events ratio", "yappi ratio", "pcg ratio (CPU)", "--events ratio (CPU)")):
         tp = target_profile(ver)
         s = summary.setdefault(ver, {})
         for w in rows:
@@ -366,7 +393,7 @@ def overhead_tables(pythons, workloads, results):
             m = {t: med([r.wall for r in rs]) for t, rs in res.items()}
             mc = {t: med([r.cpu for r in rs]) for t, rs in res.items()}
             plain, cp = m.get("plain"), m.get("cProfile")
-            excl = w == "threads" and vkey(ver) < (3, 12)
+            excl = not_comparable(w, ver)
             cells = [w + (" †" if excl else ""), fmt_s(plain)]
             for t in ("cProfile", "pcg", "pcg-events", "yappi"):
                 cells.append(fmt_x(m.get(t), plain))
@@ -375,13 +402,7 @@ def overhead_tables(pythons, workloads, results):
                                      ("pcg-events", TARGET_EVENTS, "cpu")):
                 mm = m if clock == "wall" else mc
                 rt = ratio(mm.get(t), mm.get("plain"), mm.get("cProfile"))
-                if rt is None:
-                    cells.append("n/a")
-                    continue
-                mark = "" if target is None or excl else (" ✓" if rt <= target else " ✗")
-                cells.append("%.2f%s" % (rt, mark))
-                if not excl:
-                    s.setdefault((t, clock), []).append((w, rt))
+                cells.append(ratio_cell(s, (t, clock), w, rt, target, excl))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
         lines.append("Peak RSS of the traced process, MB:\n")
@@ -872,35 +893,45 @@ def versions():
     return ", ".join(out)
 
 
-def targets(summary, perf, e2e, merged):
-    lines = ["| target | measured (overhead ratio per workload) | verdict |", "|---|---|---|"]
+CLOCK_LABEL = {"wall": "wall", "cpu": "CPU"}
 
-    def verdict(s, t, target):
-        out_m, out_v = [], []
-        for clock in ("wall", "cpu"):
-            vals = s.get((t, clock))
-            if not vals:
-                continue
-            worst = max(vals, key=lambda x: x[1])
-            n_ok = sum(v <= target for _, v in vals)
-            out_m.append("%s: median %.2f, worst %.2f (%s)" % (
-                "wall" if clock == "wall" else "CPU", med([v for _, v in vals]), worst[1], worst[0]))
-            out_v.append("%s %s" % ("wall" if clock == "wall" else "CPU",
-                                    "met" if n_ok == len(vals) else
-                                    "**missed** (%d/%d ok)" % (n_ok, len(vals))))
-        return ("; ".join(out_m) or "n/a"), ("; ".join(out_v) or "n/a")
 
+def verdict(s, t, target, clocks):
+    """Median/worst of the ratios s[(t, clock)] and met/missed against target."""
+    out_m, out_v = [], []
+    for clock in clocks:
+        vals = s.get((t, clock))
+        if not vals:
+            continue
+        worst = max(vals, key=lambda x: x[1])
+        n_ok = sum(v <= target for _, v in vals)
+        out_m.append("%s: median %.2f, worst %.2f (%s)" % (
+            CLOCK_LABEL[clock], med([v for _, v in vals]), worst[1], worst[0]))
+        out_v.append("%s %s" % (CLOCK_LABEL[clock], "met" if n_ok == len(vals) else
+                                "**missed** (%d/%d ok)" % (n_ok, len(vals))))
+    return ("; ".join(out_m) or "n/a"), ("; ".join(out_v) or "n/a")
+
+
+def ratio_targets(summary, clocks, what=""):
+    """Target lines of the overhead ratios: summary is ver -> {(tool, clock): [(w, ratio)]}."""
+    lines = []
     for ver, s in summary.items():
         tp = target_profile(ver)
         if tp is not None:
-            m, v = verdict(s, "pcg", tp)
-            lines.append("| profile layer ≤ %.1f× cProfile's overhead, Python %s | %s | %s |"
-                         % (tp, ver, m, v))
+            m, v = verdict(s, "pcg", tp, clocks)
+            lines.append("| profile layer ≤ %.1f× cProfile's overhead%s, Python %s | %s | %s |"
+                         % (tp, what, ver, m, v))
     for ver, s in summary.items():
         if vkey(ver) >= (3, 11):
-            m, v = verdict(s, "pcg-events", TARGET_EVENTS)
-            lines.append("| --events ≤ %.1f× cProfile's overhead, Python %s | %s | %s |"
-                         % (TARGET_EVENTS, ver, m, v))
+            m, v = verdict(s, "pcg-events", TARGET_EVENTS, clocks)
+            lines.append("| --events ≤ %.1f× cProfile's overhead%s, Python %s | %s | %s |"
+                         % (TARGET_EVENTS, what, ver, m, v))
+    return lines
+
+
+def targets(summary, perf, e2e, merged):
+    lines = ["| target | measured (overhead ratio per workload) | verdict |", "|---|---|---|"]
+    lines += ratio_targets(summary, ("wall", "cpu"))
     for (name, label), res in sorted(perf.items(), key=lambda kv: (kv[0][0] != "profile", kv[0][1])):
         cpu = max(res["cpu"], 1e-9)
         if name == "profile":
