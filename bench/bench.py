@@ -14,7 +14,14 @@ Measures, on this machine:
      the number of inputs) against pstats.Stats(*files).dump_stats, and
      pcg-merge | pcg-emit against that + pyprof2calltree; the merged runs
      and call counts are checked;
-  5. output sizes.
+  5. output sizes;
+  6. optional (BENCH_SECTIONS=...,icount): the overhead ratios of 1. in
+     instructions executed, counted by valgrind's callgrind (one run each at
+     BENCH_ICOUNT_SCALE, with an empty script's row for each tool's fixed
+     cost).  Deterministic and unaffected by the machine's load, but not time
+     (a clock read or a cache miss is one instruction): a steady second
+     opinion beside the timings, which stay the measure.  n/a without
+     valgrind.
 
 Prints a markdown report on stdout (progress on stderr) and writes it to
 bench/RESULTS.md (build/bench/RESULTS-quick.md in quick mode).  Missing tools
@@ -31,7 +38,13 @@ Environment:
                       every CPython 3 found (Debian's and pyenv's); default:
                       /usr/bin/python3 and pyenv's newest 3.12 and 3.13
   BENCH_WORKLOADS=... subset of workload names (default: all)
-  BENCH_SECTIONS=...  subset of overhead,throughput,e2e,merge (default: all four)
+  BENCH_SECTIONS=...  subset of overhead,throughput,e2e,merge,icount (default:
+                      the first four; icount takes about 6 minutes)
+  BENCH_ICOUNT_SCALE=F  workload size factor under callgrind (default 0.1;
+                      0.05 in quick mode, which also counts 1 interpreter and
+                      2 workloads, calls and realistic)
+  BENCH_ICOUNT_JOBS=N callgrind runs at a time (default: the number of CPUs;
+                      the counts do not depend on it)
   BENCH_MERGE_RUNS=N  runs merged in the merge section (default 100; 20 in
                       quick mode)
   BENCH_SCALE=F       workload size factor (default 1; 0.2 in quick mode)
@@ -40,6 +53,7 @@ Environment:
   BENCH_WORK=DIR      scratch folder (default build/bench)
   BENCH_OUT=FILE      report file
 """
+import concurrent.futures
 import datetime
 import glob
 import hashlib
@@ -265,6 +279,39 @@ def has_module(py, mod):
     return subprocess.run([py, "-c", "import " + mod], capture_output=True).returncode == 0
 
 
+def checked(r, ref, w, ver, t, cmd, out_file):
+    """True if run r of workload w under tool t exited 0 with the plain run's
+    stdout ref and, for pcg, wrote a valid stream; else records the error."""
+    if r.rc != 0 or r.out != ref:
+        fail("%s on Python %s under %s: %s\n  command: %s\n  stderr: %s" % (
+            w, ver, t,
+            "exit status %d" % r.rc if r.rc else "stdout differs from the plain run "
+            "(%r vs %r)" % (r.out[:200], ref[:200]),
+            " ".join(cmd), r.err.decode(errors="replace").strip()[-500:]))
+        return False
+    if t.startswith("pcg"):
+        bad = valid_stream(out_file)
+        if bad:
+            fail("%s on Python %s: %s output %s: %s" % (w, ver, t, out_file, bad))
+            return False
+    return True
+
+
+def not_comparable(w, ver):
+    """Before 3.12 cProfile records only the main thread."""
+    return w == "threads" and vkey(ver) < (3, 12)
+
+
+def ratio_cell(s, key, w, rt, target, excl):
+    """A ratio cell with its ✓/✗ mark; records (w, rt) in s[key] unless excl."""
+    if rt is None:
+        return "n/a"
+    if not excl:
+        s.setdefault(key, []).append((w, rt))
+    mark = "" if target is None or excl else (" ✓" if rt <= target else " ✗")
+    return "%.2f%s" % (rt, mark)
+
+
 # ---------------------------------------------------------------- 1. overhead
 
 def overhead(pythons, workloads):
@@ -309,20 +356,8 @@ def overhead(pythons, workloads):
             for w in ok:
                 for t in tools:
                     r = run(cmds[w][t], tag=t)
-                    if r.rc != 0 or r.out != refs[w]:
-                        fail("%s on Python %s under %s: %s\n  command: %s\n  stderr: %s" % (
-                            w, ver, t,
-                            "exit status %d" % r.rc if r.rc else "stdout differs from the plain run "
-                            "(%r vs %r)" % (r.out[:200], refs[w][:200]),
-                            " ".join(cmds[w][t]), r.err.decode(errors="replace").strip()[-500:]))
-                        continue
-                    if t.startswith("pcg"):
-                        bad = valid_stream(files[(py, w, t)])
-                        if bad:
-                            fail("%s on Python %s: %s output %s: %s" % (
-                                w, ver, t, files[(py, w, t)], bad))
-                            continue
-                    results[(py, w)][t].append(r)
+                    if checked(r, refs[w], w, ver, t, cmds[w][t], files.get((py, w, t))):
+                        results[(py, w)][t].append(r)
         # Every pcg output must parse: pcg-emit reads the last run's streams.
         emit = tool("pcg-emit")
         for w in ok:
@@ -346,19 +381,25 @@ def overhead(pythons, workloads):
     return results, files
 
 
+def by_python(pythons, workloads, results, lines, title, columns):
+    """For each interpreter with results: appends its heading and the header of
+    a table of columns to lines, and yields (py, ver, its workloads)."""
+    for py, ver in pythons:
+        rows = [w for w in workloads if (py, w) in results]
+        if rows:
+            lines.append("### Python %s (`%s`)%s\n" % (ver, py, title))
+            lines.append("| " + " | ".join(columns) + " |")
+            lines.append("|---|" + "--:|" * (len(columns) - 1))
+            yield py, ver, rows
+
+
 def overhead_tables(pythons, workloads, results):
     lines = []
     # ver -> {(tool, clock): [(workload, ratio)]}, without the non-comparable rows
     summary = {}
-    for py, ver in pythons:
-        rows = [w for w in workloads if (py, w) in results]
-        if not rows:
-            continue
-        lines.append("### Python %s (`%s`)\n" % (ver, py))
-        lines.append("| workload | plain s | cProfile | pcg | pcg --events | yappi "
-                     "| pcg ratio | --events ratio | yappi ratio | pcg ratio (CPU) "
-                     "| --events ratio (CPU) |")
-        lines.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for py, ver, rows in by_python(pythons, workloads, results, lines, "", (
+            "workload", "plain s", "cProfile", "pcg", "pcg --events", "yappi", "pcg ratio",
+            "--events ratio", "yappi ratio", "pcg ratio (CPU)", "--events ratio (CPU)")):
         tp = target_profile(ver)
         s = summary.setdefault(ver, {})
         for w in rows:
@@ -366,7 +407,7 @@ def overhead_tables(pythons, workloads, results):
             m = {t: med([r.wall for r in rs]) for t, rs in res.items()}
             mc = {t: med([r.cpu for r in rs]) for t, rs in res.items()}
             plain, cp = m.get("plain"), m.get("cProfile")
-            excl = w == "threads" and vkey(ver) < (3, 12)
+            excl = not_comparable(w, ver)
             cells = [w + (" †" if excl else ""), fmt_s(plain)]
             for t in ("cProfile", "pcg", "pcg-events", "yappi"):
                 cells.append(fmt_x(m.get(t), plain))
@@ -375,13 +416,7 @@ def overhead_tables(pythons, workloads, results):
                                      ("pcg-events", TARGET_EVENTS, "cpu")):
                 mm = m if clock == "wall" else mc
                 rt = ratio(mm.get(t), mm.get("plain"), mm.get("cProfile"))
-                if rt is None:
-                    cells.append("n/a")
-                    continue
-                mark = "" if target is None or excl else (" ✓" if rt <= target else " ✗")
-                cells.append("%.2f%s" % (rt, mark))
-                if not excl:
-                    s.setdefault((t, clock), []).append((w, rt))
+                cells.append(ratio_cell(s, (t, clock), w, rt, target, excl))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
         lines.append("Peak RSS of the traced process, MB:\n")
@@ -393,6 +428,122 @@ def overhead_tables(pythons, workloads, results):
             for t in ("plain", "cProfile", "pcg", "pcg-events", "yappi"):
                 rs = res.get(t)
                 cells.append(fmt_mb(med([r.rss for r in rs])) if rs else "n/a")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines, summary
+
+
+# ---------------------------------------------------------------- 1b. instruction counts
+
+ICOUNT_SCALE = float(env("BENCH_ICOUNT_SCALE", "0.05" if QUICK else "0.1"))
+ICOUNT_JOBS = max(1, int(env("BENCH_ICOUNT_JOBS", str(os.cpu_count() or 1))))
+ICOUNT_TOOLS = ("plain", "cProfile", "pcg", "pcg-events")
+STARTUP = "start-up (empty script) ‡"
+
+
+def callgrind_instr(d):
+    """Instructions of the largest process whose callgrind file is in d: the
+    interpreter (pcg-trace forks it; its own process and any wrapper count
+    little).  Each file's first `summary:` or `totals:` line: callgrind writes
+    `summary:` in the header and `totals:` at the end, the same figure for the
+    interpreter's process."""
+    best = None
+    for f in glob.glob(os.path.join(d, "o.*")):
+        with open(f, "rb") as fh:
+            for line in fh:
+                if line.startswith((b"summary:", b"totals:")):
+                    n = int(line.split()[1])
+                    best = n if best is None else max(best, n)
+                    break
+    return best
+
+
+def icount(pythons, workloads):
+    """Instructions executed (valgrind --tool=callgrind) by plain, cProfile,
+    pcg-trace and pcg-trace --events on each workload at ICOUNT_SCALE, one run
+    each, ICOUNT_JOBS at a time (the counts do not depend on the load).
+    Returns ({(py, w): {tool: instructions}}, pythons, workloads, seconds)."""
+    valgrind = shutil.which("valgrind")
+    if not valgrind:
+        warnings.append("valgrind is not installed (apt-get install valgrind): the instruction "
+                        "counts are n/a")
+        return {}, [], [], 0.0
+    if QUICK:
+        pythons = pythons[:1]
+        pick = [w for w in workloads if w in ("calls", "realistic")]
+        workloads = pick if len(pick) == 2 else workloads[:2]
+    trace = tool("pcg-trace")
+    tools = [t for t in ICOUNT_TOOLS if trace or not t.startswith("pcg")]
+    d = os.path.join(WORK, "icount")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    # The start-up row: an empty script shows each tool's fixed cost (imports,
+    # writing the profile), which weighs more at this small scale.
+    workloads = [STARTUP] + list(workloads)
+    with open(os.path.join(d, "empty.py"), "w") as f:
+        f.write("pass\n")
+    jobs = []  # (py, ver, w, tool, command, callgrind folder, output file)
+    for py, ver in pythons:
+        tag = re.sub(r"[^\w.]", "_", ver)
+        for w in workloads:
+            args = [os.path.join(d, "empty.py") if w == STARTUP else
+                    os.path.join(HERE, "workloads", w + ".py"), str(ICOUNT_SCALE)]
+            base = os.path.join(d, "%s-%s" % (tag, "startup" if w == STARTUP else w))
+            c = {"plain": ([py] + args, None),
+                 "cProfile": ([py, "-m", "cProfile", "-o", base + ".prof"] + args, base + ".prof"),
+                 "pcg": ([trace, "-q", "-o", base + ".pcg", py] + args, base + ".pcg"),
+                 "pcg-events": ([trace, "-q", "--events", "-o", base + ".events.pcg", py] + args,
+                                base + ".events.pcg")}
+            for t in tools:
+                cg = "%s.%s.cg" % (base, t)
+                os.makedirs(cg)
+                # A fixed string hash seed: the same dict and set layouts in every run.
+                cmd = ["env", "PYTHONHASHSEED=0", valgrind, "-q", "--tool=callgrind",
+                       "--trace-children=yes",
+                       "--callgrind-out-file=" + os.path.join(cg, "o.%p")] + c[t][0]
+                jobs.append((py, ver, w, t, cmd, cg, c[t][1]))
+    log("icount: %d runs under callgrind, scale %g, %d at a time" % (
+        len(jobs), ICOUNT_SCALE, ICOUNT_JOBS))
+    t0 = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(ICOUNT_JOBS) as ex:
+        runs = list(ex.map(lambda i: run(jobs[i][4], tag="icount-%d" % i), range(len(jobs))))
+    elapsed = time.perf_counter() - t0
+    done = {(j[0], j[2], j[3]): (j, r) for j, r in zip(jobs, runs)}
+    results = {}
+    for py, ver in pythons:
+        for w in workloads:
+            (_, _, _, _, cmd, cg, _), ref = done[(py, w, "plain")]
+            if ref.rc != 0:
+                last = (ref.err.decode(errors="replace").strip().splitlines() or [""])[-1]
+                warnings.append("%s on Python %s under callgrind: plain run failed (exit %d), "
+                                "skipped: `%s`" % (w, ver, ref.rc, last[-200:]))
+                continue
+            res = results[(py, w)] = {}
+            for t in tools:
+                (_, _, _, _, cmd, cg, out), r = done[(py, w, t)]
+                if checked(r, ref.out, w, ver, t + " under callgrind", cmd, out):
+                    res[t] = callgrind_instr(cg)
+    return results, pythons, workloads, elapsed
+
+
+def icount_tables(pythons, workloads, results):
+    lines = []
+    summary = {}  # as overhead_tables', clock "instr"
+    for py, ver, rows in by_python(pythons, workloads, results, lines, ", instructions", (
+            "workload", "plain Ginstr", "cProfile", "pcg", "pcg --events", "pcg ratio",
+            "--events ratio")):
+        tp = target_profile(ver)
+        s = summary.setdefault(ver, {})
+        for w in rows:
+            n = results[(py, w)]
+            plain, excl = n.get("plain"), not_comparable(w, ver) or w == STARTUP
+            cells = [w + (" †" if excl and w != STARTUP else ""),
+                     "n/a" if plain is None else "%.3f" % (plain / 1e9)]
+            for t in ("cProfile", "pcg", "pcg-events"):
+                cells.append(fmt_x(n.get(t), plain))
+            for t, target in (("pcg", tp), ("pcg-events", TARGET_EVENTS)):
+                rt = ratio(n.get(t), plain, n.get("cProfile"))
+                cells.append(ratio_cell(s, (t, "instr"), w, rt, target, excl))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return lines, summary
@@ -872,35 +1023,46 @@ def versions():
     return ", ".join(out)
 
 
-def targets(summary, perf, e2e, merged):
-    lines = ["| target | measured (overhead ratio per workload) | verdict |", "|---|---|---|"]
+CLOCK_LABEL = {"wall": "wall", "cpu": "CPU", "instr": "instructions"}
 
-    def verdict(s, t, target):
-        out_m, out_v = [], []
-        for clock in ("wall", "cpu"):
-            vals = s.get((t, clock))
-            if not vals:
-                continue
-            worst = max(vals, key=lambda x: x[1])
-            n_ok = sum(v <= target for _, v in vals)
-            out_m.append("%s: median %.2f, worst %.2f (%s)" % (
-                "wall" if clock == "wall" else "CPU", med([v for _, v in vals]), worst[1], worst[0]))
-            out_v.append("%s %s" % ("wall" if clock == "wall" else "CPU",
-                                    "met" if n_ok == len(vals) else
-                                    "**missed** (%d/%d ok)" % (n_ok, len(vals))))
-        return ("; ".join(out_m) or "n/a"), ("; ".join(out_v) or "n/a")
 
+def verdict(s, t, target, clocks):
+    """Median/worst of the ratios s[(t, clock)] and met/missed against target."""
+    out_m, out_v = [], []
+    for clock in clocks:
+        vals = s.get((t, clock))
+        if not vals:
+            continue
+        worst = max(vals, key=lambda x: x[1])
+        n_ok = sum(v <= target for _, v in vals)
+        out_m.append("%s: median %.2f, worst %.2f (%s)" % (
+            CLOCK_LABEL[clock], med([v for _, v in vals]), worst[1], worst[0]))
+        out_v.append("%s %s" % (CLOCK_LABEL[clock], "met" if n_ok == len(vals) else
+                                "**missed** (%d/%d ok)" % (n_ok, len(vals))))
+    return ("; ".join(out_m) or "n/a"), ("; ".join(out_v) or "n/a")
+
+
+def ratio_targets(summary, clocks, what=""):
+    """Target lines of the overhead ratios: summary is ver -> {(tool, clock): [(w, ratio)]}."""
+    lines = []
     for ver, s in summary.items():
         tp = target_profile(ver)
         if tp is not None:
-            m, v = verdict(s, "pcg", tp)
-            lines.append("| profile layer ≤ %.1f× cProfile's overhead, Python %s | %s | %s |"
-                         % (tp, ver, m, v))
+            m, v = verdict(s, "pcg", tp, clocks)
+            lines.append("| profile layer ≤ %.1f× cProfile's overhead%s, Python %s | %s | %s |"
+                         % (tp, what, ver, m, v))
     for ver, s in summary.items():
         if vkey(ver) >= (3, 11):
-            m, v = verdict(s, "pcg-events", TARGET_EVENTS)
-            lines.append("| --events ≤ %.1f× cProfile's overhead, Python %s | %s | %s |"
-                         % (TARGET_EVENTS, ver, m, v))
+            m, v = verdict(s, "pcg-events", TARGET_EVENTS, clocks)
+            lines.append("| --events ≤ %.1f× cProfile's overhead%s, Python %s | %s | %s |"
+                         % (TARGET_EVENTS, what, ver, m, v))
+    return lines
+
+
+def targets(summary, perf, e2e, merged, isummary):
+    lines = ["| target | measured (overhead ratio per workload) | verdict |", "|---|---|---|"]
+    lines += ratio_targets(summary, ("wall", "cpu"))
+    lines += ratio_targets(isummary, ("instr",), " in instructions")
     for (name, label), res in sorted(perf.items(), key=lambda kv: (kv[0][0] != "profile", kv[0][1])):
         cpu = max(res["cpu"], 1e-9)
         if name == "profile":
@@ -961,6 +1123,22 @@ def loadavg():
         return None
 
 
+ICOUNT_DOC = (
+    "Instructions executed, counted by `valgrind --tool=callgrind --trace-children=yes` "
+    "(the interpreter's process: the largest per-process total), one run of each command "
+    "above (no yappi) at workload scale %g, workloads %s; took %.0f s, %d run(s) at a time. "
+    "Tool columns: instructions vs plain; ratio columns: (tool − plain) / (cProfile − plain) "
+    "in instructions, ✓/✗ against the same targets. Every traced run's output is checked "
+    "against the plain run's under callgrind. ‡ The start-up row, an empty script, is each "
+    "tool's fixed cost (imports, writing the profile): it weighs more at this scale than in "
+    "the time tables, and is not counted in the targets. Instruction counts are "
+    "deterministic and unaffected by the machine's load (with PYTHONHASHSEED=0, plain and cProfile repeat to the "
+    "instruction, pcg within 1 in 10,000 here); "
+    "but they are not time: a clock read, a cache miss, a page fault or a system call each "
+    "count as one instruction or none, and cProfile and pcg read different clocks. They are "
+    "a steady second opinion; the time tables above stay the measure.")
+
+
 def main():
     t_start = time.perf_counter()
     load0 = loadavg()
@@ -992,6 +1170,13 @@ def main():
         results, files = overhead(pythons, workloads)
         otab, summary = overhead_tables(pythons, workloads, results)
         stab = sizes(pythons, workloads, results, files)
+    itab, isummary = [], {}
+    if "icount" in sections:
+        ires, ipys, iwls, isecs = icount(pythons, workloads)
+        itab, isummary = icount_tables(ipys, iwls, ires)
+        if ipys:
+            itab = [ICOUNT_DOC % (ICOUNT_SCALE, ", ".join(w for w in iwls if w != STARTUP),
+                                  isecs, ICOUNT_JOBS), ""] + itab
     if "throughput" in sections:
         ttab, perf = throughput()
     if "e2e" in sections:
@@ -1020,7 +1205,7 @@ def main():
             "the CPU-time columns are less affected" if busy else ""))
     rep.append("")
     rep.append("## Targets\n")
-    rep += targets(summary, perf, e2e, merged)
+    rep += targets(summary, perf, e2e, merged, isummary)
     rep.append("## Tracing overhead\n")
     rep.append("Wall time of the whole command (interpreter start, the run, writing the profile), "
                "median of %d runs interleaved round-robin. Tool columns: slowdown vs plain. "
@@ -1039,6 +1224,9 @@ def main():
                "comparable there (pcg-trace and yappi record all 5 threads); from 3.12 on, its "
                "sys.monitoring hook sees every thread (with one stack for all of them).\n")
     rep += otab
+    if "icount" in sections:
+        rep.append("## Tracing overhead in instructions\n")
+        rep += itab or ["n/a (see the notes).", ""]
     rep.append("## Post-processing throughput\n")
     rep += ttab
     rep.append("## End to end: trace and get a callgrind file\n")
