@@ -623,7 +623,9 @@ catchsignals(void)
 	PyObject *dfl, *old, *n, *r;
 	size_t i;
 
-	if (!(sigmod = py.PyImport_ImportModule("signal")))
+	/* The C module: signal.py would import enum, ~2 ms before every
+	 * program, and take its import out of the programs that do. */
+	if (!(sigmod = py.PyImport_ImportModule("_signal")))
 		goto out;
 	dfl = py.PyObject_GetAttrString(sigmod, "SIG_DFL");
 	sighandler = py.PyCFunction_NewEx(&sigdef, NULL, NULL);
