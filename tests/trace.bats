@@ -174,7 +174,7 @@ for i in range(100000): f()' 2> /dev/null | { sleep 1; cat > ev; }
 	for p in $PYS; do
 		for f in d/./e/m.py d//e/m.py ./d/e/m.py "$PWD/d/./e//m.py"; do
 			pcg-trace -q -o prof "$p" "$f" || die "$p: $f failed"
-			grep -P '^fn\t\d+\tpy\t__main__\t' prof | cut -f5 | sort -u > files
+			awk -F'\t' '$1 == "fn" && $3 == "py" && $4 == "__main__" { print $5 }' prof | sort -u > files
 			case $f in
 			/*) [ "$(cat files)" = "$PWD/d/e/m.py" ] || die "$p: $f recorded as $(cat files)" ;;
 			*) [ "$(cat files)" = d/e/m.py ] || [ "$(cat files)" = "$PWD/d/e/m.py" ] ||
