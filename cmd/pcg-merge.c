@@ -555,7 +555,21 @@ addmeta1(struct pcg_profile *p, const char *key, const char *val)
 	pcg_add_meta(p, pcg_cstr(key), &v, 1);
 }
 
-/* The surviving meta, creator, runs, mean and the run records, sorted by key. */
+/* The *N records of V become out's; V is left empty. */
+static void
+movemeta(struct pcg_profile *out, struct pcg_meta *v, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		egrow((void **)&out->meta, &out->capmeta, out->nmeta, sizeof(*out->meta));
+		out->meta[out->nmeta++] = v[i];
+	}
+	*n = 0;
+}
+
+/* The surviving meta, creator, runs, mean, the run and incomplete records,
+ * sorted by key. */
 static void
 finishmeta(struct merge *m)
 {
@@ -569,16 +583,8 @@ finishmeta(struct merge *m)
 	addmeta1(out, "runs", num);
 	if (mean)
 		addmeta1(out, "mean", num);
-	for (i = 0; i < m->nrun; i++) {
-		egrow((void **)&out->meta, &out->capmeta, out->nmeta, sizeof(*out->meta));
-		out->meta[out->nmeta++] = m->run[i];
-	}
-	m->nrun = 0;
-	for (i = 0; i < m->ninc; i++) {
-		egrow((void **)&out->meta, &out->capmeta, out->nmeta, sizeof(*out->meta));
-		out->meta[out->nmeta++] = m->inc[i];
-	}
-	m->ninc = 0;
+	movemeta(out, m->run, &m->nrun);
+	movemeta(out, m->inc, &m->ninc);
 	r = ereallocarray(NULL, out->nmeta, sizeof(*r));
 	for (i = 0; i < out->nmeta; i++) {
 		r[i].md = out->meta[i];

@@ -105,19 +105,16 @@ intern(int kind, PyObject *mod, PyObject *file, long line, PyObject *name)
 {
 	struct pcg_fn f;
 	uint32_t id;
-	char buf[512], *tmp = NULL;
+	char buf[512], *tmp;
 
 	memset(&f, 0, sizeof(f));
 	f.kind = kind;
 	f.module = str(mod);
 	f.file = str(file);
-	if (memmem(f.file.s, f.file.len, "/.", 2) || memmem(f.file.s, f.file.len, "//", 2) ||
-	    (f.file.len > 1 && f.file.s[0] == '.' && f.file.s[1] == '/')) {
-		tmp = f.file.len <= sizeof(buf) ? buf : emalloc(f.file.len);
-		memcpy(tmp, f.file.s, f.file.len);
-		f.file.s = tmp;
-		f.file.len = tidypath(tmp, f.file.len);
-	}
+	tmp = f.file.len <= sizeof(buf) ? buf : emalloc(f.file.len);
+	memcpy(tmp, f.file.s, f.file.len);
+	f.file.s = tmp;
+	f.file.len = tidypath(tmp, f.file.len);
 	f.name = str(name);
 	f.line = line > 0 ? line : 0;
 	id = pcg_fn_intern(&R.p, &f);

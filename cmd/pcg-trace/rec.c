@@ -479,9 +479,10 @@ static volatile sig_atomic_t forklate[LEN(termsigs)]; /* arrived in that window 
 static pid_t forkpid;                              /* the one that forks */
 
 /*
- * Python 3.6 has no after_in_child: a pending call, which may run while
- * Python still ignores signals as not its own process's (its after-fork
- * code runs Python code), so there it does what our handler would do.
+ * Send again what arrived since fork().  Called by forkdone(), or on 3.6,
+ * which has no after_in_child, as a pending call; that may run while 3.6
+ * still ignores signals as another process's (its after-fork code runs
+ * Python code), so there it does what our handler would do.
  */
 static int
 resend(void *unused)
@@ -851,12 +852,19 @@ static PyObject *realexecv, *realexecve, *fsencode, *dicttype;
 static PyObject *
 nextenv(PyObject *args, const char *n)
 {
-	PyObject *env = py.PyTuple_GetItem(args, 2), *k, *v, *d = NULL, *a = NULL;
+	PyObject *env = py.PyTuple_GetItem(args, 2), *k, *v = NULL, *d = NULL, *a = NULL;
 	ssize_t i;
 
+	/* Its keys may be str or bytes. */
 	if (!env || !(k = py.PyUnicode_FromString("PCG_TRACE")))
 		goto out;
-	v = py.PyObject_GetItem(env, k);
+	if (!(v = py.PyObject_GetItem(env, k))) {
+		py.PyErr_Clear();
+		if ((a = py.PyUnicode_AsEncodedString(k, "utf-8", "strict")))
+			v = py.PyObject_GetItem(env, a);
+		py.Py_DecRef(a ? a : R.none);
+		a = NULL;
+	}
 	py.Py_DecRef(k);
 	if (!v)
 		goto out;

@@ -1,8 +1,8 @@
 # Processes that replace their image: usage follow_exec.py [STAGE].
 # Stage 0 execs stage 1 through os.execvp (a PATH whose first entry lacks
 # the interpreter), stage 1 stage 2 through os.execve with an environment
-# of its own, stage 2 forks a child that execs stage 3 with os.execl, waits
-# for it and execs /bin/true.  Each stage calls stage() once and prints
+# of its own (bytes keys), stage 2 forks a child that execs stage 3 with
+# os.execl, waits for it and execs /bin/true.  Each stage calls stage() once and prints
 # "IMAGE PID STAGE"; before its exec each tries a path that does not exist.
 # Stage 3 prints "EXECENV x", x the PCG_TRACE_EXEC it sees ("-": none).
 import os
@@ -28,7 +28,8 @@ def main():
         os.environ['PATH'] = '/nonexistent:' + os.path.dirname(sys.executable)
         os.execvp(os.path.basename(sys.executable), [sys.executable, __file__, '1'])
     elif n == 1:
-        os.execve(sys.executable, [sys.executable, __file__, '2'], dict(os.environ))
+        env = dict((k.encode(), v.encode()) for k, v in os.environ.items())
+        os.execve(sys.executable, [sys.executable, __file__, '2'], env)
     pid = os.fork()
     if pid == 0:
         os.execl(sys.executable, sys.executable, __file__, '3')
