@@ -12,10 +12,18 @@ PATH="$PCG_BUILD/bin:$PATH"
 DATA="$BATS_TEST_DIRNAME/data"
 export PATH DATA PCG_BUILD
 
-# Every interpreter found on the machine: Debian's and pyenv's (3.6+).
-# Prints one path per line; tests loop over them and skip, loudly, when none.
+# Every interpreter found on the machine: Debian's and pyenv's (3.6+), and
+# the Debian sid chroot's 3.14 and 3.15, release and debug builds, through
+# the wrappers in tests/sid (sid_ready says when they can run).  Prints one
+# path per line; tests loop over them and skip, loudly, when none.
+# PCG_PYTHONS (paths, space-separated) replaces the list, to run a test on
+# a few of them while working.
 pythons() {
 	local p seen=
+	if [ -n "${PCG_PYTHONS:-}" ]; then
+		printf '%s\n' $PCG_PYTHONS
+		return
+	fi
 	for p in /usr/bin/python3 "$HOME"/.pyenv/versions/3.*/bin/python3 /usr/local/bin/python3; do
 		[ -x "$p" ] || continue
 		case "$p" in *t/bin/python3) continue ;; esac # free-threaded builds
@@ -24,6 +32,16 @@ pythons() {
 		seen="$seen $p"
 		echo "$p"
 	done
+	if sid_ready; then
+		for p in python3.14 python3.15 python3.14d python3.15d; do
+			echo "$BATS_TEST_DIRNAME/sid/$p"
+		done
+	fi
+}
+
+# The sid chroot exists and this user may enter it (root).
+sid_ready() {
+	[ -e "${PCG_SID:-/var/tmp/pcg-sid}/.pcg-complete" ] && [ "$(id -u)" -eq 0 ]
 }
 
 # Fail with a message (bats shows stderr of the failing test).

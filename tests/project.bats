@@ -83,3 +83,18 @@ for _ in range(7): f()'
 	grep -q 'merge_sort' ann.txt || die "merge_sort missing from $(cat ann.txt)"
 	grep -q 'worker' ann.txt || die "the worker threads are missing"
 }
+
+@test "CPython 3.14 and 3.15, release and debug builds, are among the interpreters tested" {
+	# Absent off CI (no root or no chroot): skipped, loudly; in CI a failure.
+	if ! sid_ready; then
+		[ -z "${CI:-}" ] || die "CI: no sid chroot at ${PCG_SID:-/var/tmp/pcg-sid} (.ci/run makes it)"
+		skip "no Debian sid chroot (root and tests/sid/setup): 3.14, 3.15 and their debug builds untested"
+	fi
+	for p in python3.14 python3.15 python3.14d python3.15d; do
+		v=$("$BATS_TEST_DIRNAME/sid/$p" -c 'import sys; print("%d.%d" % sys.version_info[:2], hasattr(sys, "gettotalrefcount"))') ||
+			die "$p does not run"
+		want="${p#python}"; want="${want%d}"
+		[ "${v%% *}" = "$want" ] || die "$p is $v"
+		case "$p" in *d) [ "${v#* }" = True ] || die "$p is not a debug build" ;; esac
+	done
+}
