@@ -15,7 +15,6 @@
 const void *chain_lsp[2]; /* _lsprof.Profiler.enable, .disable */
 static PyTraceFunc hook;            /* ours (hooks.c) */
 static PyObject *threadobj;         /* our threading.setprofile hook */
-static size_t off_pfunc, off_pobj;  /* in PyThreadState; 0: not found */
 static __thread PyTraceFunc chained __attribute__((tls_model("initial-exec")));
 static __thread int fresh __attribute__((tls_model("initial-exec")));
 static PyObject *realsetprofile, *realtset, *realtget;
@@ -38,7 +37,7 @@ lost(const char *why)
 static PyTraceFunc
 slotfn(void *ts)
 {
-	return *(PyTraceFunc *)((char *)ts + off_pfunc);
+	return cpy_tstate_profilefunc(ts);
 }
 
 /* Put ours back on this thread, with whatever hook it found as its chain. */
@@ -47,7 +46,7 @@ adopt(void)
 {
 	void *ts = py.PyThreadState_Get();
 	PyTraceFunc fn = slotfn(ts);
-	PyObject *obj = *(PyObject **)((char *)ts + off_pobj), *et, *ev, *tb;
+	PyObject *obj = cpy_tstate_profileobj(ts), *et, *ev, *tb;
 
 	if (fn == hook || !R.on)
 		return;
@@ -128,7 +127,7 @@ pending(void *arg)
 void
 chain_lsprof(void)
 {
-	if (!off_pfunc || !py.Py_AddPendingCall || py.PyThreadState_Get() != maints ||
+	if (!py.off_tsprofile || !py.Py_AddPendingCall || py.PyThreadState_Get() != maints ||
 	    py.Py_AddPendingCall(pending, NULL) < 0)
 		lost("cProfile enabled or disabled outside the main thread");
 }
@@ -148,7 +147,7 @@ setprofile(PyObject *self, PyObject *f)
 	}
 	if (!(r = py.PyObject_CallFunctionObjArgs(realsetprofile, f, NULL)) || !R.on)
 		return r;
-	if (off_pfunc) {
+	if (py.off_tsprofile) {
 		/* Alone, theirs would not see the return of this call. */
 		fresh = !chained;
 		adopt();
@@ -204,31 +203,6 @@ wrap(PyObject *mod, const char *name, struct pymethoddef *def, PyObject **real)
 	return f;
 }
 
-/* Where a thread state keeps its profile hook and object: the one word
- * that holds ours, and the one that holds MARK, while they are set.  They
- * are in its first 12 words from 3.6 to 3.11; it has more than 24. */
-static void
-probe_slots(PyObject *mark)
-{
-	char *ts;
-	size_t i, nf = 0, no = 0;
-
-	if (!py.PyThreadState_Get)
-		return;
-	py.PyEval_SetProfile(hook, mark);
-	ts = py.PyThreadState_Get();
-	for (i = sizeof(void *); i < 24 * sizeof(void *); i += sizeof(void *)) {
-		if (*(PyTraceFunc *)(ts + i) == hook)
-			off_pfunc = i, nf++;
-		if (*(PyObject **)(ts + i) == mark)
-			off_pobj = i, no++;
-	}
-	if (nf != 1 || no != 1)
-		off_pfunc = off_pobj = 0;
-	py.PyEval_SetProfile(NULL, NULL);
-	maints = ts;
-}
-
 /* The method tables of _lsprof.Profiler.enable and disable (imported
  * now, and dropped from sys.modules again: the table stays). */
 static void
@@ -242,9 +216,9 @@ probe_lsprof(void)
 	}
 	if ((t = py.PyObject_GetAttrString(m, "Profiler"))) {
 		if ((d = py.PyObject_GetAttrString(t, "enable")) && TYPE(d) == py.PyMethodDescr_Type)
-			chain_lsp[0] = *(const void **)((char *)d + py.off_dmethod);
+			chain_lsp[0] = cpy_descr_method(d);
 		if ((d = py.PyObject_GetAttrString(t, "disable")) && TYPE(d) == py.PyMethodDescr_Type)
-			chain_lsp[1] = *(const void **)((char *)d + py.off_dmethod);
+			chain_lsp[1] = cpy_descr_method(d);
 	}
 	if ((sys = py.PyImport_ImportModule("sys")) && (mods = py.PyObject_GetAttrString(sys, "modules")) &&
 	    (pop = py.PyObject_GetAttrString(mods, "pop")) && (n = py.PyUnicode_FromString("_lsprof")))
@@ -260,13 +234,13 @@ chain_install(PyTraceFunc ours, PyObject *h)
 
 	hook = ours;
 	threadobj = h;
-	probe_slots(h);
+	cpy_probe_tstate(hook, h);
+	maints = py.PyThreadState_Get ? py.PyThreadState_Get() : NULL;
 	probe_lsprof();
 	if ((sys = py.PyImport_ImportModule("sys")))
 		wrap(sys, "setprofile", &wrapdefs[0], &realsetprofile);
 	wrap(R.threading, "setprofile", &wrapdefs[1], &realtset);
-	if (py.version >= 310)
-		wrap(R.threading, "getprofile", &wrapdefs[2], &realtget);
+	wrap(R.threading, "getprofile", &wrapdefs[2], &realtget); /* 3.10+ */
 	py.PyErr_Clear();
 }
 

@@ -8,9 +8,7 @@
 #include "rec.h"
 #include "util.h"
 
-#define RETURN_VALUE 83 /* opcodes, 3.6 to 3.11 */
 #define GEN 2 /* in a frame's key before 3.12: a generator or coroutine frame */
-#define RESUME 151      /* 3.11 */
 
 /* A thread's first event names it, on the recorder's time. */
 static struct th *
@@ -106,57 +104,12 @@ cpop(struct th *t, uint64_t ts)
 
 /* ---- 3.6 to 3.11: PyEval_SetProfile ---- */
 
-static PyObject *
-fcode(PyObject *f)
-{
-	PyObject *c;
-
-	if (!py.PyFrame_GetCode)
-		return *(PyObject **)((char *)f + py.off_fcode);
-	c = py.PyFrame_GetCode(f);
-	c->refcnt--; /* the frame holds it; no immortal objects before 3.12 */
-	return c;
-}
-
-static PyObject *
-fback(PyObject *f)
-{
-	PyObject *b;
-
-	if (!py.PyFrame_GetBack)
-		return *(PyObject **)((char *)f + py.off_fback);
-	if ((b = py.PyFrame_GetBack(f)))
-		b->refcnt--; /* owned by the frame (or its interpreter frame) */
-	return b;
-}
-
-/* The frame's last instruction in bytes, or -1: through the probed field
- * or the 3.11+ function when we can, the attribute only as a last resort. */
-static long
-lasti(PyObject *f)
-{
-	PyObject *a;
-	long v;
-
-	if (py.PyFrame_GetLasti)
-		return py.PyFrame_GetLasti(f);
-	if (py.off_lasti)
-		return *(int *)((char *)f + py.off_lasti) * py.lasti_units;
-	if (!(a = py.PyObject_GetAttrString(f, "f_lasti"))) {
-		py.PyErr_Clear();
-		return -1;
-	}
-	v = py.PyLong_AsLong(a);
-	py.Py_DecRef(a);
-	return v;
-}
-
 /* The line a frame is at, cached by (code, last instruction).  The frame
  * is the innermost Python frame: if ours, its code is on top of our stack. */
 static uint32_t
 fline(struct th *t, PyObject *f)
 {
-	long i = lasti(f);
+	long i = cpy_frame_lasti(f);
 
 	if (i < 0) {
 		i = py.PyFrame_GetLineNumber(f);
@@ -164,32 +117,14 @@ fline(struct th *t, PyObject *f)
 	}
 	if (t->depth && !(t->key[t->depth - 1] & 1))
 		return site_line((PyObject *)(t->key[t->depth - 1] & ~(uintptr_t)GEN), i);
-	return site_line(fcode(f), i);
-}
-
-/* The opcode at the frame's last instruction (its argument after it), or
- * NULL. */
-static const unsigned char *
-lastop(const struct ent *e, PyObject *f)
-{
-	long i = lasti(f);
-
-	if (i < 0 || !e->co || (size_t)i + 1 >= e->nco)
-		return NULL;
-	return e->co + i;
+	return site_line(cpy_frame_code(f), i);
 }
 
 /* A generator frame that already ran is being resumed, not called. */
 static int
 resumed(const struct ent *e, PyObject *f)
 {
-	const unsigned char *op;
-
-	/* 3.11: RESUME 0 starts the frame; RESUME n or a throw at YIELD_VALUE
-	 * continues it.  Before: it never ran if it has no last instruction. */
-	if (py.version >= 311)
-		return !((op = lastop(e, f)) && op[0] == RESUME && op[1] == 0);
-	return lasti(f) >= 0;
+	return cpy_gen_resumed(e->co, e->nco, cpy_frame_lasti(f));
 }
 
 static int
@@ -200,7 +135,6 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 	struct ent *e;
 	PyObject *b, *c;
 	const void *ml;
-	const unsigned char *op;
 
 	if (obj) /* the program's own profiler is behind ours (chain.c) */
 		return chain_hook(obj, f, what, arg);
@@ -211,16 +145,16 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 	t = thr();
 	switch (what) {
 	case PYTRACE_CALL:
-		c = fcode(f);
+		c = cpy_frame_code(f);
 		e = code_ent(c, f);
-		b = fback(f);
+		b = cpy_frame_back(f);
 		push(t, (uintptr_t)c | (e->flags & CO_GENLIKE ? GEN : 0), e->fn, b ? fline(t, b) : 0, ts,
 		    (e->flags & CO_GENLIKE) && resumed(e, f));
 		break;
 	case PYTRACE_RETURN:
 		if (R.events && t->depth && (t->key[t->depth - 1] & 3) == GEN) {
-			e = code_ent(fcode(f), f);
-			if ((e->flags & CO_GENLIKE) && arg && (!(op = lastop(e, f)) || *op != RETURN_VALUE)) {
+			e = code_ent(cpy_frame_code(f), f);
+			if ((e->flags & CO_GENLIKE) && arg && cpy_gen_yields(e->co, e->nco, cpy_frame_lasti(f))) {
 				pypop(t, ts, 1);
 				break;
 			}
@@ -228,7 +162,7 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 		pypop(t, ts, 0);
 		break;
 	case PYTRACE_C_CALL:
-		ml = *(const void **)((char *)arg + py.off_mml);
+		ml = cpy_cfunc_method(arg);
 		e = cfunc_ent(ml, arg, 0);
 		push(t, (uintptr_t)ml | 1, e->fn, fline(t, f), ts, 0);
 		if (ml == chain_lsp[0] || ml == chain_lsp[1])
@@ -302,19 +236,6 @@ legacy_install(void)
 #define A PyObject *self, PyObject *const *a, size_t n, PyObject *kw
 
 static PyObject *mon;
-
-static long
-offset(PyObject *o)
-{
-	uintptr_t tag;
-
-	if (!R.fastlong)
-		return py.PyLong_AsLong(o);
-	tag = *(uintptr_t *)((char *)o + 16);
-	if (tag == (1 << 3))
-		return *(uint32_t *)((char *)o + 24);
-	return (tag & 3) == 1 ? 0 : py.PyLong_AsLong(o);
-}
 
 static PyObject *
 stop(void)
@@ -429,10 +350,10 @@ cmeth(PyObject *const *a, int *descr)
 
 	*descr = 0;
 	if (TYPE(c) == py.PyCFunction_Type || TYPE(c) == py.PyCMethod_Type)
-		return *(const void **)((char *)c + py.off_mml);
+		return cpy_cfunc_method(c);
 	if (TYPE(c) == py.PyMethodDescr_Type && a[3] != R.missing) {
 		*descr = 1;
-		return *(const void **)((char *)c + py.off_dmethod);
+		return cpy_descr_method(c);
 	}
 	return NULL;
 }
@@ -455,14 +376,14 @@ m_call(A)
 		 * and the line.  The calling frame, hence its code, lives until
 		 * then: any other event of this thread clears pset. */
 		t->pcode = a[0];
-		t->poff = offset(a[1]);
+		t->poff = cpy_small_long(a[1]);
 		t->pset = 1;
 		return R.none;
 	}
 	ts = now();
 	e = cfunc_ent(ml, a[2], descr);
 	t->pset = 0;
-	push(t, (uintptr_t)ml | 1, e->fn, site_line(a[0], offset(a[1])), ts, 0);
+	push(t, (uintptr_t)ml | 1, e->fn, site_line(a[0], cpy_small_long(a[1])), ts, 0);
 	return R.none;
 }
 
@@ -601,7 +522,7 @@ fail:
 int
 hooks_install(void)
 {
-	if (!R.monitoring)
+	if (!py.monitoring)
 		return legacy_install();
 	if (monitoring_install() < 0)
 		return -1;

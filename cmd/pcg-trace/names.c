@@ -204,7 +204,7 @@ code_ent_new(PyObject *code, PyObject *frame)
 	R.nent++;
 	e->fn = fn;
 	e->flags = flags < 0 ? 0 : flags;
-	if ((e->flags & CO_GENLIKE) && !R.monitoring)
+	if ((e->flags & CO_GENLIKE) && !py.monitoring)
 		cobytes(e, code);
 	py.PyErr_Clear();
 	py.PyErr_Restore(et, ev, tb);

@@ -477,6 +477,7 @@ die(int sig)
 static volatile sig_atomic_t forking;              /* from fork()'s prepare on */
 static volatile sig_atomic_t forklate[LEN(termsigs)]; /* arrived in that window */
 static pid_t forkpid;                              /* the one that forks */
+static int afterfork;                              /* forkdone() is registered */
 
 /*
  * Send again what arrived since fork().  Called by forkdone(), or on 3.6,
@@ -495,7 +496,7 @@ resend(void *unused)
 		if (!forklate[i])
 			continue;
 		forklate[i] = 0;
-		if (py.version < 307) {
+		if (!afterfork) {
 			noretry();
 			finish();
 			die(termsigs[i]);
@@ -513,7 +514,7 @@ forknote(int sig)
 	for (i = 0; i < LEN(termsigs); i++)
 		if (termsigs[i] == sig)
 			forklate[i] = 1;
-	if (py.version < 307 && py.Py_AddPendingCall)
+	if (!afterfork && py.Py_AddPendingCall)
 		py.Py_AddPendingCall(resend, NULL);
 }
 
@@ -734,6 +735,7 @@ watchfork(void)
 	    (f = py.PyCFunction_NewEx(&forkdef, NULL, NULL)) && (kw = py.PyDict_New()) &&
 	    py.PyDict_SetItemString(kw, "after_in_child", f) == 0 && (none = py.PyTuple_New(0)))
 		r = py.PyObject_Call(reg, none, kw);
+	afterfork = r != NULL; /* os.register_at_fork is 3.7+ */
 	py.Py_DecRef(r ? r : R.none);
 	py.Py_DecRef(none ? none : R.none);
 	py.Py_DecRef(kw ? kw : R.none);
@@ -978,102 +980,6 @@ out:
 	py.PyErr_Clear();
 }
 
-/* The int f_lasti of frames before 3.11: the one offset where both frames
- * hold what getattr reports (in bytes, or in 2-byte units on 3.10). */
-static void
-probe_lasti(void)
-{
-	PyObject *f = py.PyEval_GetFrame(), *g, *a;
-	long want[2];
-	size_t off;
-
-	if (!f || !(g = py.PyObject_GetAttrString(f, "f_back")) || g == R.none)
-		goto out;
-	a = py.PyObject_GetAttrString(f, "f_lasti");
-	want[0] = a ? py.PyLong_AsLong(a) : -1;
-	py.Py_DecRef(a ? a : R.none);
-	a = py.PyObject_GetAttrString(g, "f_lasti");
-	want[1] = a ? py.PyLong_AsLong(a) : -1;
-	py.Py_DecRef(a ? a : R.none);
-	py.lasti_units = py.version == 310 ? 2 : 1;
-	if (want[0] <= 0 || want[1] <= 0 || want[0] == want[1])
-		goto out;
-	for (off = 40; off < 160; off += 4) {
-		if ((long)*(int *)((char *)f + off) * py.lasti_units == want[0] &&
-		    (long)*(int *)((char *)g + off) * py.lasti_units == want[1]) {
-			if (py.off_lasti) { /* two candidates: trust neither */
-				py.off_lasti = 0;
-				break;
-			}
-			py.off_lasti = off;
-		}
-	}
-out:
-	py.PyErr_Clear();
-}
-
-/* Offsets beyond the object header, checked against what Python reports. */
-static int
-probe(void)
-{
-	PyObject *b, *len, *str, *join, *f, *a;
-	const struct pymethoddef *ml;
-
-	b = py.PyImport_ImportModule("builtins");
-	len = b ? py.PyObject_GetAttrString(b, "len") : NULL;
-	py.off_mml = 16;
-	if (!len || TYPE(len) != py.PyCFunction_Type ||
-	    !(ml = *(struct pymethoddef **)((char *)len + 16)) || strcmp(ml->name, "len"))
-		return -1;
-	str = py.PyObject_GetAttrString(b, "str");
-	join = str ? py.PyObject_GetAttrString(str, "join") : NULL;
-	py.off_dmethod = 40;
-	if (!join || TYPE(join) != py.PyMethodDescr_Type ||
-	    !(ml = *(struct pymethoddef **)((char *)join + 40)) || strcmp(ml->name, "join"))
-		return -1;
-	if (!py.PyFrame_GetCode || !py.PyFrame_GetBack) {
-		f = py.PyEval_GetFrame();
-		py.off_fcode = 32;
-		py.off_fback = 24;
-		if (!f || !(a = py.PyObject_GetAttrString(f, "f_code")) ||
-		    *(PyObject **)((char *)f + 32) != a)
-			return -1;
-		py.Py_DecRef(a);
-		a = py.PyObject_GetAttrString(f, "f_back");
-		if (!a || *(PyObject **)((char *)f + 24) != (a == R.none ? NULL : a))
-			return -1;
-		py.Py_DecRef(a);
-	}
-	if (py.version < 311)
-		probe_lasti();
-	if (R.monitoring) {
-		/* 3.12+ compact ints: lv_tag (ndigits << 3 | sign) then digits. */
-		a = py.PyLong_FromLong(12345);
-		R.fastlong = a && *(uintptr_t *)((char *)a + 16) == (1 << 3) &&
-		    *(uint32_t *)((char *)a + 24) == 12345;
-		py.Py_DecRef(a ? a : R.none);
-	}
-	return 0;
-}
-
-static int
-version(void)
-{
-	PyObject *sys = py.PyImport_ImportModule("sys"), *vi, *x;
-	int v = 0;
-
-	if (sys && (vi = py.PyObject_GetAttrString(sys, "version_info"))) {
-		x = py.PyObject_GetAttrString(vi, "major");
-		v = 100 * py.PyLong_AsLong(x);
-		py.Py_DecRef(x);
-		x = py.PyObject_GetAttrString(vi, "minor");
-		v += py.PyLong_AsLong(x);
-		py.Py_DecRef(x);
-		py.Py_DecRef(vi);
-	}
-	return v;
-}
-
 /*
  * The TSC, where the kernel itself keeps time with it (it checked that the
  * TSC is invariant and synchronised across CPUs), scaled to nanoseconds by
@@ -1122,12 +1028,10 @@ pcg_trace_start(int fd, int flags, const char *meta, const char *pattern)
 	struct timespec ts;
 
 	argv0 = "pcg-trace";
-	if (R.hooked || pyapi_resolve() < 0)
+	if (R.hooked || cpy_resolve() < 0)
 		return -1;
 	R.none = py._Py_NoneStruct;
-	py.version = version();
-	R.monitoring = py.version >= 312;
-	if (py.version < 306 || probe() < 0) {
+	if (cpy_probe(R.none) < 0) {
 		fprintf(stderr, "pcg-trace: unsupported interpreter (version %d.%d)\n",
 		    py.version / 100, py.version % 100);
 		return -1;

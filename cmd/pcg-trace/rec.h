@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "pcg.h"
-#include "pyapi.h"
+#include "cpython.h"
 
 /* One per thread, reached through a thread-local pointer. */
 struct th {
@@ -37,7 +37,7 @@ struct lent {
 };
 
 struct rec {
-	int on, events, fd, monitoring, tool, hooked;
+	int on, events, fd, tool, hooked;
 	int follow;         /* -f: forked children record on, into their own file */
 	int own;            /* we name and write our own file (a followed process) */
 	int prelude;        /* events, forked child: header and known fns not yet written */
@@ -62,7 +62,6 @@ struct rec {
 	struct lent lfront[256]; /* direct-mapped, in front of it */
 	size_t lentcap, nlent;
 	PyObject *missing, *threading, *none;
-	int fastlong;       /* 3.12+ compact ints readable directly */
 };
 
 extern struct rec R;
