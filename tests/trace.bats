@@ -37,6 +37,21 @@ expects() {
 	oracle calls.py
 }
 
+@test "trace: a C method is named by the type that defines it, as cProfile's <method 'X' of 'T' objects>" {
+	local p s="$PY/cnames.py"
+	for p in $PYS; do
+		say "cnames.py on $p"
+		"$p" "$PY/counts.py" cprofile-owners "$s" > want 2> /dev/null || die "$p: cProfile run failed"
+		grep -q "^c _random.Random.getrandbits 1\$" want || die "$p: cProfile names differ from the test's"
+		pcg-trace -q -o prof "$p" "$s" 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
+		"$p" "$PY/counts.py" pcg-owners prof "$s" > got
+		diff want got >&2 || die "$p: pcg's C method names differ from cProfile's"
+		# random.Random overrides seed, which calls the C one: its own name.
+		awk -F'\t' '$1 == "fn" && $3 == "c" && $7 == "Random.seed" { print $4 }' prof > seed
+		[ "$(cat seed)" = _random ] || die "$p: C Random.seed is in module '$(cat seed)', not _random"
+	done
+}
+
 @test "trace: generators and coroutines: starts counted, resumptions not" {
 	local p
 	oracle gens.py

@@ -12,47 +12,69 @@
 #include "rec.h"
 #include "util.h"
 
+/*
+ * The helpers below answer NULL (or -1) for "not there" and leave no
+ * exception behind: a debug build asserts that no C-API call is made with
+ * one set, and a release build's next lookup could fail for it.
+ */
+
 /* Any object as UTF-8 bytes (surrogates kept), or NULL. */
 static PyObject *
 tobytes(PyObject *o)
 {
-	PyObject *s, *b;
+	PyObject *s, *b = NULL;
 
 	if (!o)
 		return NULL;
 	if (TYPE(o) == py.PyUnicode_Type) {
 		py.Py_IncRef(o);
 		s = o;
-	} else if (!(s = py.PyObject_Str(o))) {
-		return NULL;
+	} else {
+		s = py.PyObject_Str(o);
 	}
-	b = py.PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
-	py.Py_DecRef(s);
+	if (s)
+		b = py.PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
+	py.Py_DecRef(s ? s : R.none);
+	if (!b)
+		py.PyErr_Clear();
 	return b;
+}
+
+/* o.name, or NULL. */
+static PyObject *
+attr(PyObject *o, const char *name)
+{
+	PyObject *a;
+
+	if (!o)
+		return NULL;
+	if (!(a = py.PyObject_GetAttrString(o, name)))
+		py.PyErr_Clear();
+	return a;
 }
 
 static PyObject *
 attrbytes(PyObject *o, const char *name)
 {
-	PyObject *a, *b;
+	PyObject *a = attr(o, name), *b;
 
-	if (!o || !(a = py.PyObject_GetAttrString(o, name)))
-		return NULL;
 	b = tobytes(a);
-	py.Py_DecRef(a);
+	py.Py_DecRef(a ? a : R.none);
 	return b;
 }
 
 static long
 attrlong(PyObject *o, const char *name)
 {
-	PyObject *a = py.PyObject_GetAttrString(o, name);
+	PyObject *a = attr(o, name);
 	long v;
 
 	if (!a)
 		return -1;
 	v = py.PyLong_AsLong(a);
 	py.Py_DecRef(a);
+	if (v == -1)
+		py.PyErr_Clear();
 	return v;
 }
 
@@ -157,12 +179,12 @@ frame_module(PyObject *frame, PyObject *code)
 
 	if (!frame)
 		return NULL;
-	if ((c = py.PyObject_GetAttrString(frame, "f_code"))) {
+	if ((c = attr(frame, "f_code"))) {
 		py.Py_DecRef(c);
 		if (c != code)
 			return NULL;
 	}
-	if ((g = py.PyObject_GetAttrString(frame, "f_globals"))) {
+	if ((g = attr(frame, "f_globals"))) {
 		m = tobytes(py.PyDict_GetItemString(g, "__name__"));
 		py.Py_DecRef(g);
 	}
@@ -173,7 +195,7 @@ frame_module(PyObject *frame, PyObject *code)
 static void
 cobytes(struct ent *e, PyObject *code)
 {
-	PyObject *b = py.PyObject_GetAttrString(code, "co_code");
+	PyObject *b = attr(code, "co_code");
 	char *s;
 	ssize_t n;
 
@@ -181,6 +203,7 @@ cobytes(struct ent *e, PyObject *code)
 		e->co = (const unsigned char *)s;
 		e->nco = n;
 	}
+	py.PyErr_Clear();
 }
 
 struct ent *
@@ -193,10 +216,8 @@ code_ent_new(PyObject *code, PyObject *frame)
 
 	py.PyErr_Fetch(&et, &ev, &tb);
 	py.Py_IncRef(code); /* its address must never be reused */
-	if (!(name = attrbytes(code, "co_qualname"))) {
-		py.PyErr_Clear();
+	if (!(name = attrbytes(code, "co_qualname")))
 		name = attrbytes(code, "co_name");
-	}
 	fn = intern(PCG_PY, frame_module(frame ? frame : py.PyEval_GetFrame(), code),
 	    attrbytes(code, "co_filename"), attrlong(code, "co_firstlineno"), name);
 	flags = attrlong(code, "co_flags");
@@ -215,64 +236,100 @@ code_ent_new(PyObject *code, PyObject *frame)
 static void
 typename(PyObject *type, const char *meth, PyObject **mod, PyObject **name)
 {
-	PyObject *q = attrbytes(type, "__qualname__");
-	char *s;
+	PyObject *q = attrbytes(type, "__qualname__"), *u;
+	char *s, *buf;
 	ssize_t n;
 
 	*mod = attrbytes(type, "__module__");
 	if (!q || py.PyBytes_AsStringAndSize(q, &s, &n) < 0) {
-		*name = py.PyUnicode_AsEncodedString(py.PyUnicode_FromString(meth), "utf-8", "strict");
+		py.PyErr_Clear();
+		*name = tobytes(u = py.PyUnicode_FromString(meth));
+		py.Py_DecRef(u ? u : R.none);
+		py.Py_DecRef(q ? q : R.none);
 		return;
 	}
-	{
-		char *buf = emalloc(n + strlen(meth) + 2);
-		PyObject *u;
-		sprintf(buf, "%.*s.%s", (int)n, s, meth);
-		u = py.PyUnicode_FromString(buf);
-		*name = u ? tobytes(u) : NULL;
-		py.Py_DecRef(u ? u : R.none);
-		free(buf);
-	}
+	buf = emalloc(n + strlen(meth) + 2);
+	sprintf(buf, "%.*s.%s", (int)n, s, meth);
+	*name = tobytes(u = py.PyUnicode_FromString(buf));
+	py.Py_DecRef(u ? u : R.none);
+	free(buf);
 	py.Py_DecRef(q);
+}
+
+/* The PyMethodDef behind a type's attribute, if it is a C method. */
+static const void *
+methoddef_of(PyObject *d)
+{
+	if (TYPE(d) == py.PyMethodDescr_Type || TYPE(d) == py.PyClassMethodDescr_Type)
+		return cpy_descr_method(d);
+	if (TYPE(d) == py.PyCFunction_Type || TYPE(d) == py.PyCMethod_Type)
+		return cpy_cfunc_method(d);
+	return NULL;
+}
+
+/*
+ * The class of TYPE's method resolution order whose own dictionary holds
+ * the C method ML (new reference), or TYPE itself: a method is named by the
+ * type that defines it (`_random.Random.seed`, as cProfile's "<method 'seed'
+ * of '_random.Random' objects>"), whatever subclass it was called on, since
+ * one PyMethodDef is one function.
+ */
+static PyObject *
+definer(PyObject *type, const struct pymethoddef *ml)
+{
+	PyObject *mro = attr(type, "__mro__"), *key = py.PyUnicode_FromString(ml->name), *k, *d, *m, *found = type;
+	ssize_t i;
+
+	for (i = 0; mro && key && found == type && (k = py.PyTuple_GetItem(mro, i)); i++) {
+		if (!(d = attr(k, "__dict__")))
+			continue;
+		if ((m = py.PyObject_GetItem(d, key)) && methoddef_of(m) == ml)
+			found = k;
+		py.Py_DecRef(m ? m : R.none);
+		py.Py_DecRef(d);
+		py.PyErr_Clear();
+	}
+	py.PyErr_Clear(); /* the IndexError past the end */
+	py.Py_DecRef(key ? key : R.none);
+	py.Py_IncRef(found);
+	py.Py_DecRef(mro ? mro : R.none);
+	return found;
 }
 
 /* Name a builtin as its type does: `len` in builtins, `str.join`. */
 static uint32_t
 cfunc_name(const struct pymethoddef *ml, PyObject *f, int descr)
 {
-	PyObject *self, *modobj, *mod = NULL, *name = NULL, *t, *d;
+	PyObject *self, *modobj, *mod = NULL, *name = NULL, *t, *u;
 
 	if (descr) {
-		t = py.PyObject_GetAttrString(f, "__objclass__");
+		self = attr(f, "__objclass__");
+		t = self ? definer(self, ml) : NULL;
 		typename(t, ml->name, &mod, &name);
 		py.Py_DecRef(t ? t : R.none);
+		py.Py_DecRef(self ? self : R.none);
 		goto done;
 	}
-	self = *(PyObject **)((char *)f + py.off_mml + 8);
-	modobj = *(PyObject **)((char *)f + py.off_mml + 16);
+	self = cpy_cfunc_self(f);
+	modobj = cpy_cfunc_module(f);
 	if (!self || TYPE(self) == py.PyModule_Type) {
-		name = tobytes(py.PyUnicode_FromString(ml->name));
+		name = tobytes(u = py.PyUnicode_FromString(ml->name));
+		py.Py_DecRef(u ? u : R.none);
 		if (modobj && TYPE(modobj) == py.PyUnicode_Type)
 			mod = tobytes(modobj);
 		else if (self)
 			mod = attrbytes(self, "__name__");
-	} else if (py.PyType_IsSubtype(TYPE(self), py.PyType_Type)) {
-		typename(self, ml->name, &mod, &name);
 	} else {
-		t = TYPE(self);
-		if ((d = py.PyObject_GetAttrString(t, ml->name))) {
-			PyObject *oc = py.PyObject_GetAttrString(d, "__objclass__");
-			if (oc)
-				t = oc;
-			py.Py_DecRef(d);
-		}
+		/* A class method is bound to its class, a method to an instance. */
+		t = definer(py.PyType_IsSubtype(TYPE(self), py.PyType_Type) ? self : TYPE(self), ml);
 		typename(t, ml->name, &mod, &name);
-		if (t != TYPE(self))
-			py.Py_DecRef(t);
+		py.Py_DecRef(t);
 	}
 done:
-	if (!mod)
-		mod = tobytes(py.PyUnicode_FromString("builtins"));
+	if (!mod) {
+		mod = tobytes(u = py.PyUnicode_FromString("builtins"));
+		py.Py_DecRef(u ? u : R.none);
+	}
 	py.PyErr_Clear();
 	return intern(PCG_C, mod, NULL, 0, name);
 }

@@ -3,10 +3,16 @@
   counts.py cprofile SCRIPT [ARG...]   run SCRIPT under cProfile
   counts.py pcg PROFILE SCRIPT         read a pcg profile-layer stream
   counts.py pcgall PROFILE SCRIPT      the same, generators included
+  counts.py cprofile-owners SCRIPT [ARG...], counts.py pcg-owners PROFILE SCRIPT
+                                       the C methods only, "c OWNER.NAME"
 
 Prints sorted lines "KEY COUNT": for each Python function of SCRIPT's file,
 "py LINE NAME", and for each C builtin called from one of them, "c NAME"
 (only the method name: cProfile and pcg spell the owner differently).
+The -owners modes keep the C methods whose owner cProfile spells out,
+"<method 'NAME' of 'OWNER' objects>", and pcg's C functions named
+"TYPE.NAME", as "c MODULE.TYPE.NAME" (no module for builtins, as in the
+type's tp_name): the type that defines the method.
 Generators and coroutines are left out (cProfile counts each resumption as
 a call, pcg does not); the test programs check those themselves.
 Runs on any Python 3.6+ (it parses the stream itself).
@@ -44,7 +50,13 @@ def add(d, k, n):
     d[k] = d.get(k, 0) + n
 
 
-def from_cprofile(script, args):
+def cowner(label):
+    """cProfile's "<method 'NAME' of 'OWNER' objects>" to OWNER.NAME."""
+    m = re.match(r"<method '([^']*)' of '([^']*)' objects>", label)
+    return m and '%s.%s' % (m.group(2), m.group(1))
+
+
+def from_cprofile(script, args, owners=False):
     import cProfile
     import pstats
     script = os.path.abspath(script)
@@ -64,17 +76,18 @@ def from_cprofile(script, args):
     gens = genlike(script)
     out = {}
     for (file, line, name), (cc, nc, tt, ct, callers) in stats.items():
-        if file == script:
+        if file == script and not owners:
             if (line, name) not in gens:
                 add(out, 'py %d %s' % (line, name), nc)
         elif file == '~':
+            key = cowner(name) if owners else cname(name)
             for (cf, cl, cn), v in callers.items():
-                if cf == script:
-                    add(out, 'c ' + cname(name), v[0])
+                if cf == script and key:
+                    add(out, 'c ' + key, v[0])
     return out
 
 
-def from_pcg(path, script, all=False):
+def from_pcg(path, script, all=False, owners=False):
     script = os.path.abspath(script)
     gens = set() if all else genlike(script)
     fns, nodefn, out = {}, {}, {}
@@ -83,12 +96,16 @@ def from_pcg(path, script, all=False):
         return fn[0] == 'py' and fn[2] == script
 
     def count(parent, fn, n):
-        if mine(fn):
+        if mine(fn) and not owners:
             name = fn[4].rsplit('.', 1)[-1]
             if (fn[3], name) not in gens:
                 add(out, 'py %d %s' % (fn[3], name), n)
         elif fn[0] == 'c' and parent and mine(fns[nodefn[parent]]):
-            add(out, 'c ' + fn[4].rsplit('.', 1)[-1], n)
+            if not owners:
+                add(out, 'c ' + fn[4].rsplit('.', 1)[-1], n)
+            elif '.' in fn[4]:  # tp_name: no module for builtins
+                mod = '' if fn[1] == 'builtins' else fn[1] + '.'
+                add(out, 'c %s%s' % (mod, fn[4]), n)
 
     with open(path, 'rb') as f:
         for raw in f:
@@ -104,10 +121,12 @@ def from_pcg(path, script, all=False):
 
 
 def main():
-    if len(sys.argv) >= 3 and sys.argv[1] == 'cprofile':
-        out = from_cprofile(sys.argv[2], sys.argv[3:])
-    elif len(sys.argv) == 4 and sys.argv[1] in ('pcg', 'pcgall'):
-        out = from_pcg(sys.argv[2], sys.argv[3], sys.argv[1] == 'pcgall')
+    mode = sys.argv[1] if len(sys.argv) > 1 else ''
+    owners = mode.endswith('-owners')
+    if len(sys.argv) >= 3 and mode in ('cprofile', 'cprofile-owners'):
+        out = from_cprofile(sys.argv[2], sys.argv[3:], owners)
+    elif len(sys.argv) == 4 and mode in ('pcg', 'pcgall', 'pcg-owners'):
+        out = from_pcg(sys.argv[2], sys.argv[3], mode == 'pcgall', owners)
     else:
         sys.exit(__doc__)
     for k in sorted(out):
