@@ -141,7 +141,11 @@ int pcg_str_cmp(struct pcg_str a, struct pcg_str b);
 /* The decimal digits of v, ending just before end (20 at most); returns their start. */
 char *pcg_utoa(char *end, uint64_t v);
 
-/* Escaping of string fields: any bytes in, a TAB- and newline-free field out. */
+/* Escaping of string fields: any bytes in, a TAB- and newline-free field
+ * out.  pcg_escape writes at most PCG_ESCAPED(len) bytes at dst and returns
+ * their end; pcg_put_str writes them to fp. */
+#define PCG_ESCAPED(len) (4 * (len))
+char *pcg_escape(char *dst, const char *s, size_t len);
 void pcg_put_str(FILE *fp, const char *s, size_t len);
 /* Unescape in place; returns the new length or -1 on a bad escape/byte. */
 long pcg_unescape(char *s, size_t len, const char **why);

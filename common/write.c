@@ -5,31 +5,43 @@
 #include "pcg.h"
 #include "util.h"
 
-void
-pcg_put_str(FILE *fp, const char *s, size_t len)
+char *
+pcg_escape(char *p, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	size_t i;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = s[i];
-		if (c >= 0x20 && c != 0x7f && c != '\\')
+		if (c >= 0x20 && c != 0x7f && c != '\\') {
+			*p++ = c;
 			continue;
-		fwrite(s + run, 1, i - run, fp);
-		run = i + 1;
-		fputc('\\', fp);
+		}
+		*p++ = '\\';
 		switch (c) {
-		case '\\': fputc('\\', fp); break;
-		case '\t': fputc('t', fp); break;
-		case '\n': fputc('n', fp); break;
-		case '\r': fputc('r', fp); break;
+		case '\\': *p++ = '\\'; break;
+		case '\t': *p++ = 't'; break;
+		case '\n': *p++ = 'n'; break;
+		case '\r': *p++ = 'r'; break;
 		default:
-			fputc('x', fp);
-			fputc(hex[c >> 4], fp);
-			fputc(hex[c & 15], fp);
+			*p++ = 'x';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
 		}
 	}
-	fwrite(s + run, 1, len - run, fp);
+	return p;
+}
+
+void
+pcg_put_str(FILE *fp, const char *s, size_t len)
+{
+	char buf[PCG_ESCAPED(256)];
+	size_t n;
+
+	for (; len; s += n, len -= n) {
+		n = len < 256 ? len : 256;
+		fwrite(buf, 1, pcg_escape(buf, s, n) - buf, fp);
+	}
 }
 
 static void

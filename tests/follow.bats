@@ -188,7 +188,7 @@ terminate() {
 }
 
 @test "follow: subprocess running Python: the child's calls in its own profile" {
-	local pid main
+	local pid main exe
 	for PY_ in $PYS; do
 		say "subprocess on $PY_"
 		rm -f prof.*
@@ -197,7 +197,9 @@ terminate() {
 		[ -n "$pid" ] || die "$PY_: the child did not run"
 		ispid "$pid"
 		[ "$(calls "prof.$pid" "$PY/follow_child.py" 5 child_only)" = 7 ] || die "$PY_: child_only not 7 in the child's profile"
-		grep -q "^meta	cmd	$PY_	$PY/follow_child.py\$" "prof.$pid" || die "$PY_: the child's cmd"
+		# The child runs sys.executable: the interpreter as it sees itself.
+		exe=$("$PY_" -c 'import sys; print(sys.executable)')
+		grep -q "^meta	cmd	$exe	$PY/follow_child.py\$" "prof.$pid" || die "$PY_: the child's cmd"
 		main=$(sed -n 's/^pcg-trace: wrote prof\.\([0-9]*\);.*/\1/p' err)
 		[ -n "$main" ] && [ "$main" != "$pid" ] || die "$PY_: no report of the main profile"
 		ispid "$main"

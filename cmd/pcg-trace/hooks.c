@@ -39,7 +39,7 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 		t->cap = cap;
 	}
 	t->key[t->depth++] = key;
-	if (!R.events) {
+	if (!O.events) {
 		pcg_enter(&R.p, &t->st, fn, line, &ts, resume);
 		return;
 	}
@@ -54,9 +54,9 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 	*p++ = '\t';
 	p = ev_u64(p, ts);
 	*p++ = '\n';
-	R.blen = p - R.buf;
-	R.lines++;
-	if (ts - R.flushed > FLUSH_NS)
+	O.blen = p - O.buf;
+	O.lines++;
+	if (ts - O.flushed > FLUSH_NS)
 		ev_flush();
 }
 
@@ -67,7 +67,7 @@ pop(struct th *t, uint64_t ts, int yield)
 
 	ts = stamp(t, ts);
 	t->depth--;
-	if (!R.events) {
+	if (!O.events) {
 		pcg_leave(&R.p, &t->st, &ts);
 		return;
 	}
@@ -78,9 +78,9 @@ pop(struct th *t, uint64_t ts, int yield)
 	*p++ = '\t';
 	p = ev_u64(p, ts);
 	*p++ = '\n';
-	R.blen = p - R.buf;
-	R.lines++;
-	if (ts - R.flushed > FLUSH_NS)
+	O.blen = p - O.buf;
+	O.lines++;
+	if (ts - O.flushed > FLUSH_NS)
 		ev_flush();
 }
 
@@ -152,7 +152,7 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 		    (e->flags & CO_GENLIKE) && resumed(e, f));
 		break;
 	case PYTRACE_RETURN:
-		if (R.events && t->depth && (t->key[t->depth - 1] & 3) == GEN) {
+		if (O.events && t->depth && (t->key[t->depth - 1] & 3) == GEN) {
 			e = code_ent(cpy_frame_code(f), f);
 			if ((e->flags & CO_GENLIKE) && arg && cpy_gen_yields(e->co, e->nco, cpy_frame_lasti(f))) {
 				pypop(t, ts, 1);

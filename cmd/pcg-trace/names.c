@@ -142,7 +142,7 @@ intern(int kind, PyObject *mod, PyObject *file, long line, PyObject *name)
 	id = pcg_fn_intern(&R.p, &f);
 	if (tmp != buf)
 		free(tmp);
-	if (R.events && id > R.nfn)
+	if (O.events && id > O.nfn)
 		ev_fn(id);
 	py.Py_DecRef(mod ? mod : R.none);
 	py.Py_DecRef(file ? file : R.none);
@@ -465,18 +465,8 @@ newthread(void)
 	pcg_stack_init(&t->st, t->id);
 	egrow((void **)&R.th, &R.capth, R.nth, sizeof(*R.th));
 	R.th[R.nth++] = t;
-	if (R.events) {
-		char *p = ev_room(64 + 4 * s.len);
-		memcpy(p, "thread\t", 7);
-		p = ev_u64(p + 7, t->id);
-		*p++ = '\t';
-		p = ev_u64(p, native);
-		*p++ = '\t';
-		p = ev_str(p, s.s, s.len);
-		*p++ = '\n';
-		R.blen = p - R.buf;
-		R.lines++;
-	}
+	if (O.events)
+		ev_thread(t->id, native, s);
 	py.Py_DecRef(name ? name : R.none);
 	py.PyErr_Restore(et, ev, tb);
 	cur = t;

@@ -36,26 +36,15 @@ struct lent {
 	uint32_t line;
 };
 
+/* The recording (rec.c starts it, hooks.c and names.c fill it). */
 struct rec {
-	int on, events, fd, tool, hooked;
-	int follow;         /* -f: forked children record on, into their own file */
-	int own;            /* we name and write our own file (a followed process) */
-	int prelude;        /* events, forked child: header and known fns not yet written */
-	uint32_t forkfn, forkth; /* ... the fns and threads known at the fork */
-	char *pattern;      /* -f: absolute output name pattern (%p: pid) */
-	unsigned execs;     /* -f: how many execs made this process's image */
-	unsigned umask;
+	int on, tool, hooked;
 	struct pcg_profile p;
 	struct th **th;
 	size_t nth, capth;
 	uint64_t base;      /* clock reading of time 0, moved on by our flushes */
 	int tsc;            /* the clock is the TSC, scaled by mult / 2^32 to ns */
 	uint64_t mult;
-	char *buf;          /* events layer: pending output */
-	size_t blen;
-	uint64_t lines;
-	uint64_t flushed;   /* time of the last flush */
-	uint32_t nfn;       /* fn records written */
 	struct ent *ent;    /* open addressing by key */
 	size_t entcap, nent;
 	struct lent *lent;  /* call-site line cache by (code, offset) */
@@ -64,7 +53,25 @@ struct rec {
 	PyObject *missing, *threading, *none;
 };
 
+/* Where it goes (out.c). */
+struct out {
+	int fd, events;
+	int follow;         /* -f: forked children record on, into their own file */
+	int own;            /* we name and write our own file (a followed process) */
+	int prelude;        /* events, forked child: header and known fns not yet written */
+	uint32_t forkfn, forkth; /* ... the fns and threads known at the fork */
+	char *pattern;      /* -f: absolute output name pattern (%p: pid) */
+	unsigned execs;     /* -f: how many execs made this process's image */
+	unsigned umask;
+	char *buf;          /* events layer: pending output */
+	size_t blen;
+	uint64_t lines;
+	uint64_t flushed;   /* time of the last flush */
+	uint32_t nfn;       /* fn records written */
+};
+
 extern struct rec R;
+extern struct out O;
 extern __thread struct th *cur __attribute__((tls_model("initial-exec")));
 
 #define BUFSZ (1 << 20)
@@ -216,12 +223,26 @@ cfunc_ent(const void *ml, PyObject *callable, int descr)
 }
 struct th *newthread(void);
 
-/* rec.c */
+/* out.c */
+void out_init(int fd, int events, int follow, int own, unsigned execs, const char *pattern);
+int out_begin(void);
+void out_atfork_child(void);
+void out_forked(uint32_t tid);
 void ev_fn(uint32_t id);
+void ev_thread(uint32_t id, uint64_t native, struct pcg_str name);
 void ev_flush(void);
 char *ev_room(size_t n);
-char *ev_str(char *p, const char *s, size_t len);
 void finish(void);
+
+/* signals.c */
+void sig_install(void);
+void sig_atfork_prepare(void);
+void sig_atfork_parent(void);
+void sig_atfork_child(int followed);
+void sig_held_die(void);
+
+/* fork.c */
+void fork_install(void);
 
 /* hooks.c */
 int hooks_install(void);
