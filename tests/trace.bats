@@ -167,6 +167,28 @@ for i in range(100000): f()' 2> /dev/null | { sleep 1; cat > ev; }
 	[ "$t" -lt 700000000 ] || die "run charged $t ns"
 }
 
+@test "trace: meta cmd is the whole command line: empty arguments, tabs, thousands of them, over 128 KiB" {
+	local p many
+	many=$(seq 1 30000) # 169 KiB of arguments: more than one environment variable holds
+	for p in $PYS; do
+		say "cmd on $p"
+		# shellcheck disable=SC2086
+		pcg-trace -q -o prof "$p" -c 'import sys; print(len(sys.argv))' a '' "t	b" '' $many > out ||
+			die "$p: failed"
+		[ "$(cat out)" = 30005 ] || die "$p: the program got $(cat out) arguments"
+		printf 'meta\tcmd\t%s\t-c\timport sys; print(len(sys.argv))\ta\t\tt\\tb\t\t' "$p" > want
+		printf '\t%s' $many | cut -c2- >> want
+		grep '^meta	cmd	' prof > got
+		cmp want got || die "$p: meta cmd is not the command line"
+		# -f: a followed child's own, with its empty argument.
+		rm -f fprof.*
+		pcg-trace -q -f -o 'fprof.%p' "$p" -c 'import subprocess, sys
+subprocess.run([sys.executable, "-c", "pass", "", "x"])' || die "$p -f: failed"
+		grep -h '^meta	cmd	' fprof.* | grep -c '	-c	pass		x$' > n
+		[ "$(cat n)" = 1 ] || die "$p -f: the child's cmd lost its empty argument"
+	done
+}
+
 @test "trace: the profile reads back (pcg-emit) and has the header metadata" {
 	command -v pcg-emit > /dev/null || skip "pcg-emit not built"
 	local p k

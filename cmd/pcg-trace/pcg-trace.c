@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h> /* memfd_create */
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -23,6 +24,7 @@
 
 #define NOREC "no profile recorded (not CPython 3.6+, run with -E, -I or -S, or killed)"
 #define OUTFD 254 /* out of the way of the program's own descriptors */
+#define CMDFD 253
 
 static pid_t child;
 static int quiet, follow;
@@ -96,37 +98,31 @@ libdir(void)
 	return d;
 }
 
-/* Escape one argument the pcg-format way (see pcg_put_str). */
-static void
-esc(char **buf, size_t *len, size_t *cap, const char *s)
+/*
+ * The command line, NUL-separated, in an unnamed file that the program
+ * gets at CMDFD and the recorder reads: any size (an environment variable
+ * holds 128 KiB at most), any bytes, empty arguments kept.
+ */
+static int
+cmdfile(char **cmd)
 {
-	for (; *s; s++) {
-		unsigned char c = *s;
-		egrow((void **)buf, cap, *len + 5, 1);
-		if (c == '\\' || c == '\t' || c == '\n' || c == '\r')
-			*len += sprintf(*buf + *len, "\\%c", c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
-		else if (c < 0x20 || c == 0x7f)
-			*len += sprintf(*buf + *len, "\\x%02x", c);
-		else
-			(*buf)[(*len)++] = c;
-	}
-	(*buf)[*len] = '\0';
+	FILE *fp;
+	int fd = memfd_create("pcg-cmd", 0);
+
+	if (fd < 0 && (!(fp = tmpfile()) || (fd = dup(fileno(fp))) < 0))
+		eprintf("a file for the command line:");
+	for (; *cmd; cmd++)
+		if (write(fd, *cmd, strlen(*cmd) + 1) != (ssize_t)strlen(*cmd) + 1)
+			eprintf("write the command line:");
+	return fd;
 }
 
 static void
-setenvs(const char *lib, int events, const char *pattern, char **cmd)
+setenvs(const char *lib, int events, const char *pattern)
 {
-	char *buf = NULL, *pp, v[32];
-	size_t len = 0, cap = 0;
+	char *pp, v[48];
 	const char *old = getenv("PYTHONPATH");
 
-	for (; *cmd; cmd++) {
-		egrow((void **)&buf, &cap, len + 2, 1);
-		if (len)
-			buf[len++] = '\t';
-		buf[len] = '\0';
-		esc(&buf, &len, &cap, *cmd);
-	}
 	pp = emalloc(strlen(lib) + (old ? strlen(old) : 0) + 3);
 	sprintf(pp, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
 	/* The bootstrap restores PYTHONPATH exactly: "u" unset, "s" + value. */
@@ -138,7 +134,7 @@ setenvs(const char *lib, int events, const char *pattern, char **cmd)
 	} else {
 		setenv("PCG_TRACE_PP", "u", 1);
 	}
-	snprintf(v, sizeof(v), "%d %d", OUTFD, events | follow << 1);
+	snprintf(v, sizeof(v), "%d %d %d", OUTFD, events | follow << 1, CMDFD);
 	if (follow) {
 		/* Absolute: a followed process may run in another directory. */
 		char cwd[PATH_MAX], *abs;
@@ -154,16 +150,14 @@ setenvs(const char *lib, int events, const char *pattern, char **cmd)
 			eprintf("setenv:");
 		free(abs);
 	}
-	if (setenv("PYTHONPATH", pp, 1) || setenv("PCG_TRACE", v, 1) ||
-	    setenv("PCG_TRACE_CMD", buf, 1))
+	if (setenv("PYTHONPATH", pp, 1) || setenv("PCG_TRACE", v, 1))
 		eprintf("setenv:");
-	free(buf);
 	free(pp);
 }
 
 /* Fork and exec; an exec failure comes back through a close-on-exec pipe. */
 static void
-run(char **cmd, int outfd, int tostderr)
+run(char **cmd, int outfd, int cmdfd, int tostderr)
 {
 	int p[2], err;
 	ssize_t n;
@@ -184,10 +178,12 @@ run(char **cmd, int outfd, int tostderr)
 			if (setenv("PCG_TRACE_ROOT", pid, 1))
 				goto fail;
 		}
-		if (dup2(outfd, OUTFD) < 0 || (tostderr && dup2(2, 1) < 0))
+		if (dup2(outfd, OUTFD) < 0 || dup2(cmdfd, CMDFD) < 0 || (tostderr && dup2(2, 1) < 0))
 			goto fail;
 		if (outfd != OUTFD)
 			close(outfd);
+		if (cmdfd != CMDFD)
+			close(cmdfd);
 		execvp(cmd[0], cmd);
 fail:
 		err = errno;
@@ -295,7 +291,7 @@ int
 main(int argc, char *argv[])
 {
 	char *out = NULL, *lib, *so, final[PATH_MAX], tbase[PATH_MAX];
-	int events = 0, fd, p[2], st, complete = 0, werr = 0, hasp;
+	int events = 0, fd, cmdfd, p[2], st, complete = 0, werr = 0, hasp;
 	unsigned long long size;
 
 	argv0 = "pcg-trace";
@@ -353,7 +349,7 @@ main(int argc, char *argv[])
 	sprintf(so, "%s/pcg-recorder.so", lib);
 	if (access(so, R_OK) < 0)
 		eprintf("%s:", so);
-	setenvs(lib, events, pattern, argv);
+	setenvs(lib, events, pattern);
 	free(so);
 	free(lib);
 
@@ -385,7 +381,9 @@ main(int argc, char *argv[])
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTERM, forward);
 	signal(SIGHUP, forward);
-	run(argv, fd, out && !strcmp(out, "-"));
+	cmdfd = cmdfile(argv);
+	run(argv, fd, cmdfd, out && !strcmp(out, "-"));
+	close(cmdfd);
 
 	if (out && !strcmp(out, "-")) {
 		close(p[1]);

@@ -6,6 +6,8 @@
  * metadata, the output (out.c), signals (signals.c), fork and exec
  * (fork.c), then the hooks (hooks.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,34 +19,64 @@
 struct rec R;
 __thread struct th *cur __attribute__((tls_model("initial-exec")));
 
-/* Parse the bootstrap's "key\tvalue...\n" lines, escaped as in pcg-format. */
-static int
-addmeta(const char *blob)
+/* The bootstrap's metadata, raw: key, values, NULL, key, ..., NULL, NULL. */
+static void
+addmeta(const char *const *meta)
 {
-	char *s = estrdup(blob), *line, *next, *f, *sp;
-	struct pcg_str key, val[64];
-	size_t n;
-	long len;
-	const char *why;
+	struct pcg_str *val = NULL;
+	size_t n, cap = 0;
 
-	for (line = s; line && *line; line = next) {
-		if ((next = strchr(line, '\n')))
-			*next++ = '\0';
-		key.s = NULL;
-		for (n = 0, f = strtok_r(line, "\t", &sp); f && n < LEN(val); f = strtok_r(NULL, "\t", &sp)) {
-			if ((len = pcg_unescape(f, strlen(f), &why)) < 0)
-				return -1;
-			f[len] = '\0';
-			if (!key.s)
-				key = (struct pcg_str){ f, len };
-			else
-				val[n++] = (struct pcg_str){ f, len };
+	while (*meta) {
+		for (n = 0; meta[n + 1]; n++) {
+			egrow((void **)&val, &cap, n, sizeof(*val));
+			val[n] = pcg_cstr(meta[n + 1]);
 		}
-		if (key.s && n)
-			pcg_add_meta(&R.p, key, val, n);
+		if (n)
+			pcg_add_meta(&R.p, pcg_cstr(meta[0]), val, n);
+		meta += n + 2;
 	}
-	free(s);
-	return 0;
+	free(val);
+}
+
+/*
+ * The command line, NUL-separated: the launcher's, from the descriptor it
+ * handed down (any size, any bytes, empty arguments kept), or for a
+ * followed process its own, from /proc.  The launcher's descriptor is
+ * kept from the program's own children (close-on-exec) but stays open:
+ * other interpreters of the same command line read it too.
+ */
+static void
+addcmd(int fd)
+{
+	struct pcg_str *arg = NULL;
+	char *buf = NULL, *p, *end;
+	size_t len = 0, cap = 0, n = 0, acap = 0;
+	ssize_t r;
+	int own = fd < 0;
+
+	if (own && (fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	do {
+		egrow((void **)&buf, &cap, len + 4096, 1);
+		if ((r = pread(fd, buf + len, cap - len - 1, len)) > 0)
+			len += r;
+	} while (r > 0 || (r < 0 && errno == EINTR));
+	if (r < 0)
+		fprintf(stderr, "pcg-trace: reading the command line: %s\n", strerror(errno));
+	if (own)
+		close(fd);
+	else
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (len && buf[len - 1] != '\0')
+		buf[len++] = '\0'; /* the room kept above */
+	for (p = buf, end = buf + len; p < end; p += arg[n++].len + 1) {
+		egrow((void **)&arg, &acap, n, sizeof(*arg));
+		arg[n] = pcg_cstr(p);
+	}
+	if (n)
+		pcg_add_meta(&R.p, pcg_cstr("cmd"), arg, n);
+	free(arg);
+	free(buf);
 }
 
 static void
@@ -99,10 +131,11 @@ clock_pick(void)
  * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
  * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
  * writes its own file, named by pattern; fd is then -1; bits 8 on: the
- * image's exec count) and the metadata lines.
+ * image's exec count), the descriptor holding the command line (-1: this
+ * process's own) and the interpreter's metadata (addmeta).
  */
 __attribute__((visibility("default"))) int
-pcg_trace_start(int fd, int flags, const char *meta, const char *pattern)
+pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const char *pattern)
 {
 	struct timespec ts;
 
@@ -120,10 +153,8 @@ pcg_trace_start(int fd, int flags, const char *meta, const char *pattern)
 	out_init(fd, flags & 1, flags & 2, flags & 4, (unsigned)flags >> 8, pattern);
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");
-	if (addmeta(meta) < 0) {
-		fprintf(stderr, "pcg-trace: bad metadata from the bootstrap\n");
-		return -1;
-	}
+	addcmd(cmdfd);
+	addmeta(meta);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	addmeta1("pid", getpid());
 	clock_pick();

@@ -7,31 +7,13 @@
 # keeps the GIL.  Written for Python 2 to parse, so that it can refuse it.
 
 
-def _pcg_esc(s):
-    if not isinstance(s, bytes):
-        s = s.encode('utf-8', 'surrogateescape')
-    out = bytearray()
-    for c in bytearray(s):
-        if c == 92:
-            out += b'\\\\'
-        elif c == 9:
-            out += b'\\t'
-        elif c == 10:
-            out += b'\\n'
-        elif c == 13:
-            out += b'\\r'
-        elif c < 32 or c == 127:
-            out += ('\\x%02x' % c).encode('ascii')
-        else:
-            out.append(c)
-    return bytes(out)
-
-
-def _pcg_meta(cmd):
+def _pcg_meta():
+    # The interpreter's metadata, raw: key, values, None, key, ... (the
+    # recorder escapes them, as it does everything it writes).
     import sys
     import sysconfig
     import site
-    lines = [b'cmd\t' + cmd]
+    out = []
 
     def add(key, vals):
         seen = []
@@ -39,7 +21,8 @@ def _pcg_meta(cmd):
             if v and v not in seen:
                 seen.append(v)
         if seen:
-            lines.append(key + b'\t' + b'\t'.join(_pcg_esc(v) for v in seen))
+            out.extend([key] + [v if isinstance(v, bytes) else v.encode('utf-8', 'surrogateescape')
+                                for v in seen] + [None])
 
     v = sys.version_info
     add(b'python', ['%d.%d.%d' % (v[0], v[1], v[2])])
@@ -51,19 +34,7 @@ def _pcg_meta(cmd):
     if hasattr(site, 'getsitepackages'):
         sites += site.getsitepackages()
     add(b'site', sites)
-    return b'\n'.join(lines) + b'\n'
-
-
-def _pcg_cmdline():
-    # A followed process's own command line, escaped as the launcher does.
-    try:
-        with open('/proc/self/cmdline', 'rb') as f:
-            args = f.read().split(b'\0')
-    except (IOError, OSError):
-        return b''
-    if args and not args[-1]:
-        args.pop()
-    return b'\t'.join(_pcg_esc(a) for a in args)
+    return out
 
 
 def _pcg_boot():
@@ -78,11 +49,9 @@ def _pcg_boot():
         except (IndexError, ValueError):
             pass
     if follow:
-        cmd = env.get('PCG_TRACE_CMD', '')
         pp = None
     else:
         env.pop('PCG_TRACE', None)
-        cmd = env.pop('PCG_TRACE_CMD', '')
         pp = env.pop('PCG_TRACE_PP', None)
     here = os.path.dirname(os.path.abspath(__file__))
     if pp is not None:
@@ -104,7 +73,9 @@ def _pcg_boot():
         sys.modules['sitecustomize'] = me
     if cfg is None:
         return
-    fd, flags = [int(x) for x in cfg.split()[:2]]
+    # The profile's descriptor, the flags, and the one that holds the
+    # launcher's command line (the recorder reads it).
+    fd, flags, cmdfd = [int(x) for x in cfg.split()[:3]]
     pattern = None
     if follow:
         # The main process is the launcher's child; any other is followed
@@ -124,9 +95,9 @@ def _pcg_boot():
             except OSError:
                 root = False
         if not root:
-            fd = -1
+            # Its own command line: the recorder reads /proc/self/cmdline.
+            fd = cmdfd = -1
             flags |= 4
-            cmd = _pcg_cmdline()
             if (sys.version_info < (3, 6) or sys.implementation.name != 'cpython'
                     or not pattern):
                 return
@@ -146,9 +117,8 @@ def _pcg_boot():
         os._exit(1)
     import threading  # before the hook, or its import is recorded
     import ctypes
-    if not isinstance(cmd, bytes):
-        cmd = cmd.encode('utf-8', 'surrogateescape')
-    meta = _pcg_meta(cmd)
+    vals = _pcg_meta()
+    meta = (ctypes.c_char_p * (len(vals) + 1))(*vals)
     try:
         lib = ctypes.PyDLL(os.path.join(here, 'pcg-recorder.so'))
         start = lib.pcg_trace_start
@@ -158,11 +128,12 @@ def _pcg_boot():
         if flags & 4:
             return
         os._exit(1)
-    start.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p]
+    start.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
+                      ctypes.c_char_p]
     start.restype = ctypes.c_int
     if pattern is not None:
         pattern = pattern.encode('utf-8', 'surrogateescape')
-    if start(fd, flags, meta, pattern) != 0:
+    if start(fd, flags, cmdfd, meta, pattern) != 0:
         if flags & 4:
             sys.stderr.write('pcg-trace: process %d not traced\n' % os.getpid())
             sys.stderr.flush()
@@ -175,4 +146,4 @@ def _pcg_boot():
 try:
     _pcg_boot()
 finally:
-    del _pcg_boot, _pcg_esc, _pcg_meta, _pcg_cmdline
+    del _pcg_boot, _pcg_meta
