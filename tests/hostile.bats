@@ -169,6 +169,41 @@ report() { noaddr | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort; }
 	selfprof cProfile
 }
 
+# The interpreters that have MODULE, or skip (loudly) when none has.
+having() {
+	local p
+	PYS=$(for p in $PYS; do "$p" -c "import $1" 2> /dev/null && echo "$p"; done)
+	[ -n "$PYS" ] || skip "no interpreter here has $1"
+}
+
+@test "hostile: python -m profiling.tracing (3.15, cProfile's new name) under pcg-trace: both count every call" {
+	having profiling.tracing
+	selfprof profiling.tracing
+}
+
+# The sampler runs the script in a child process it reads from outside
+# (ptrace rights: root here); under -f pcg records both.
+@test "hostile: python -m profiling.sampling run (3.15) under pcg-trace -f: its samples and both profiles" {
+	local p s="$PY/sampled.py" pid
+	having profiling.sampling
+	for p in $PYS; do
+		say "-m profiling.sampling on $p"
+		rm -f prof.*
+		pcg-trace -q -f -o 'prof.%p' "$p" -m profiling.sampling run --collapsed -o stacks "$s" > out 2> err ||
+			{ cat err >&2; die "$p: failed"; }
+		grep -q 'sampled.py:fib:' stacks || { head -5 stacks >&2; die "$p: the sampler saw no fib"; }
+		[ "$(ls prof.* | wc -l)" -ge 2 ] || die "$p: not one profile per process"
+		grep -lq 'profiling.sampling' prof.* || die "$p: the sampler's own calls are missing"
+		"$p" "$PY/counts.py" cprofile "$s" > want 2> /dev/null || die "$p: cProfile oracle failed"
+		# The sampled process's profile is the one with the script's calls.
+		for pid in prof.*; do
+			"$p" "$PY/counts.py" pcg "$pid" "$s" > got
+			[ -s got ] && break
+		done
+		diff want got >&2 || die "$p: pcg counts of the sampled script differ from cProfile's"
+	done
+}
+
 @test "hostile: recursion to RecursionError, caught twice, then the program goes on" {
 	local p
 	for p in $PYS; do
