@@ -321,6 +321,49 @@ os.kill(os.getpid(), signal.SIGKILL)' 2> err
 	done
 }
 
+# into OUT TEST COMMAND...: COMMAND writes OUT, which stays what TEST says.
+into() {
+	local out=$1 test=$2 reader
+	shift 2
+	cat "$out" > got 2> /dev/null &
+	reader=$!
+	"$@" > stdout 2> err || die "$*: failed"
+	test "$test" "$out" || { kill $reader; die "$*: replaced $out"; }
+	wait $reader
+}
+
+# Write OUT (a FIFO or device node) with each program that takes -o; OUT
+# must stay what it was, nothing else appear but the profile prof.
+inplace() {
+	local out=$1 test=$2 p
+	for p in $PYS; do
+		into "$out" "$test" pcg-trace -o "$out" "$p" -c 'print(1)'
+		grep -qx 1 stdout || die "$p: the program's output is not on stdout"
+		grep -qx "pcg-trace: wrote $out" err || die "$p: no report"
+		if [ "$out" = fifo ]; then
+			head -1 got | grep -q "^pcg	1	profile\$" || die "$p: not a profile"
+			tail -1 got | grep -q "^end	" || die "$p: no trailer"
+		fi
+	done
+	pcg-trace -q -o prof "$p" -c pass
+	into "$out" "$test" pcg-merge -o "$out" prof
+	into "$out" "$test" pcg-filter --drop-stdlib -o "$out" prof
+	into "$out" "$test" pcg-emit -o "$out" prof
+	into "$out" "$test" pycachegrind --no-gui -q -o "$out" "$p" -c pass
+	into "$out" "$test" pycachegrind --no-gui -q -o cg --keep-pcg "$out" "$p" -c pass
+	rm -f cg
+	[ "$(ls)" = "$(printf "%s\n" err got "$out" prof stdout | sort)" ] || die "left: $(ls)"
+}
+
+@test "trace: -o naming a FIFO or a device writes it in place, with every program" {
+	mkfifo fifo
+	inplace fifo -p
+	[ "$(id -u)" = 0 ] || skip "not root: no device node of the test's own"
+	rm -f fifo got
+	mknod null c 1 3
+	inplace null -c
+}
+
 @test "trace: default output pcg.out.PID of the traced process" {
 	local p pid
 	p=${PYS%%$'\n'*}

@@ -232,11 +232,11 @@ isend(const char *head, size_t hlen, const char *s, size_t n)
 	return k + n >= 4 && !memcmp(b, "end\t", 4);
 }
 
-/* Copy the recorder's stream to stdout; returns the bytes copied.  When
- * stdout goes away, stop reading: the recorder then stops, the program runs
- * on. */
+/* Copy the recorder's stream to dst (stdout, a device or a FIFO); returns
+ * the bytes copied.  When dst goes away, stop reading: the recorder then
+ * stops, the program runs on. */
 static unsigned long long
-relay(int fd, int *complete, int *werr)
+relay(int fd, int dst, int *complete, int *werr)
 {
 	static char buf[1 << 16];
 	unsigned long long total = 0;
@@ -254,7 +254,7 @@ relay(int fd, int *complete, int *werr)
 		if (n == 0)
 			break;
 		for (off = 0; off < n; off += w)
-			if ((w = write(1, buf + off, n - off)) < 0) {
+			if ((w = write(dst, buf + off, n - off)) < 0) {
 				*werr = errno;
 				close(fd);
 				return total;
@@ -295,7 +295,8 @@ int
 main(int argc, char *argv[])
 {
 	char *out = NULL, *lib, *so, final[PATH_MAX], tbase[PATH_MAX];
-	int events = 0, fd, p[2], st, complete = 0, werr = 0, hasp;
+	int events = 0, fd, p[2], st, complete = 0, werr = 0, hasp = 0, tostdout, dst = 1;
+	struct stat sb;
 	unsigned long long size;
 
 	argv0 = "pcg-trace";
@@ -357,6 +358,17 @@ main(int argc, char *argv[])
 	free(so);
 	free(lib);
 
+	/*
+	 * A device or FIFO (-o /dev/null, a named pipe) is written in place,
+	 * through the relay as for -o -: renaming a temporary over it would
+	 * replace the node itself when run as root.
+	 */
+	tostdout = out && !strcmp(out, "-");
+	if (out && !tostdout && !follow && !hasp && stat(final, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		if ((dst = open(final, O_WRONLY | O_CLOEXEC)) < 0)
+			eprintf("%s:", final);
+		out = "-";
+	}
 	if (out && !strcmp(out, "-")) {
 		if (pipe(p) < 0)
 			eprintf("pipe:");
@@ -385,21 +397,25 @@ main(int argc, char *argv[])
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTERM, forward);
 	signal(SIGHUP, forward);
-	run(argv, fd, out && !strcmp(out, "-"));
+	run(argv, fd, tostdout);
 
 	if (out && !strcmp(out, "-")) {
 		close(p[1]);
-		size = relay(p[0], &complete, &werr);
+		size = relay(p[0], dst, &complete, &werr);
 		st = status();
 		if (werr) {
 			errno = werr;
-			weprintf("write <stdout>:");
+			weprintf("write %s:", tostdout ? "<stdout>" : final);
 			return st ? st : 1;
 		}
 		if (!size)
 			eprintf("%s: " NOREC, argv[0]);
 		if (!complete)
 			weprintf("the stream is truncated (the program ended abruptly)");
+		if (dst != 1 && close(dst) < 0)
+			eprintf("write %s:", final);
+		if (dst != 1 && !quiet)
+			weprintf("wrote %s", final);
 		return st;
 	}
 	st = status();
