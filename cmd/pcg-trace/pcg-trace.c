@@ -25,6 +25,7 @@
 #define OUTFD 254 /* out of the way of the program's own descriptors */
 
 static pid_t child;
+static struct sigaction intwas; /* SIGINT's disposition when we started */
 static int quiet, follow;
 static char tmp[PATH_MAX]; /* the output until it is complete */
 static char *pattern;      /* of the output names: %p is the pid */
@@ -66,6 +67,17 @@ forward(int sig)
 {
 	if (child > 0)
 		kill(child, sig);
+}
+
+/* A SIGINT a process sent us (kill -INT) is for the program; the terminal's
+ * ^C (SI_KERNEL) reached the program's process group, so the program has it
+ * already and must not get it twice. */
+static void
+forwardint(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (si->si_code != SI_KERNEL)
+		forward(sig);
 }
 
 /* The folder holding the recorder: ../lib/pcg next to our executable, so
@@ -174,7 +186,8 @@ run(char **cmd, int outfd, int tostderr)
 		eprintf("fork:");
 	if (child == 0) {
 		close(p[0]);
-		signal(SIGINT, SIG_DFL);
+		/* ignored when we were (a background job): the program's own */
+		signal(SIGINT, intwas.sa_handler == SIG_IGN ? SIG_IGN : SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		if (follow) {
@@ -297,6 +310,7 @@ main(int argc, char *argv[])
 	char *out = NULL, *lib, *so, final[PATH_MAX], tbase[PATH_MAX];
 	int events = 0, fd, p[2], st, complete = 0, werr = 0, hasp = 0, tostdout, dst = 1;
 	struct stat sb;
+	struct sigaction sa;
 	unsigned long long size;
 
 	argv0 = "pcg-trace";
@@ -393,8 +407,12 @@ main(int argc, char *argv[])
 	 * them: when pcg-trace returns, every followed process wrote its file. */
 	if (follow && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		eprintf("prctl PR_SET_CHILD_SUBREAPER:");
-	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forwardint;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &intwas);
 	signal(SIGTERM, forward);
 	signal(SIGHUP, forward);
 	run(argv, fd, tostdout);
