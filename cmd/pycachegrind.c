@@ -20,6 +20,8 @@
 struct opts {
 	const char *out, *keep_pcg, *min_incl, *min_self;
 	const char **filter; /* extra pcg-filter arguments (--drop/--keep PATTERN) */
+	const char *run;     /* "-m" or "-c": python3 -m MODULE or -c CODE */
+	const char *runarg;  /* the MODULE or CODE */
 	size_t nfilter;
 	int keep_stdlib, separate, follow, gui, quiet;
 };
@@ -30,7 +32,8 @@ usage(int status)
 	fprintf(status ? stderr : stdout,
 	    "usage: %s [-o FILE] [--keep-stdlib] [--drop PAT] [--keep PAT] [--min-incl N%%|NS]\n"
 	    "       [--min-self N%%|NS] [--separate-threads] [-f] [--keep-pcg FILE] [--no-gui] [-q]\n"
-	    "       [--] COMMAND [ARG...] | SCRIPT.py [ARG...]\n", argv0);
+	    "       [--] COMMAND [ARG...] | SCRIPT.py [ARG...] | -m MODULE [ARG...] | -c CODE [ARG...]\n"
+	    "SCRIPT.py, -m and -c run python3; COMMAND is any command line running Python\n", argv0);
 	exit(status);
 }
 
@@ -266,8 +269,14 @@ parse(struct opts *o, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+o:fqh", lo, NULL)) != -1) {
+	while (!o->run && (c = getopt_long(argc, argv, "+o:fqhm:c:", lo, NULL)) != -1) {
 		switch (c) {
+		case 'm':
+		case 'c':
+			/* as python3 takes them: what follows is the program's */
+			o->run = c == 'm' ? "-m" : "-c";
+			o->runarg = optarg;
+			break;
 		case 'o': o->out = optarg; break;
 		case 'f': o->follow = 1; break;
 		case 'q': o->quiet = 1; break;
@@ -292,7 +301,7 @@ parse(struct opts *o, int argc, char **argv)
 			usage(2);
 		}
 	}
-	if (optind == argc)
+	if (optind == argc && !o->run)
 		usage(2);
 }
 
@@ -311,8 +320,13 @@ trace(const struct opts *o, const char *bin, const char *dir, char **cmd, char *
 	push(&a, "-o");
 	push(&a, out);
 	push(&a, "--");
-	if (isscript(cmd[0]))
+	if (o->run) {
 		push(&a, "python3");
+		push(&a, o->run);
+		push(&a, o->runarg);
+	} else if (isscript(cmd[0])) {
+		push(&a, "python3");
+	}
 	for (; *cmd; cmd++)
 		push(&a, *cmd);
 	st = pipeline(a.v, NULL);

@@ -1,0 +1,32 @@
+#!/usr/bin/env bats
+# pycachegrind: the one-command front end, run as a user runs it.
+
+load common
+bats_require_minimum_version 1.5.0
+
+setup() { pysetup; }
+
+# python3 on PATH is interpreter $1 (pycachegrind runs python3).
+usepy() {
+	mkdir -p bin
+	printf '#!/bin/sh\nexec %s "$@"\n' "$1" > bin/python3
+	chmod +x bin/python3
+	PATH=$PWD/bin:$PATH
+}
+
+@test "pycachegrind: -m MODULE and -c CODE start python3 as pcg-trace's command line would, ARGs the program's" {
+	local p
+	printf 'import sys\ndef work(): print("argv", sys.argv[1:])\nwork()\n' > mod.py
+	for p in $PYS; do
+		say "-m and -c on $p"
+		( usepy "$p"
+		pycachegrind --no-gui -q -o cg -m mod -x --keep-stdlib > out 2> err || die "$p: -m: $(cat err)"
+		grep -qx "argv \['-x', '--keep-stdlib'\]" out || die "$p: -m: $(cat out err)"
+		grep -q "fn=([0-9]*) work$" cg || die "$p: -m: no work in the profile"
+		pycachegrind --no-gui -q -o cg2 -c 'import sys
+def work2(): print("argv", sys.argv[1:])
+work2()' a -q > out 2> err || die "$p: -c: $(cat err)"
+		grep -qx "argv \['a', '-q'\]" out || die "$p: -c: $(cat out err)"
+		grep -q "fn=([0-9]*) work2$" cg2 || die "$p: -c: no work2 in the profile" )
+	done
+}
