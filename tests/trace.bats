@@ -364,6 +364,33 @@ inplace() {
 	inplace null -c
 }
 
+# sh -c running a.py then b.py (at once with &): without -f, one profile,
+# the first interpreter's; the other is told so; never a corrupt file.
+@test "trace: without -f, a command that runs several interpreters: the first one's profile, the others told" {
+	local p sep
+	printf 'def a(): pass\na()\n' > a.py
+	printf 'def b(): pass\nb()\n' > b.py
+	for p in $PYS; do
+		say "sh -c with two interpreters, $p"
+		for sep in ';' '&'; do
+			rm -f prof
+			pcg-trace -o prof sh -c "$p a.py $sep $p b.py; wait" 2> err || die "$p: failed: $(cat err)"
+			pcg-emit prof > cg 2>> err || die "$p '$sep': the profile does not read: $(cat err)"
+			grep -q "^pcg-trace: wrote prof\$" err || die "$p '$sep': no report"
+			if [ "$sep" = ';' ]; then
+				grep -Eq "fn=\([0-9]+\) a\$" cg && ! grep -Eq "fn=\([0-9]+\) b\$" cg ||
+					die "$p: not a.py's profile alone"
+			fi
+			[ "$(grep -Ec "fn=\([0-9]+\) [ab]\$" cg)" = 1 ] || die "$p '$sep': not one interpreter's profile"
+			[ "$(grep -c "^pcg-trace: process [0-9]* (.* [ab].py) not recorded: without -f only the first Python process is; -f records each one\$" err)" = 1 ] ||
+				die "$p '$sep': the second is not told: $(cat err)"
+			pcg-trace -o - sh -c "$p a.py $sep $p b.py; wait" 2> err | pcg-emit > cg || die "$p '$sep': -o -: does not read"
+			[ "$(grep -Ec "fn=\([0-9]+\) [ab]\$" cg)" = 1 ] || die "$p '$sep': -o -: not one interpreter's profile"
+			grep -q "not recorded" err || die "$p '$sep': -o -: the second is not told"
+		done
+	done
+}
+
 @test "trace: default output pcg.out.PID of the traced process" {
 	local p pid
 	p=${PYS%%$'\n'*}

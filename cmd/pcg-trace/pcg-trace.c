@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -22,9 +23,16 @@
 #include "pattern.h"
 
 #define NOREC "no profile recorded (not CPython 3.6+, run with -E, -I or -S, or killed)"
-#define OUTFD 254 /* out of the way of the program's own descriptors */
+#define OUTFD 254   /* out of the way of the program's own descriptors */
+#define CLAIMFD 253 /* see claim[] */
 
 static pid_t child;
+/*
+ * Without -f, one profile: the first interpreter to start reads the one byte
+ * we sent through this socket pair (it waits at claim[1]) and records; the
+ * others find it gone and run untraced.
+ */
+static int claim[2];
 static struct sigaction intwas; /* SIGINT's disposition when we started */
 static int quiet, follow;
 static char tmp[PATH_MAX]; /* the output until it is complete */
@@ -150,7 +158,7 @@ setenvs(const char *lib, int events, const char *pattern, char **cmd)
 	} else {
 		setenv("PCG_TRACE_PP", "u", 1);
 	}
-	snprintf(v, sizeof(v), "%d %d", OUTFD, events | follow << 1);
+	snprintf(v, sizeof(v), "%d %d %d", OUTFD, events | follow << 1, CLAIMFD);
 	if (follow) {
 		/* Absolute: a followed process may run in another directory. */
 		char cwd[PATH_MAX], *abs;
@@ -197,7 +205,8 @@ run(char **cmd, int outfd, int tostderr)
 			if (setenv("PCG_TRACE_ROOT", pid, 1))
 				goto fail;
 		}
-		if (dup2(outfd, OUTFD) < 0 || (tostderr && dup2(2, 1) < 0))
+		if (dup2(outfd, OUTFD) < 0 || dup2(claim[1], CLAIMFD) < 0 ||
+		    (tostderr && dup2(2, 1) < 0))
 			goto fail;
 		if (outfd != OUTFD)
 			close(outfd);
@@ -402,6 +411,11 @@ main(int argc, char *argv[])
 		}
 		atexit(cleanup);
 	}
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, claim) < 0 || write(claim[0], "x", 1) != 1 ||
+	    fcntl(claim[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(claim[1], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(claim[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(claim[1], F_SETFD, FD_CLOEXEC) < 0)
+		eprintf("socketpair:");
 
 	/* With -f, the program's orphaned processes become ours, and we wait for
 	 * them: when pcg-trace returns, every followed process wrote its file. */

@@ -66,6 +66,15 @@ def _pcg_cmdline():
     return b'\t'.join(_pcg_esc(a) for a in args)
 
 
+def _pcg_claim(fd):
+    # The launcher's one byte: whoever reads it first records (pcg-trace.c).
+    import os
+    try:
+        return os.read(fd, 1) == b'x'
+    except OSError:
+        return False
+
+
 def _pcg_boot():
     import os
     import sys
@@ -105,7 +114,23 @@ def _pcg_boot():
     if cfg is None:
         return
     fd, flags = [int(x) for x in cfg.split()[:2]]
+    try:
+        claimfd = int(cfg.split()[2])
+    except (IndexError, ValueError):
+        claimfd = -1
     pattern = None
+    if not follow and not _pcg_claim(claimfd):
+        # A second interpreter of the command (sh -c 'python3 a; python3 b'):
+        # one profile is the first's; writing into it too would corrupt it.
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        sys.stderr.write('pcg-trace: process %d (%s) not recorded: without -f only '
+                         'the first Python process is; -f records each one\n'
+                         % (os.getpid(), _pcg_cmdline().decode('utf-8', 'replace').replace('\t', ' ')))
+        sys.stderr.flush()
+        return
     if follow:
         # The main process is the launcher's child; any other is followed
         # and writes its own file.  A followed process that cannot be
@@ -170,9 +195,13 @@ def _pcg_boot():
         sys.stderr.write('pcg-trace: cannot start the recorder\n')
         sys.stderr.flush()
         os._exit(1)
+    try:
+        os.close(claimfd)
+    except OSError:
+        pass
 
 
 try:
     _pcg_boot()
 finally:
-    del _pcg_boot, _pcg_esc, _pcg_meta, _pcg_cmdline
+    del _pcg_boot, _pcg_esc, _pcg_meta, _pcg_cmdline, _pcg_claim
