@@ -294,6 +294,25 @@ os.kill(os.getpid(), signal.SIGKILL)' 2> err
 	done
 }
 
+@test "trace: no profile: the message says what happened (a signal, a refused interpreter, no Python)" {
+	local p st
+	mkdir ft # a free-threaded build, as the bootstrap sees it
+	printf 'def get_config_var(name):\n    return 1 if name == "Py_GIL_DISABLED" else None\n' > ft/sysconfig.py
+	for p in $PYS; do
+		run -137 pcg-trace -q -o prof "$p" -c 'import os, signal; os.kill(os.getpid(), signal.SIGKILL)'
+		[ "$output" = "pcg-trace: $p: no profile recorded: killed by signal 9 (Killed)" ] || die "$p: SIGKILL: $output"
+		# before 3.8, site imports the real sysconfig before the bootstrap runs
+		[ "$(minor "$p")" -ge 8 ] || continue
+		run -1 env PYTHONPATH="$PWD/ft" pcg-trace -o prof "$p" -c 'print("ran")'
+		[ "$output" = "pcg-trace: free-threaded Python builds are not supported" ] || die "$p: free-threaded: $output"
+		[ ! -e prof ] || die "$p: a profile"
+	done
+	run -1 pcg-trace -o prof true
+	[ "$output" = "pcg-trace: true: no profile recorded: no Python interpreter started the recorder (not CPython 3.6+, or run with -E, -I or -S)" ]
+	run -1 pcg-trace -o prof "$p" -I -c pass
+	[[ "$output" == *"no Python interpreter started the recorder"* ]]
+}
+
 @test "trace: -o - streams to stdout while the program prints (to stderr)" {
 	local p
 	for p in $PYS; do

@@ -22,15 +22,16 @@
 #include "util.h"
 #include "pattern.h"
 
-#define NOREC "no profile recorded (not CPython 3.6+, run with -E, -I or -S, or killed)"
 #define OUTFD 254   /* out of the way of the program's own descriptors */
 #define CLAIMFD 253 /* see claim[] */
 
 static pid_t child;
+static int killedby; /* the signal that ended the child, or 0 */
 /*
  * Without -f, one profile: the first interpreter to start reads the one byte
  * we sent through this socket pair (it waits at claim[1]) and records; the
- * others find it gone and run untraced.
+ * others find it gone and run untraced.  An interpreter that refuses to run (free-threaded,
+ * not CPython 3.6+) writes 'r' back, to claim[0], having said why.
  */
 static int claim[2];
 static struct sigaction intwas; /* SIGINT's disposition when we started */
@@ -238,8 +239,26 @@ status(void)
 		if (errno != EINTR)
 			eprintf("waitpid:");
 	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
+		return 128 + (killedby = WTERMSIG(st));
 	return WEXITSTATUS(st);
+}
+
+/* Nothing was recorded: say why, as far as we know it. */
+static void
+norecord(const char *cmd, int st)
+{
+	char c;
+
+	if (read(claim[0], &c, 1) == 1 && c == 'r')
+		return; /* the interpreter said why it refused */
+	if (killedby)
+		weprintf("%s: no profile recorded: killed by signal %d (%s)", cmd, killedby, strsignal(killedby));
+	else if (!follow && read(claim[1], &c, 1) == 1)
+		weprintf("%s: no profile recorded: no Python interpreter started the recorder "
+		    "(not CPython 3.6+, or run with -E, -I or -S)", cmd);
+	else
+		weprintf("%s: no profile recorded: the Python process ended without writing it, "
+		    "status %d (killed?)", cmd, st);
 }
 
 /* Is the line of n bytes at s (it may have begun in `head`) a trailer? */
@@ -440,8 +459,10 @@ main(int argc, char *argv[])
 			weprintf("write %s:", tostdout ? "<stdout>" : final);
 			return st ? st : 1;
 		}
-		if (!size)
-			eprintf("%s: " NOREC, argv[0]);
+		if (!size) {
+			norecord(argv[0], st);
+			return st ? st : 1;
+		}
 		if (!complete)
 			weprintf("the stream is truncated (the program ended abruptly)");
 		if (dst != 1 && close(dst) < 0)
@@ -462,7 +483,7 @@ main(int argc, char *argv[])
 				weprintf("%s: not traced itself; followed Python processes wrote %s", argv[0], pattern);
 			return st;
 		}
-		weprintf("%s: " NOREC, argv[0]);
+		norecord(argv[0], st);
 		exit(st ? st : 1);
 	}
 	if (!ended(fd))

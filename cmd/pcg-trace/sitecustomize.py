@@ -75,6 +75,16 @@ def _pcg_claim(fd):
         return False
 
 
+def _pcg_refused(fd):
+    # Tell the launcher that we said why nothing is recorded, and stop.
+    import os
+    try:
+        os.write(fd, b'r')
+    except OSError:
+        pass
+    os._exit(1)
+
+
 def _pcg_boot():
     import os
     import sys
@@ -163,12 +173,12 @@ def _pcg_boot():
                          'CPython 3.6 or later is needed\n'
                          % (sys.version_info[0], sys.version_info[1], sys.platform))
         sys.stderr.flush()
-        os._exit(1)
+        _pcg_refused(claimfd)
     import sysconfig
     if sysconfig.get_config_var('Py_GIL_DISABLED'):
         sys.stderr.write('pcg-trace: free-threaded Python builds are not supported\n')
         sys.stderr.flush()
-        os._exit(1)
+        _pcg_refused(claimfd)
     import threading  # before the hook, or its import is recorded
     import ctypes
     if not isinstance(cmd, bytes):
@@ -182,7 +192,7 @@ def _pcg_boot():
         sys.stderr.flush()
         if flags & 4:
             return
-        os._exit(1)
+        _pcg_refused(claimfd)
     start.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p]
     start.restype = ctypes.c_int
     if pattern is not None:
@@ -194,7 +204,7 @@ def _pcg_boot():
             return
         sys.stderr.write('pcg-trace: cannot start the recorder\n')
         sys.stderr.flush()
-        os._exit(1)
+        _pcg_refused(claimfd)
     try:
         os.close(claimfd)
     except OSError:
@@ -204,4 +214,4 @@ def _pcg_boot():
 try:
     _pcg_boot()
 finally:
-    del _pcg_boot, _pcg_esc, _pcg_meta, _pcg_cmdline, _pcg_claim
+    del _pcg_boot, _pcg_esc, _pcg_meta, _pcg_cmdline, _pcg_claim, _pcg_refused
