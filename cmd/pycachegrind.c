@@ -235,6 +235,11 @@ viewer(const char *file)
  * callgrind_annotate strips the current directory from fl= names but not
  * from cfi= names, splitting a function in two when run from its sources'
  * directory: the command we suggest runs it from / with an absolute path.
+ * It prints one screen: the functions by inclusive time, without the source
+ * annotation (--auto=yes prints every source file the costly functions are
+ * in, tens of thousands of lines on a large program, and names <built-in>
+ * and <thread> as files it could not find).  With --separate-threads, the
+ * main thread's file.
  */
 static void
 hint(const char *out, int separate)
@@ -242,9 +247,9 @@ hint(const char *out, int separate)
 	char cwd[PATH_MAX];
 	const char *dir = out[0] == '/' ? "" : getcwd(cwd, sizeof(cwd)) ? cwd : ".";
 
-	fprintf(stderr, "%s: wrote %s%s\n", argv0, out, separate ? "-<thread> files" : "");
-	fprintf(stderr, "%s: read it with: (cd / && callgrind_annotate --inclusive=yes --tree=caller %s%s%s%s)\n",
-	    argv0, dir, *dir ? "/" : "", out, separate ? "-*" : "");
+	fprintf(stderr, "%s: wrote %s%s\n", argv0, out, separate ? "-NN, one file per thread" : "");
+	fprintf(stderr, "%s: read it with: (cd / && callgrind_annotate --inclusive=yes --auto=no %s%s%s%s | head -n 45)\n",
+	    argv0, dir, *dir ? "/" : "", out, separate ? "-01" : "");
 }
 
 static void

@@ -30,3 +30,24 @@ work2()' a -q > out 2> err || die "$p: -c: $(cat err)"
 		grep -q "fn=([0-9]*) work2$" cg2 || die "$p: -c: no work2 in the profile" )
 	done
 }
+
+@test "pycachegrind: the callgrind_annotate command it suggests prints one useful screen" {
+	local p=${PYS%%$'\n'*} cmd
+	# 400 functions in 400 modules: a large program's shape
+	mkdir big
+	for i in $(seq 400); do
+		printf 'def f%d(n):\n    s = 0\n    for i in range(n):\n        s += i\n    return s\n' "$i" > "big/m$i.py"
+	done
+	{ echo 'import sys; sys.path.insert(0, "big")'
+	  for i in $(seq 400); do echo "import m$i; m$i.f$i($i * 50)"; done
+	  echo 'def hottest():'
+	  echo '    return sum(i * i for i in range(300000))'
+	  echo 'hottest()'; } > big.py
+	( usepy "$p"; pycachegrind --no-gui -o cg big.py 2> err ) || die "failed: $(cat err)"
+	cmd=$(sed -n 's/^pycachegrind: read it with: //p' err)
+	[ -n "$cmd" ] || die "no command suggested: $(cat err)"
+	sh -c "$cmd" > ann 2>&1 || die "$cmd failed: $(cat ann)"
+	[ "$(wc -l < ann)" -le 50 ] || die "$cmd: $(wc -l < ann) lines"
+	grep -q "big.py:hottest" ann || die "$cmd: the hottest function is not shown: $(cat ann)"
+	! grep -q "could not be found" ann || die "$cmd: $(grep -A3 "could not be found" ann)"
+}
