@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pcg.h"
 #include "util.h"
 
 struct opts {
@@ -346,8 +347,45 @@ trace(const struct opts *o, const char *bin, const char *dir, char **cmd, char *
 	return st;
 }
 
+/*
+ * After --drop-stdlib: when the program's own Python code kept almost none
+ * of the time (a stdlib program, -m json.tool), the view is one builtin
+ * holding everything; say so, and how to see more.
+ */
+static void
+checkkept(const char *path)
+{
+	struct pcg_profile p;
+	uint64_t total = 0, py = 0, *byfn;
+	size_t i, top = 0;
+
+	pcg_init(&p);
+	pcg_read_path(&p, path);
+	byfn = ecalloc(p.nfn + 1, sizeof(*byfn));
+	for (i = 1; i < p.nnode; i++) {
+		const struct pcg_node *n = &p.node[i];
+		uint64_t self = n->rec ? 0 : pcg_self(&p, i)[0];
+		total += self;
+		if (n->fn && n->fn < p.nfn) {
+			byfn[n->fn] += self;
+			if (p.fn[n->fn].kind == PCG_PY)
+				py += self;
+			if (!top || byfn[n->fn] > byfn[top])
+				top = n->fn;
+		}
+	}
+	if (total && py * 20 < total && top)
+		weprintf("with the standard library dropped (the default), %.1f%% of the time is left "
+		    "in the program's own Python code and %.1f%% on %.*s%s%.*s: --keep-stdlib keeps it",
+		    100.0 * py / total, 100.0 * byfn[top] / total,
+		    (int)p.fn[top].module.len, p.fn[top].module.s, p.fn[top].module.len ? "." : "",
+		    (int)p.fn[top].name.len, p.fn[top].name.s);
+	free(byfn);
+	pcg_free(&p);
+}
+
 static int
-emit(const struct opts *o, const char *bin, const char *profile, const char *out)
+emit(const struct opts *o, const char *bin, const char *dir, const char *profile, const char *out)
 {
 	struct argv f = { 0 }, e = { 0 };
 	size_t i;
@@ -372,7 +410,18 @@ emit(const struct opts *o, const char *bin, const char *profile, const char *out
 		push(&e, "--separate-threads");
 	push(&e, "-o");
 	push(&e, out);
-	st = pipeline(f.v, e.v);
+	if (o->keep_stdlib) {
+		st = pipeline(f.v, e.v);
+	} else {
+		/* kept: pcg-filter's output, to look at (checkkept) before pcg-emit */
+		char *kept = sibling(dir, "kept.pcg");
+		push(&f, "-o");
+		push(&f, kept);
+		push(&e, kept);
+		if (!(st = pipeline(f.v, NULL)) && !(st = pipeline(e.v, NULL)))
+			checkkept(kept);
+		free(kept);
+	}
 	free(f.v[0]);
 	free(e.v[0]);
 	free(f.v);
@@ -408,7 +457,7 @@ main(int argc, char **argv)
 	}
 	if (o.keep_pcg)
 		copyfile(profile, o.keep_pcg);
-	if (emit(&o, bin, profile, o.out)) {
+	if (emit(&o, bin, dir, profile, o.out)) {
 		rmtree(dir);
 		eprintf("could not convert the profile to callgrind format");
 	}

@@ -51,3 +51,21 @@ work2()' a -q > out 2> err || die "$p: -c: $(cat err)"
 	grep -q "big.py:hottest" ann || die "$cmd: the hottest function is not shown: $(cat ann)"
 	! grep -q "could not be found" ann || die "$cmd: $(grep -A3 "could not be found" ann)"
 }
+
+@test "pycachegrind: when dropping the standard library leaves almost nothing of the program, it says so" {
+	local p
+	echo '{"a": [1, 2, {"b": null}]}' > in.json
+	printf 'def work():\n    return sum(i * i for i in range(100000))\nwork()\n' > mine.py
+	for p in $PYS; do
+		say "-m json.tool on $p"
+		( usepy "$p"
+		pycachegrind --no-gui -q -o cg -m json.tool in.json > out 2> err || die "$p: failed: $(cat err)"
+		grep -q '"b": null' out || die "$p: the program's output: $(cat out)"
+		grep -Eq "^pycachegrind: with the standard library dropped \(the default\), [0-9.]+% of the time is left in the program's own Python code and [0-9.]+% on builtins\.[a-z_]+: --keep-stdlib keeps it\$" err ||
+			die "$p: not said: $(cat err)"
+		pycachegrind --no-gui -q --keep-stdlib -o cg -m json.tool in.json > out 2> err || die "$p: --keep-stdlib failed"
+		[ ! -s err ] || die "$p: --keep-stdlib: $(cat err)"
+		pycachegrind --no-gui -q -o cg mine.py 2> err || die "$p: mine.py failed"
+		[ ! -s err ] || die "$p: said of a program of its own: $(cat err)" )
+	done
+}
