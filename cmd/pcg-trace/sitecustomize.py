@@ -160,6 +160,7 @@ def _pcg_boot():
                 root = False
         if not root:
             fd = -1
+            claimfd = -1  # a followed process's 253 is not ours
             flags |= 4
             cmd = _pcg_cmdline()
             if (sys.version_info < (3, 6) or sys.implementation.name != 'cpython'
@@ -205,10 +206,8 @@ def _pcg_boot():
         sys.stderr.write('pcg-trace: cannot start the recorder\n')
         sys.stderr.flush()
         _pcg_refused(claimfd)
-    try:
+    if claimfd >= 0:
         os.close(claimfd)
-    except OSError:
-        pass
 
 
 try:
