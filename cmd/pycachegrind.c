@@ -15,11 +15,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pcg.h"
 #include "util.h"
 
 struct opts {
 	const char *out, *keep_pcg, *min_incl, *min_self;
 	const char **filter; /* extra pcg-filter arguments (--drop/--keep PATTERN) */
+	const char *run;     /* "-m" or "-c": python3 -m MODULE or -c CODE */
+	const char *runarg;  /* the MODULE or CODE */
 	size_t nfilter;
 	int keep_stdlib, separate, follow, gui, quiet;
 };
@@ -30,7 +33,8 @@ usage(int status)
 	fprintf(status ? stderr : stdout,
 	    "usage: %s [-o FILE] [--keep-stdlib] [--drop PAT] [--keep PAT] [--min-incl N%%|NS]\n"
 	    "       [--min-self N%%|NS] [--separate-threads] [-f] [--keep-pcg FILE] [--no-gui] [-q]\n"
-	    "       [--] COMMAND [ARG...] | SCRIPT.py [ARG...]\n", argv0);
+	    "       [--] COMMAND [ARG...] | SCRIPT.py [ARG...] | -m MODULE [ARG...] | -c CODE [ARG...]\n"
+	    "SCRIPT.py, -m and -c run python3; COMMAND is any command line running Python\n", argv0);
 	exit(status);
 }
 
@@ -232,6 +236,11 @@ viewer(const char *file)
  * callgrind_annotate strips the current directory from fl= names but not
  * from cfi= names, splitting a function in two when run from its sources'
  * directory: the command we suggest runs it from / with an absolute path.
+ * It prints one screen: the functions by inclusive time, without the source
+ * annotation (--auto=yes prints every source file the costly functions are
+ * in, tens of thousands of lines on a large program, and names <built-in>
+ * and <thread> as files it could not find).  With --separate-threads, the
+ * main thread's file.
  */
 static void
 hint(const char *out, int separate)
@@ -239,9 +248,9 @@ hint(const char *out, int separate)
 	char cwd[PATH_MAX];
 	const char *dir = out[0] == '/' ? "" : getcwd(cwd, sizeof(cwd)) ? cwd : ".";
 
-	fprintf(stderr, "%s: wrote %s%s\n", argv0, out, separate ? "-<thread> files" : "");
-	fprintf(stderr, "%s: read it with: (cd / && callgrind_annotate --inclusive=yes --tree=caller %s%s%s%s)\n",
-	    argv0, dir, *dir ? "/" : "", out, separate ? "-*" : "");
+	fprintf(stderr, "%s: wrote %s%s\n", argv0, out, separate ? "-NN, one file per thread" : "");
+	fprintf(stderr, "%s: read it with: (cd / && callgrind_annotate --inclusive=yes --auto=no %s%s%s%s | head -n 45)\n",
+	    argv0, dir, *dir ? "/" : "", out, separate ? "-01" : "");
 }
 
 static void
@@ -266,8 +275,14 @@ parse(struct opts *o, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+o:fqh", lo, NULL)) != -1) {
+	while (!o->run && (c = getopt_long(argc, argv, "+o:fqhm:c:", lo, NULL)) != -1) {
 		switch (c) {
+		case 'm':
+		case 'c':
+			/* as python3 takes them: what follows is the program's */
+			o->run = c == 'm' ? "-m" : "-c";
+			o->runarg = optarg;
+			break;
 		case 'o': o->out = optarg; break;
 		case 'f': o->follow = 1; break;
 		case 'q': o->quiet = 1; break;
@@ -292,7 +307,7 @@ parse(struct opts *o, int argc, char **argv)
 			usage(2);
 		}
 	}
-	if (optind == argc)
+	if (optind == argc && !o->run)
 		usage(2);
 }
 
@@ -311,8 +326,13 @@ trace(const struct opts *o, const char *bin, const char *dir, char **cmd, char *
 	push(&a, "-o");
 	push(&a, out);
 	push(&a, "--");
-	if (isscript(cmd[0]))
+	if (o->run) {
 		push(&a, "python3");
+		push(&a, o->run);
+		push(&a, o->runarg);
+	} else if (isscript(cmd[0])) {
+		push(&a, "python3");
+	}
 	for (; *cmd; cmd++)
 		push(&a, *cmd);
 	st = pipeline(a.v, NULL);
@@ -327,8 +347,45 @@ trace(const struct opts *o, const char *bin, const char *dir, char **cmd, char *
 	return st;
 }
 
+/*
+ * After --drop-stdlib: when the program's own Python code kept almost none
+ * of the time (a stdlib program, -m json.tool), the view is one builtin
+ * holding everything; say so, and how to see more.
+ */
+static void
+checkkept(const char *path)
+{
+	struct pcg_profile p;
+	uint64_t total = 0, py = 0, *byfn;
+	size_t i, top = 0;
+
+	pcg_init(&p);
+	pcg_read_path(&p, path);
+	byfn = ecalloc(p.nfn + 1, sizeof(*byfn));
+	for (i = 1; i < p.nnode; i++) {
+		const struct pcg_node *n = &p.node[i];
+		uint64_t self = n->rec ? 0 : pcg_self(&p, i)[0];
+		total += self;
+		if (n->fn && n->fn < p.nfn) {
+			byfn[n->fn] += self;
+			if (p.fn[n->fn].kind == PCG_PY)
+				py += self;
+			if (!top || byfn[n->fn] > byfn[top])
+				top = n->fn;
+		}
+	}
+	if (total && py * 20 < total && top)
+		weprintf("with the standard library dropped (the default), %.1f%% of the time is left "
+		    "in the program's own Python code and %.1f%% on %.*s%s%.*s: --keep-stdlib keeps it",
+		    100.0 * py / total, 100.0 * byfn[top] / total,
+		    (int)p.fn[top].module.len, p.fn[top].module.s, p.fn[top].module.len ? "." : "",
+		    (int)p.fn[top].name.len, p.fn[top].name.s);
+	free(byfn);
+	pcg_free(&p);
+}
+
 static int
-emit(const struct opts *o, const char *bin, const char *profile, const char *out)
+emit(const struct opts *o, const char *bin, const char *dir, const char *profile, const char *out)
 {
 	struct argv f = { 0 }, e = { 0 };
 	size_t i;
@@ -353,7 +410,18 @@ emit(const struct opts *o, const char *bin, const char *profile, const char *out
 		push(&e, "--separate-threads");
 	push(&e, "-o");
 	push(&e, out);
-	st = pipeline(f.v, e.v);
+	if (o->keep_stdlib) {
+		st = pipeline(f.v, e.v);
+	} else {
+		/* kept: pcg-filter's output, to look at (checkkept) before pcg-emit */
+		char *kept = sibling(dir, "kept.pcg");
+		push(&f, "-o");
+		push(&f, kept);
+		push(&e, kept);
+		if (!(st = pipeline(f.v, NULL)) && !(st = pipeline(e.v, NULL)))
+			checkkept(kept);
+		free(kept);
+	}
 	free(f.v[0]);
 	free(e.v[0]);
 	free(f.v);
@@ -389,7 +457,7 @@ main(int argc, char **argv)
 	}
 	if (o.keep_pcg)
 		copyfile(profile, o.keep_pcg);
-	if (emit(&o, bin, profile, o.out)) {
+	if (emit(&o, bin, dir, profile, o.out)) {
 		rmtree(dir);
 		eprintf("could not convert the profile to callgrind format");
 	}

@@ -325,6 +325,21 @@ sys.exit(3)'
 	done
 }
 
+@test "follow: a device node named as a followed process's profile is written in place" {
+	local pid
+	[ "$(id -u)" = 0 ] || skip "not root: no device node of the test's own"
+	for PY_ in $PYS; do
+		rm -f prof.*
+		pcg-trace -q -f -o prof "$PY_" -c 'import subprocess, sys
+subprocess.run([sys.executable, "-c", """import os
+os.mknod("prof.%d" % os.getpid(), 0o20666, os.makedev(1, 3))
+print(os.getpid())"""], check=True)' > out || die "$PY_: failed"
+		pid=$(cat out)
+		[ -c "prof.$pid" ] || die "$PY_: prof.$pid was replaced"
+		! ls -a | grep -q tmp || die "$PY_: temporary file left"
+	done
+}
+
 @test "follow: output names: %p, %%, .PID appended, -o - refused" {
 	local p=${PYS%%$'\n'*} pid
 	pcg-trace -q -f -o prof "$p" -c 'import os; print(os.getpid())' > out || die "-o prof failed"

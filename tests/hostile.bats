@@ -261,6 +261,54 @@ having() {
 	done
 }
 
+# Counts the SIGINTs it gets in the half second after the first (5 s at most).
+SIGINTS='import signal, time
+n = 0
+def h(s, f):
+    global n
+    n += 1
+signal.signal(signal.SIGINT, h)
+print("ready", flush=True)
+t = time.time()
+while time.time() - t < 5 and not n:
+    time.sleep(0.01)
+time.sleep(0.5)
+print("SIGINT", n, flush=True)'
+
+@test "hostile: kill -INT to pcg-trace reaches the program once, and so does a terminal's ^C" {
+	local p pid
+	for p in $PYS; do
+		say "SIGINT on $p"
+		pcg-trace -q -o prof "$p" -c "$SIGINTS" > out &
+		pid=$!
+		for _ in $(seq 500); do grep -q ready out && break; sleep 0.01; done
+		kill -INT $pid
+		wait $pid || die "$p: status $?"
+		grep -qx "SIGINT 1" out || die "$p: kill -INT pcg-trace: $(tail -1 out)"
+		# ^C on a terminal: the whole foreground process group gets it.
+		python3 - "$p" "$SIGINTS" > out <<'PTY'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("pcg-trace", ["pcg-trace", "-q", "-o", "prof", sys.argv[1], "-c", sys.argv[2]])
+out = b""
+while True:
+    try:
+        b = os.read(fd, 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    if b"ready" in b and b"ready" not in out:
+        os.write(fd, b"\x03")
+    out += b
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode().replace("\r", ""))
+PTY
+		grep -q "SIGINT 1$" out || die "$p: ^C: $(tail -1 out)"
+	done
+}
+
 @test "hostile: SIGKILL with --events: status 137, the stream cut after a whole line, readable up to the cut" {
 	local p st n t
 	for p in $PYS; do

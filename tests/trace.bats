@@ -331,6 +331,25 @@ os.kill(os.getpid(), signal.SIGKILL)' 2> err
 	done
 }
 
+@test "trace: no profile: the message says what happened (a signal, a refused interpreter, no Python)" {
+	local p st
+	mkdir ft # a free-threaded build, as the bootstrap sees it
+	printf 'def get_config_var(name):\n    return 1 if name == "Py_GIL_DISABLED" else None\n' > ft/sysconfig.py
+	for p in $PYS; do
+		run -137 pcg-trace -q -o prof "$p" -c 'import os, signal; os.kill(os.getpid(), signal.SIGKILL)'
+		[ "$output" = "pcg-trace: $p: no profile recorded: killed by signal 9 (Killed)" ] || die "$p: SIGKILL: $output"
+		# before 3.8, site imports the real sysconfig before the bootstrap runs
+		[ "$(minor "$p")" -ge 8 ] || continue
+		run -1 env PYTHONPATH="$PWD/ft" pcg-trace -o prof "$p" -c 'print("ran")'
+		[ "$output" = "pcg-trace: free-threaded Python builds are not supported" ] || die "$p: free-threaded: $output"
+		[ ! -e prof ] || die "$p: a profile"
+	done
+	run -1 pcg-trace -o prof true
+	[ "$output" = "pcg-trace: true: no profile recorded: no Python interpreter started the recorder (not CPython 3.6+, or run with -E, -I or -S)" ]
+	run -1 pcg-trace -o prof "$p" -I -c pass
+	[[ "$output" == *"no Python interpreter started the recorder"* ]]
+}
+
 @test "trace: -o - streams to stdout while the program prints (to stderr)" {
 	local p
 	for p in $PYS; do
@@ -355,6 +374,76 @@ os.kill(os.getpid(), signal.SIGKILL)' 2> err
 		pcg-trace -q --events -o ev "$p" "$PY/fork.py" > out || die "$p: --events failed"
 		[ "$(grep -c '^pcg	' ev)" = 1 ] && [ "$(grep -c '^end	' ev)" = 1 ] || die "$p: corrupt events"
 		tail -1 ev | grep -Eq "^end	$(($(wc -l < ev) - 1))	" || die "$p: bad events trailer"
+	done
+}
+
+# into OUT TEST COMMAND...: COMMAND writes OUT, which stays what TEST says.
+into() {
+	local out=$1 test=$2 reader
+	shift 2
+	cat "$out" > got 2> /dev/null &
+	reader=$!
+	"$@" > stdout 2> err || die "$*: failed"
+	test "$test" "$out" || { kill $reader; die "$*: replaced $out"; }
+	wait $reader
+}
+
+# Write OUT (a FIFO or device node) with each program that takes -o; OUT
+# must stay what it was, nothing else appear but the profile prof.
+inplace() {
+	local out=$1 test=$2 p
+	for p in $PYS; do
+		into "$out" "$test" pcg-trace -o "$out" "$p" -c 'print(1)'
+		grep -qx 1 stdout || die "$p: the program's output is not on stdout"
+		grep -qx "pcg-trace: wrote $out" err || die "$p: no report"
+		if [ "$out" = fifo ]; then
+			head -1 got | grep -q "^pcg	1	profile\$" || die "$p: not a profile"
+			tail -1 got | grep -q "^end	" || die "$p: no trailer"
+		fi
+	done
+	pcg-trace -q -o prof "$p" -c pass
+	into "$out" "$test" pcg-merge -o "$out" prof
+	into "$out" "$test" pcg-filter --drop-stdlib -o "$out" prof
+	into "$out" "$test" pcg-emit -o "$out" prof
+	into "$out" "$test" pycachegrind --no-gui -q -o "$out" "$p" -c pass
+	into "$out" "$test" pycachegrind --no-gui -q -o cg --keep-pcg "$out" "$p" -c pass
+	rm -f cg
+	[ "$(ls)" = "$(printf "%s\n" err got "$out" prof stdout | sort)" ] || die "left: $(ls)"
+}
+
+@test "trace: -o naming a FIFO or a device writes it in place, with every program" {
+	mkfifo fifo
+	inplace fifo -p
+	[ "$(id -u)" = 0 ] || skip "not root: no device node of the test's own"
+	rm -f fifo got
+	mknod null c 1 3
+	inplace null -c
+}
+
+# sh -c running a.py then b.py (at once with &): without -f, one profile,
+# the first interpreter's; the other is told so; never a corrupt file.
+@test "trace: without -f, a command that runs several interpreters: the first one's profile, the others told" {
+	local p sep
+	printf 'def a(): pass\na()\n' > a.py
+	printf 'def b(): pass\nb()\n' > b.py
+	for p in $PYS; do
+		say "sh -c with two interpreters, $p"
+		for sep in ';' '&'; do
+			rm -f prof
+			pcg-trace -o prof sh -c "$p a.py $sep $p b.py; wait" 2> err || die "$p: failed: $(cat err)"
+			pcg-emit prof > cg 2>> err || die "$p '$sep': the profile does not read: $(cat err)"
+			grep -q "^pcg-trace: wrote prof\$" err || die "$p '$sep': no report"
+			if [ "$sep" = ';' ]; then
+				grep -Eq "fn=\([0-9]+\) a\$" cg && ! grep -Eq "fn=\([0-9]+\) b\$" cg ||
+					die "$p: not a.py's profile alone"
+			fi
+			[ "$(grep -Ec "fn=\([0-9]+\) [ab]\$" cg)" = 1 ] || die "$p '$sep': not one interpreter's profile"
+			[ "$(grep -c "^pcg-trace: process [0-9]* (.* [ab].py) not recorded: without -f only the first Python process is; -f records each one\$" err)" = 1 ] ||
+				die "$p '$sep': the second is not told: $(cat err)"
+			pcg-trace -o - sh -c "$p a.py $sep $p b.py; wait" 2> err | pcg-emit > cg || die "$p '$sep': -o -: does not read"
+			[ "$(grep -Ec "fn=\([0-9]+\) [ab]\$" cg)" = 1 ] || die "$p '$sep': -o -: not one interpreter's profile"
+			grep -q "not recorded" err || die "$p '$sep': -o -: the second is not told"
+		done
 	done
 }
 

@@ -198,30 +198,35 @@ prelude(void)
 }
 
 /* -f, profile layer: write to a hidden temporary name, then rename, so that
- * a glob on the output names never sees a partial file. */
+ * a glob on the output names never sees a partial file.  A device or FIFO
+ * of that name is written in place: the rename would replace the node. */
 static void
 ownwrite(void)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 16], *slash;
+	struct stat st;
 	FILE *fp;
-	int fd;
+	int fd, inplace;
 
 	if (ownpath(path, sizeof(path)) < 0)
 		return;
 	slash = strrchr(path, '/');
 	snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmpXXXXXX", slash ? (int)(slash - path) : 1,
 	    slash ? path : ".", slash ? slash + 1 : path);
-	if ((fd = mkstemp(tmp)) < 0) {
+	inplace = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+	if ((fd = inplace ? open(path, O_WRONLY | O_CLOEXEC) : mkstemp(tmp)) < 0) {
 		fprintf(stderr, "pcg-trace: %s: %s\n", path, strerror(errno));
 		return;
 	}
-	fchmod(fd, 0666 & ~O.umask);
+	if (!inplace)
+		fchmod(fd, 0666 & ~O.umask);
 	if (!(fp = fdopen(fd, "w")) || pcg_write(&R.p, fp) < 0 || fclose(fp) == EOF) {
 		fprintf(stderr, "pcg-trace: write %s: %s\n", path, strerror(errno));
-		unlink(tmp);
+		if (!inplace)
+			unlink(tmp);
 		return;
 	}
-	if (rename(tmp, path) < 0) {
+	if (!inplace && rename(tmp, path) < 0) {
 		fprintf(stderr, "pcg-trace: rename %s: %s\n", path, strerror(errno));
 		unlink(tmp);
 	}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h> /* memfd_create */
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -22,11 +23,20 @@
 #include "util.h"
 #include "pattern.h"
 
-#define NOREC "no profile recorded (not CPython 3.6+, run with -E, -I or -S, or killed)"
-#define OUTFD 254 /* out of the way of the program's own descriptors */
-#define CMDFD 253
+#define OUTFD 254   /* out of the way of the program's own descriptors */
+#define CLAIMFD 253 /* see claim[] */
+#define CMDFD 252   /* see cmdfile() */
 
 static pid_t child;
+static int killedby; /* the signal that ended the child, or 0 */
+/*
+ * Without -f, one profile: the first interpreter to start reads the one byte
+ * we sent through this socket pair (it waits at claim[1]) and records; the
+ * others find it gone and run untraced.  An interpreter that refuses to run (free-threaded,
+ * not CPython 3.6+) writes 'r' back, to claim[0], having said why.
+ */
+static int claim[2];
+static struct sigaction intwas; /* SIGINT's disposition when we started */
 static int quiet, follow;
 static char tmp[PATH_MAX]; /* the output until it is complete */
 static char *pattern;      /* of the output names: %p is the pid */
@@ -68,6 +78,17 @@ forward(int sig)
 {
 	if (child > 0)
 		kill(child, sig);
+}
+
+/* A SIGINT a process sent us (kill -INT) is for the program; the terminal's
+ * ^C (SI_KERNEL) reached the program's process group, so the program has it
+ * already and must not get it twice. */
+static void
+forwardint(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (si->si_code != SI_KERNEL)
+		forward(sig);
 }
 
 /* The folder holding the recorder: ../lib/pcg next to our executable, so
@@ -134,7 +155,7 @@ setenvs(const char *lib, int events, const char *pattern)
 	} else {
 		setenv("PCG_TRACE_PP", "u", 1);
 	}
-	snprintf(v, sizeof(v), "%d %d %d", OUTFD, events | follow << 1, CMDFD);
+	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1, CLAIMFD, CMDFD);
 	if (follow) {
 		/* Absolute: a followed process may run in another directory. */
 		char cwd[PATH_MAX], *abs;
@@ -168,7 +189,8 @@ run(char **cmd, int outfd, int cmdfd, int tostderr)
 		eprintf("fork:");
 	if (child == 0) {
 		close(p[0]);
-		signal(SIGINT, SIG_DFL);
+		/* ignored when we were (a background job): the program's own */
+		signal(SIGINT, intwas.sa_handler == SIG_IGN ? SIG_IGN : SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		if (follow) {
@@ -178,7 +200,8 @@ run(char **cmd, int outfd, int cmdfd, int tostderr)
 			if (setenv("PCG_TRACE_ROOT", pid, 1))
 				goto fail;
 		}
-		if (dup2(outfd, OUTFD) < 0 || dup2(cmdfd, CMDFD) < 0 || (tostderr && dup2(2, 1) < 0))
+		if (dup2(outfd, OUTFD) < 0 || dup2(claim[1], CLAIMFD) < 0 || dup2(cmdfd, CMDFD) < 0 ||
+		    (tostderr && dup2(2, 1) < 0))
 			goto fail;
 		if (outfd != OUTFD)
 			close(outfd);
@@ -212,8 +235,26 @@ status(void)
 		if (errno != EINTR)
 			eprintf("waitpid:");
 	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
+		return 128 + (killedby = WTERMSIG(st));
 	return WEXITSTATUS(st);
+}
+
+/* Nothing was recorded: say why, as far as we know it. */
+static void
+norecord(const char *cmd, int st)
+{
+	char c;
+
+	if (read(claim[0], &c, 1) == 1 && c == 'r')
+		return; /* the interpreter said why it refused */
+	if (killedby)
+		weprintf("%s: no profile recorded: killed by signal %d (%s)", cmd, killedby, strsignal(killedby));
+	else if (!follow && read(claim[1], &c, 1) == 1)
+		weprintf("%s: no profile recorded: no Python interpreter started the recorder "
+		    "(not CPython 3.6+, or run with -E, -I or -S)", cmd);
+	else
+		weprintf("%s: no profile recorded: the Python process ended without writing it, "
+		    "status %d (killed?)", cmd, st);
 }
 
 /* Is the line of n bytes at s (it may have begun in `head`) a trailer? */
@@ -228,11 +269,11 @@ isend(const char *head, size_t hlen, const char *s, size_t n)
 	return k + n >= 4 && !memcmp(b, "end\t", 4);
 }
 
-/* Copy the recorder's stream to stdout; returns the bytes copied.  When
- * stdout goes away, stop reading: the recorder then stops, the program runs
- * on. */
+/* Copy the recorder's stream to dst (stdout, a device or a FIFO); returns
+ * the bytes copied.  When dst goes away, stop reading: the recorder then
+ * stops, the program runs on. */
 static unsigned long long
-relay(int fd, int *complete, int *werr)
+relay(int fd, int dst, int *complete, int *werr)
 {
 	static char buf[1 << 16];
 	unsigned long long total = 0;
@@ -250,7 +291,7 @@ relay(int fd, int *complete, int *werr)
 		if (n == 0)
 			break;
 		for (off = 0; off < n; off += w)
-			if ((w = write(1, buf + off, n - off)) < 0) {
+			if ((w = write(dst, buf + off, n - off)) < 0) {
 				*werr = errno;
 				close(fd);
 				return total;
@@ -291,7 +332,9 @@ int
 main(int argc, char *argv[])
 {
 	char *out = NULL, *lib, *so, final[PATH_MAX], tbase[PATH_MAX];
-	int events = 0, fd, cmdfd, p[2], st, complete = 0, werr = 0, hasp;
+	int events = 0, fd, cmdfd, p[2], st, complete = 0, werr = 0, hasp = 0, tostdout, dst = 1;
+	struct stat sb;
+	struct sigaction sa;
 	unsigned long long size;
 
 	argv0 = "pcg-trace";
@@ -353,6 +396,17 @@ main(int argc, char *argv[])
 	free(so);
 	free(lib);
 
+	/*
+	 * A device or FIFO (-o /dev/null, a named pipe) is written in place,
+	 * through the relay as for -o -: renaming a temporary over it would
+	 * replace the node itself when run as root.
+	 */
+	tostdout = out && !strcmp(out, "-");
+	if (out && !tostdout && !follow && !hasp && stat(final, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		if ((dst = open(final, O_WRONLY | O_CLOEXEC)) < 0)
+			eprintf("%s:", final);
+		out = "-";
+	}
 	if (out && !strcmp(out, "-")) {
 		if (pipe(p) < 0)
 			eprintf("pipe:");
@@ -373,31 +427,46 @@ main(int argc, char *argv[])
 		atexit(cleanup);
 	}
 
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, claim) < 0 || write(claim[0], "x", 1) != 1 ||
+	    fcntl(claim[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(claim[1], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(claim[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(claim[1], F_SETFD, FD_CLOEXEC) < 0)
+		eprintf("socketpair:");
+
 	/* With -f, the program's orphaned processes become ours, and we wait for
 	 * them: when pcg-trace returns, every followed process wrote its file. */
 	if (follow && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		eprintf("prctl PR_SET_CHILD_SUBREAPER:");
-	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forwardint;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &intwas);
 	signal(SIGTERM, forward);
 	signal(SIGHUP, forward);
 	cmdfd = cmdfile(argv);
-	run(argv, fd, cmdfd, out && !strcmp(out, "-"));
+	run(argv, fd, cmdfd, tostdout);
 	close(cmdfd);
 
 	if (out && !strcmp(out, "-")) {
 		close(p[1]);
-		size = relay(p[0], &complete, &werr);
+		size = relay(p[0], dst, &complete, &werr);
 		st = status();
 		if (werr) {
 			errno = werr;
-			weprintf("write <stdout>:");
+			weprintf("write %s:", tostdout ? "<stdout>" : final);
 			return st ? st : 1;
 		}
-		if (!size)
-			eprintf("%s: " NOREC, argv[0]);
+		if (!size) {
+			norecord(argv[0], st);
+			return st ? st : 1;
+		}
 		if (!complete)
 			weprintf("the stream is truncated (the program ended abruptly)");
+		if (dst != 1 && close(dst) < 0)
+			eprintf("write %s:", final);
+		if (dst != 1 && !quiet)
+			weprintf("wrote %s", final);
 		return st;
 	}
 	st = status();
@@ -412,7 +481,7 @@ main(int argc, char *argv[])
 				weprintf("%s: not traced itself; followed Python processes wrote %s", argv[0], pattern);
 			return st;
 		}
-		weprintf("%s: " NOREC, argv[0]);
+		norecord(argv[0], st);
 		exit(st ? st : 1);
 	}
 	if (!ended(fd))

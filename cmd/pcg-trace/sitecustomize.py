@@ -37,6 +37,25 @@ def _pcg_meta():
     return out
 
 
+def _pcg_claim(fd):
+    # The launcher's one byte: whoever reads it first records (pcg-trace.c).
+    import os
+    try:
+        return os.read(fd, 1) == b'x'
+    except OSError:
+        return False
+
+
+def _pcg_refused(fd):
+    # Tell the launcher that we said why nothing is recorded, and stop.
+    import os
+    try:
+        os.write(fd, b'r')
+    except OSError:
+        pass
+    os._exit(1)
+
+
 def _pcg_boot():
     import os
     import sys
@@ -73,10 +92,29 @@ def _pcg_boot():
         sys.modules['sitecustomize'] = me
     if cfg is None:
         return
-    # The profile's descriptor, the flags, and the one that holds the
-    # launcher's command line (the recorder reads it).
-    fd, flags, cmdfd = [int(x) for x in cfg.split()[:3]]
+    # The profile's descriptor, the flags, the launcher's claim socket (see
+    # _pcg_claim) and the descriptor that holds its command line (the
+    # recorder reads it).
+    fd, flags, claimfd, cmdfd = [int(x) for x in cfg.split()[:4]]
     pattern = None
+    if not follow and not _pcg_claim(claimfd):
+        # A second interpreter of the command (sh -c 'python3 a; python3 b'):
+        # one profile is the first's; writing into it too would corrupt it.
+        for d in (fd, cmdfd):
+            try:
+                os.close(d)
+            except OSError:
+                pass
+        try:
+            with open('/proc/self/cmdline', 'rb') as f:
+                cmd = f.read().rstrip(b'\0').replace(b'\0', b' ').decode('utf-8', 'replace')
+        except (IOError, OSError):
+            cmd = '?'
+        sys.stderr.write('pcg-trace: process %d (%s) not recorded: without -f only '
+                         'the first Python process is; -f records each one\n'
+                         % (os.getpid(), cmd))
+        sys.stderr.flush()
+        return
     if follow:
         # The main process is the launcher's child; any other is followed
         # and writes its own file.  A followed process that cannot be
@@ -95,8 +133,9 @@ def _pcg_boot():
             except OSError:
                 root = False
         if not root:
-            # Its own command line: the recorder reads /proc/self/cmdline.
-            fd = cmdfd = -1
+            # Its own command line: the recorder reads /proc/self/cmdline;
+            # a followed process's 253 and 252 are not ours.
+            fd = cmdfd = claimfd = -1
             flags |= 4
             if (sys.version_info < (3, 6) or sys.implementation.name != 'cpython'
                     or not pattern):
@@ -109,12 +148,12 @@ def _pcg_boot():
                          'CPython 3.6 or later is needed\n'
                          % (sys.version_info[0], sys.version_info[1], sys.platform))
         sys.stderr.flush()
-        os._exit(1)
+        _pcg_refused(claimfd)
     import sysconfig
     if sysconfig.get_config_var('Py_GIL_DISABLED'):
         sys.stderr.write('pcg-trace: free-threaded Python builds are not supported\n')
         sys.stderr.flush()
-        os._exit(1)
+        _pcg_refused(claimfd)
     import threading  # before the hook, or its import is recorded
     import ctypes
     vals = _pcg_meta()
@@ -127,7 +166,7 @@ def _pcg_boot():
         sys.stderr.flush()
         if flags & 4:
             return
-        os._exit(1)
+        _pcg_refused(claimfd)
     start.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
                       ctypes.c_char_p]
     start.restype = ctypes.c_int
@@ -140,10 +179,12 @@ def _pcg_boot():
             return
         sys.stderr.write('pcg-trace: cannot start the recorder\n')
         sys.stderr.flush()
-        os._exit(1)
+        _pcg_refused(claimfd)
+    if claimfd >= 0:
+        os.close(claimfd)
 
 
 try:
     _pcg_boot()
 finally:
-    del _pcg_boot, _pcg_meta
+    del _pcg_boot, _pcg_meta, _pcg_claim, _pcg_refused

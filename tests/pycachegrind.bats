@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# pycachegrind: the one-command front end, run as a user runs it.
+
+load common
+bats_require_minimum_version 1.5.0
+
+setup() { pysetup; }
+
+# python3 on PATH is interpreter $1 (pycachegrind runs python3).
+usepy() {
+	mkdir -p bin
+	printf '#!/bin/sh\nexec %s "$@"\n' "$1" > bin/python3
+	chmod +x bin/python3
+	PATH=$PWD/bin:$PATH
+}
+
+@test "pycachegrind: -m MODULE and -c CODE start python3 as pcg-trace's command line would, ARGs the program's" {
+	local p
+	printf 'import sys\ndef work(): print("argv", sys.argv[1:])\nwork()\n' > mod.py
+	for p in $PYS; do
+		say "-m and -c on $p"
+		( usepy "$p"
+		pycachegrind --no-gui -q -o cg -m mod -x --keep-stdlib > out 2> err || die "$p: -m: $(cat err)"
+		grep -qx "argv \['-x', '--keep-stdlib'\]" out || die "$p: -m: $(cat out err)"
+		grep -q "fn=([0-9]*) work$" cg || die "$p: -m: no work in the profile"
+		pycachegrind --no-gui -q -o cg2 -c 'import sys
+def work2(): print("argv", sys.argv[1:])
+work2()' a -q > out 2> err || die "$p: -c: $(cat err)"
+		grep -qx "argv \['a', '-q'\]" out || die "$p: -c: $(cat out err)"
+		grep -q "fn=([0-9]*) work2$" cg2 || die "$p: -c: no work2 in the profile" )
+	done
+}
+
+@test "pycachegrind: the callgrind_annotate command it suggests prints one useful screen" {
+	local p=${PYS%%$'\n'*} cmd
+	# 400 functions in 400 modules: a large program's shape
+	mkdir big
+	for i in $(seq 400); do
+		printf 'def f%d(n):\n    s = 0\n    for i in range(n):\n        s += i\n    return s\n' "$i" > "big/m$i.py"
+	done
+	{ echo 'import sys; sys.path.insert(0, "big")'
+	  for i in $(seq 400); do echo "import m$i; m$i.f$i($i * 50)"; done
+	  echo 'def hottest():'
+	  echo '    return sum(i * i for i in range(300000))'
+	  echo 'hottest()'; } > big.py
+	( usepy "$p"; pycachegrind --no-gui -o cg big.py 2> err ) || die "failed: $(cat err)"
+	cmd=$(sed -n 's/^pycachegrind: read it with: //p' err)
+	[ -n "$cmd" ] || die "no command suggested: $(cat err)"
+	sh -c "$cmd" > ann 2>&1 || die "$cmd failed: $(cat ann)"
+	[ "$(wc -l < ann)" -le 50 ] || die "$cmd: $(wc -l < ann) lines"
+	grep -q "big.py:hottest" ann || die "$cmd: the hottest function is not shown: $(cat ann)"
+	! grep -q "could not be found" ann || die "$cmd: $(grep -A3 "could not be found" ann)"
+}
+
+@test "pycachegrind: when dropping the standard library leaves almost nothing of the program, it says so" {
+	local p
+	echo '{"a": [1, 2, {"b": null}]}' > in.json
+	printf 'def work():\n    return sum(i * i for i in range(100000))\nwork()\n' > mine.py
+	for p in $PYS; do
+		say "-m json.tool on $p"
+		( usepy "$p"
+		pycachegrind --no-gui -q -o cg -m json.tool in.json > out 2> err || die "$p: failed: $(cat err)"
+		grep -q '"b": null' out || die "$p: the program's output: $(cat out)"
+		grep -Eq "^pycachegrind: with the standard library dropped \(the default\), [0-9.]+% of the time is left in the program's own Python code and [0-9.]+% on builtins\.[a-z_]+: --keep-stdlib keeps it\$" err ||
+			die "$p: not said: $(cat err)"
+		pycachegrind --no-gui -q --keep-stdlib -o cg -m json.tool in.json > out 2> err || die "$p: --keep-stdlib failed"
+		[ ! -s err ] || die "$p: --keep-stdlib: $(cat err)"
+		pycachegrind --no-gui -q -o cg mine.py 2> err || die "$p: mine.py failed"
+		[ ! -s err ] || die "$p: said of a program of its own: $(cat err)" )
+	done
+}
