@@ -35,8 +35,9 @@ Environment:
   BENCH_QUICK=1       fast smoke run: smaller workloads and streams, 2
                       interpreters, 1 run
   BENCH_PYTHONS=...   interpreters (space/comma separated paths), or "all" for
-                      every CPython 3 found (Debian's and pyenv's); default:
-                      /usr/bin/python3 and pyenv's newest 3.12 and 3.13
+                      every CPython 3 found (Debian's, pyenv's and, as root,
+                      the tests' Debian sid chroot's 3.14 and 3.15); default:
+                      /usr/bin/python3 and the newest 3.12, 3.13, 3.14, 3.15
   BENCH_WORKLOADS=... subset of workload names (default: all)
   BENCH_SECTIONS=...  subset of overhead,throughput,e2e,merge,icount (default:
                       the first four; icount takes about 6 minutes)
@@ -236,10 +237,30 @@ def vkey(v):
     return tuple(int(x) for x in re.findall(r"\d+", v)[:3])
 
 
+# Debian sid's 3.14 and 3.15 (release builds) in the tests' chroot
+# (tests/sid/setup), through its wrappers: root only.
+SID = os.environ.get("PCG_SID", "/var/tmp/pcg-sid")
+SID_DIR = os.path.join(os.path.dirname(HERE), "tests", "sid")
+
+
+def sid_pythons():
+    if os.geteuid() != 0 or not os.path.exists(os.path.join(SID, ".pcg-complete")):
+        return []
+    return [os.path.join(SID_DIR, p) for p in ("python3.14", "python3.15")]
+
+
+def in_sid(py):
+    """The chroot's own path of a sid wrapper's interpreter, or None."""
+    if os.path.dirname(os.path.abspath(py)) != SID_DIR:
+        return None
+    return "/usr/bin/" + os.path.basename(py)
+
+
 def find_pythons():
     root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
     found = []
     cands = ["/usr/bin/python3"] + sorted(glob.glob(os.path.join(root, "versions", "*", "bin", "python3")))
+    cands += sid_pythons()
     for c in cands:
         if os.access(c, os.X_OK):
             v = py_version(c)
@@ -265,7 +286,7 @@ def choose_pythons():
                 warnings.append("interpreter %s not usable: skipped" % c)
         return out
     out = [(c, v) for c, v in found if c == "/usr/bin/python3"]
-    wanted = ("3.13",) if QUICK else ("3.12", "3.13")
+    wanted = ("3.13",) if QUICK else ("3.12", "3.13", "3.14", "3.15")
     for minor in wanted:
         cands = [(c, v) for c, v in found if c != "/usr/bin/python3" and vkey(v)[:2] == vkey(minor)[:2]]
         if cands:
@@ -483,25 +504,36 @@ def icount(pythons, workloads):
     with open(os.path.join(d, "empty.py"), "w") as f:
         f.write("pass\n")
     jobs = []  # (py, ver, w, tool, command, callgrind folder, output file)
+    counted = []
     for py, ver in pythons:
+        # A sid interpreter is counted by the chroot's own valgrind, inside.
+        real = in_sid(py)
+        if real and not os.path.exists(os.path.join(SID, "usr/bin/valgrind")):
+            warnings.append("Python %s: no valgrind in the sid chroot (chroot %s apt-get install "
+                            "valgrind): its instruction counts are n/a" % (ver, SID))
+            continue
+        counted.append((py, ver))
+        vg = [os.path.join(SID_DIR, "run"), "valgrind"] if real else [valgrind]
+        ipy = real or py
         tag = re.sub(r"[^\w.]", "_", ver)
         for w in workloads:
             args = [os.path.join(d, "empty.py") if w == STARTUP else
                     os.path.join(HERE, "workloads", w + ".py"), str(ICOUNT_SCALE)]
             base = os.path.join(d, "%s-%s" % (tag, "startup" if w == STARTUP else w))
-            c = {"plain": ([py] + args, None),
-                 "cProfile": ([py, "-m", "cProfile", "-o", base + ".prof"] + args, base + ".prof"),
-                 "pcg": ([trace, "-q", "-o", base + ".pcg", py] + args, base + ".pcg"),
-                 "pcg-events": ([trace, "-q", "--events", "-o", base + ".events.pcg", py] + args,
+            c = {"plain": ([ipy] + args, None),
+                 "cProfile": ([ipy, "-m", "cProfile", "-o", base + ".prof"] + args, base + ".prof"),
+                 "pcg": ([trace, "-q", "-o", base + ".pcg", ipy] + args, base + ".pcg"),
+                 "pcg-events": ([trace, "-q", "--events", "-o", base + ".events.pcg", ipy] + args,
                                 base + ".events.pcg")}
             for t in tools:
                 cg = "%s.%s.cg" % (base, t)
                 os.makedirs(cg)
                 # A fixed string hash seed: the same dict and set layouts in every run.
-                cmd = ["env", "PYTHONHASHSEED=0", valgrind, "-q", "--tool=callgrind",
+                cmd = ["env", "PYTHONHASHSEED=0"] + vg + ["-q", "--tool=callgrind",
                        "--trace-children=yes",
                        "--callgrind-out-file=" + os.path.join(cg, "o.%p")] + c[t][0]
                 jobs.append((py, ver, w, t, cmd, cg, c[t][1]))
+    pythons = counted
     log("icount: %d runs under callgrind, scale %g, %d at a time" % (
         len(jobs), ICOUNT_SCALE, ICOUNT_JOBS))
     t0 = time.perf_counter()
