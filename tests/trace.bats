@@ -52,6 +52,23 @@ expects() {
 	done
 }
 
+@test "trace: threads started with _thread.start_new_thread are recorded, on every version" {
+	local p
+	for p in $PYS; do
+		say "rawthreads.py on $p"
+		"$p" "$PY/rawthreads.py" > want || die "$p: the program failed"
+		pcg-trace -q -o prof "$p" "$PY/rawthreads.py" > out 2> err || { cat err >&2; die "$p: failed"; }
+		diff want out >&2 || die "$p: output differs"
+		expects "$p" "$PY/rawthreads.py"
+		[ "$(grep -c '^thread	' prof)" -ge 4 ] || die "$p: not one thread record per thread"
+		! grep -q '^meta	incomplete' prof || die "$p: marked incomplete"
+	done
+}
+
+@test "trace: code renamed with code.replace(co_name=...) is a function of its own, as in cProfile" {
+	oracle renamed.py
+}
+
 @test "trace: generators and coroutines: starts counted, resumptions not" {
 	local p
 	oracle gens.py

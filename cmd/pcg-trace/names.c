@@ -206,6 +206,47 @@ cobytes(struct ent *e, PyObject *code)
 	py.PyErr_Clear();
 }
 
+/*
+ * A code object's qualified name, ending with its co_name: code renamed by
+ * code.replace(co_name=...) keeps the co_qualname of the code it copies
+ * (numpy's array_function_dispatch makes every public function so from
+ * one), and would be one function with all of them; cProfile, which keys
+ * on co_name, keeps them apart.  So the last part of co_qualname gives way
+ * to co_name where they differ.
+ */
+static PyObject *
+codename(PyObject *code)
+{
+	PyObject *q = attrbytes(code, "co_qualname"), *n = attrbytes(code, "co_name"), *r;
+	struct pcg_str qs, ns;
+	const char *dot;
+	char *buf;
+	size_t k;
+
+	if (!q || !n) {
+		py.Py_DecRef(q ? q : R.none);
+		return n ? n : q;
+	}
+	qs = str(q);
+	ns = str(n);
+	dot = qs.len ? memrchr(qs.s, '.', qs.len) : NULL;
+	k = dot ? (size_t)(dot - qs.s) + 1 : 0; /* where the last part starts */
+	if (qs.len - k == ns.len && !memcmp(qs.s + k, ns.s, ns.len)) {
+		py.Py_DecRef(n);
+		return q;
+	}
+	buf = emalloc(k + ns.len + 1);
+	memcpy(buf, qs.s, k);
+	memcpy(buf + k, ns.s, ns.len);
+	r = py.PyBytes_FromStringAndSize(buf, k + ns.len);
+	free(buf);
+	py.Py_DecRef(q);
+	py.Py_DecRef(n);
+	if (!r)
+		py.PyErr_Clear();
+	return r;
+}
+
 struct ent *
 code_ent_new(PyObject *code, PyObject *frame)
 {
@@ -216,8 +257,7 @@ code_ent_new(PyObject *code, PyObject *frame)
 
 	py.PyErr_Fetch(&et, &ev, &tb);
 	py.Py_IncRef(code); /* its address must never be reused */
-	if (!(name = attrbytes(code, "co_qualname")))
-		name = attrbytes(code, "co_name");
+	name = codename(code);
 	fn = intern(PCG_PY, frame_module(frame ? frame : py.PyEval_GetFrame(), code),
 	    attrbytes(code, "co_filename"), attrlong(code, "co_firstlineno"), name);
 	flags = attrlong(code, "co_flags");
