@@ -89,6 +89,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(PyObject *, PyUnicode_FromString, (const char *)) \
 	X(PyObject *, PyUnicode_AsEncodedString, (PyObject *, const char *, const char *)) \
 	X(int, PyBytes_AsStringAndSize, (PyObject *, char **, ssize_t *)) \
+	X(PyObject *, PyBytes_FromStringAndSize, (const char *, ssize_t)) \
 	X(long, PyLong_AsLong, (PyObject *)) \
 	X(PyObject *, PyLong_FromLong, (long)) \
 	X(PyObject *, PyLong_FromUnsignedLong, (unsigned long)) \
@@ -108,6 +109,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(PyObject *, PyDict_GetItem, (PyObject *, PyObject *)) \
 	X(PyObject *, PyDict_GetItemString, (PyObject *, const char *)) \
 	X(PyObject *, PyTuple_GetItem, (PyObject *, ssize_t)) \
+	X(ssize_t, PyTuple_Size, (PyObject *)) \
 	X(int, PyObject_IsInstance, (PyObject *, PyObject *)) \
 	X(int, PyObject_RichCompareBool, (PyObject *, PyObject *, int)) \
 	X(int, PyUnicode_CompareWithASCIIString, (PyObject *, const char *))
@@ -132,6 +134,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(PyClassMethodDescr_Type) \
 	X(PyModule_Type) \
 	X(PyType_Type) \
+	X(PyTuple_Type) \
 	X(PyLong_Type) \
 	X(PyUnicode_Type) \
 	X(_Py_NoneStruct)

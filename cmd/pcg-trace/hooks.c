@@ -196,6 +196,75 @@ threadhook(PyObject *self, PyObject *args)
 
 static struct pymethoddef threaddef = { "pcg_threadhook", threadhook, METH_VARARGS, NULL };
 
+/*
+ * Before 3.12 a thread started by _thread.start_new_thread, not through
+ * threading.Thread, gets no profile hook (threading.setprofile is
+ * threading's own): execnet's, under pytest-xdist.  So our
+ * start_new_thread starts threadentry instead, which hooks the new thread
+ * and calls the function with its arguments (its self: the three of them).
+ */
+static PyObject *realstart;
+
+static PyObject *
+threadentry(PyObject *call, PyObject *unused)
+{
+	PyObject *kw = py.PyTuple_GetItem(call, 2);
+
+	(void)unused;
+	if (R.on)
+		py.PyEval_SetProfile(hook, NULL);
+	return py.PyObject_Call(py.PyTuple_GetItem(call, 0), py.PyTuple_GetItem(call, 1),
+	    kw == R.none ? NULL : kw);
+}
+
+static struct pymethoddef entrydef = { "pcg_thread", threadentry, 0x04 /* METH_NOARGS */, NULL };
+
+static PyObject *
+startthread(PyObject *self, PyObject *args)
+{
+	PyObject *call = NULL, *entry = NULL, *a = NULL, *r;
+	ssize_t i, n = py.PyTuple_Size(args);
+
+	(void)self;
+	/* Only a call that would start a thread: any other gets the real
+	 * one's error. */
+	if ((n == 2 || n == 3) && TYPE(py.PyTuple_GetItem(args, 1)) == py.PyTuple_Type &&
+	    (call = py.PyTuple_New(3))) {
+		for (i = 0; i < 3; i++) {
+			PyObject *v = i < n ? py.PyTuple_GetItem(args, i) : R.none;
+			py.Py_IncRef(v);
+			py.PyTuple_SetItem(call, i, v);
+		}
+		if ((entry = py.PyCFunction_NewEx(&entrydef, call, NULL)) && (a = py.PyTuple_New(2))) {
+			py.PyTuple_SetItem(a, 0, entry);
+			py.PyTuple_SetItem(a, 1, py.PyTuple_New(0));
+			entry = NULL;
+		}
+	}
+	py.Py_DecRef(call ? call : R.none);
+	py.Py_DecRef(entry ? entry : R.none);
+	if (!a)
+		py.PyErr_Clear();
+	r = py.PyObject_CallObject(realstart, a ? a : args);
+	py.Py_DecRef(a ? a : R.none);
+	return r;
+}
+
+static struct pymethoddef startdef = { "start_new_thread", startthread, METH_VARARGS, NULL };
+
+static void
+wrapthread(void)
+{
+	PyObject *mod = py.PyImport_ImportModule("_thread"), *f, *name;
+
+	if (mod && (realstart = py.PyObject_GetAttrString(mod, "start_new_thread")) &&
+	    (name = py.PyUnicode_FromString("_thread")) && (f = py.PyCFunction_NewEx(&startdef, NULL, name))) {
+		py.PyObject_SetAttrString(mod, "start_new_thread", f);
+		py.PyObject_SetAttrString(mod, "start_new", f); /* its old alias */
+	}
+	py.PyErr_Clear();
+}
+
 /* For chain.c: the C call on top of this thread's stack ends. */
 void
 hooks_cpop(void)
@@ -217,6 +286,7 @@ legacy_install(void)
 	}
 	py.Py_DecRef(r);
 	chain_install(hook, h);
+	wrapthread();
 	py.PyEval_SetProfile(hook, NULL);
 	/* Threads already running (3.9 to 3.11). */
 	if (!py._PyEval_SetProfile || !py.PyThreadState_Get || !py.PyThreadState_GetInterpreter ||
