@@ -367,3 +367,27 @@ sys.exit(3)'
 	[ "$status" -eq 3 ] || die "status $status"
 	[ "$(ls prof.* | wc -l)" = 2 ] || die "$(ls prof.* | wc -l) files"
 }
+
+@test "follow: the report: profiles written, a SIGKILLed one named, a background sleep not waited for, a late one waited for" {
+	local sleeper killed late
+	for PY_ in $PYS; do
+		say "report on $PY_"
+		rm -f prof.*
+		pcg-trace -f -o 'prof.%p' "$PY_" "$PY/follow_report.py" > out 2> err || { cat err >&2; die "$PY_: failed"; }
+		sleeper=$(awk '$1 == "SLEEP" { print $2 }' out)
+		killed=$(awk '$1 == "KILLED" { print $2 }' out)
+		late=$(awk '$1 == "LATE" { print $2 }' out)
+		kill -0 "$sleeper" 2> /dev/null || die "$PY_: pcg-trace waited for sleep 30"
+		kill "$sleeper"
+		[ -s "prof.$late" ] || die "$PY_: not waited for the late process $late"
+		grep -q '	late$' "prof.$late" || die "$PY_: the late process's profile lacks late()"
+		[ ! -e "prof.$killed" ] || die "$PY_: the killed one wrote a profile?"
+		grep -q "^pcg-trace: followed process $killed (.*) left no profile" err ||
+			{ cat err >&2; die "$PY_: the killed process is not named"; }
+		grep -q "^pcg-trace: wrote prof\.[0-9]*; 2 followed processes wrote their profiles: prof\.[0-9]* prof\.[0-9]*\$" err ||
+			{ cat err >&2; die "$PY_: the report does not count the profiles"; }
+		! grep -q '%p' err || die "$PY_: the report prints the pattern"
+		ls /tmp | grep -q "^pcg-trace\." && die "$PY_: the marks folder is left behind"
+		true
+	done
+}

@@ -172,7 +172,7 @@ report() { noaddr | awk 'NF >= 6 && $1 ~ /^[0-9]/ { print $1, $NF }' | sort; }
 # The interpreters that have MODULE, or skip (loudly) when none has.
 having() {
 	local p
-	PYS=$(for p in $PYS; do "$p" -c "import $1" 2> /dev/null && echo "$p"; done)
+	PYS=$(for p in $PYS; do ! "$p" -c "import $1" 2> /dev/null || echo "$p"; done)
 	[ -n "$PYS" ] || skip "no interpreter here has $1"
 }
 

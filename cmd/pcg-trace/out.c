@@ -200,7 +200,7 @@ prelude(void)
 /* -f, profile layer: write to a hidden temporary name, then rename, so that
  * a glob on the output names never sees a partial file.  A device or FIFO
  * of that name is written in place: the rename would replace the node. */
-static void
+static int
 ownwrite(void)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 16], *slash;
@@ -209,14 +209,14 @@ ownwrite(void)
 	int fd, inplace;
 
 	if (ownpath(path, sizeof(path)) < 0)
-		return;
+		return -1;
 	slash = strrchr(path, '/');
 	snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmpXXXXXX", slash ? (int)(slash - path) : 1,
 	    slash ? path : ".", slash ? slash + 1 : path);
 	inplace = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
 	if ((fd = inplace ? open(path, O_WRONLY | O_CLOEXEC) : mkstemp(tmp)) < 0) {
 		fprintf(stderr, "pcg-trace: %s: %s\n", path, strerror(errno));
-		return;
+		return -1;
 	}
 	if (!inplace)
 		fchmod(fd, 0666 & ~O.umask);
@@ -224,14 +224,41 @@ ownwrite(void)
 		fprintf(stderr, "pcg-trace: write %s: %s\n", path, strerror(errno));
 		if (!inplace)
 			unlink(tmp);
-		return;
+		return -1;
 	}
 	if (!inplace && rename(tmp, path) < 0) {
 		fprintf(stderr, "pcg-trace: rename %s: %s\n", path, strerror(errno));
 		unlink(tmp);
+		return -1;
 	}
+	return 0;
 }
 
+
+/*
+ * -f: the launcher learns of every followed process from a folder of marks
+ * (PCG_TRACE_RUN): s.PID.N when one starts recording, holding its command
+ * line, d.PID.N once it wrote its profile.  It waits for the ones still
+ * running, and names those that left nothing (killed by SIGKILL, say).
+ */
+void
+out_mark(char kind)
+{
+	const char *dir = getenv("PCG_TRACE_RUN");
+	const struct pcg_meta *cmd = pcg_find_meta(&R.p, "cmd");
+	char path[PATH_MAX];
+	size_t i;
+	int fd;
+
+	if (!dir || *dir != '/' ||
+	    snprintf(path, sizeof(path), "%s/%c.%ld.%u", dir, kind, (long)getpid(), O.execs) >= (int)sizeof(path) ||
+	    (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		return;
+	for (i = 0; kind == 's' && cmd && i < cmd->nval; i++)
+		if ((i && write(fd, " ", 1) < 0) || write(fd, cmd->val[i].s, cmd->val[i].len) < 0)
+			break;
+	close(fd);
+}
 
 /* Frames still open end at the end. */
 static void
@@ -271,9 +298,12 @@ finish(void)
 		*p++ = '\n';
 		O.blen = p - O.buf;
 		ev_flush();
+		if (O.own && O.fd >= 0)
+			out_mark('d');
 	} else if (O.own) {
 		closeall(end);
-		ownwrite();
+		if (ownwrite() == 0)
+			out_mark('d');
 	} else if (O.fd >= 0) {
 		closeall(end);
 		if (!(fp = fdopen(O.fd, "w")) || pcg_write(&R.p, fp) < 0 || fclose(fp) == EOF)
@@ -312,6 +342,8 @@ out_init(int fd, int events, int follow, int own, unsigned execs, const char *pa
 int
 out_begin(void)
 {
+	if (O.own)
+		out_mark('s');
 	if (!O.events)
 		return 0;
 	if (O.own && ownopen() < 0)

@@ -9,15 +9,18 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mman.h> /* memfd_create */
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -40,12 +43,43 @@ static struct sigaction intwas; /* SIGINT's disposition when we started */
 static int quiet, follow;
 static char tmp[PATH_MAX]; /* the output until it is complete */
 static char *pattern;      /* of the output names: %p is the pid */
+static char rundir[PATH_MAX]; /* -f: the followed processes' marks (rec's out_mark) */
+
+/* Each mark of rundir, for fn. */
+static void
+eachmark(void (*fn)(const char *name, void *arg), void *arg)
+{
+	DIR *d = opendir(rundir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			fn(e->d_name, arg);
+	if (d)
+		closedir(d);
+}
+
+static void
+rmmark(const char *name, void *arg)
+{
+	char path[PATH_MAX * 2];
+
+	(void)arg;
+	snprintf(path, sizeof(path), "%s/%s", rundir, name);
+	unlink(path);
+}
 
 static void
 cleanup(void)
 {
 	if (*tmp)
 		unlink(tmp);
+	*tmp = '\0';
+	if (*rundir) {
+		eachmark(rmmark, NULL);
+		rmdir(rundir);
+	}
+	*rundir = '\0';
 }
 
 static void
@@ -239,6 +273,162 @@ status(void)
 	return WEXITSTATUS(st);
 }
 
+/* ---- -f: the followed processes, from their marks ---- */
+
+struct tally {
+	unsigned wrote, running, lost;
+	char names[512];  /* the first files written, for the report */
+	char running_pids[256];
+};
+
+/* A started mark s.PID.N: has its done mark d.PID.N come, or is it still
+ * running (kill 0 answers while it lives; we reap the orphans we get)? */
+static void
+count(const char *name, void *arg)
+{
+	struct tally *t = arg;
+	char path[PATH_MAX * 2], file[PATH_MAX], cmd[256] = "";
+	long pid;
+	unsigned n;
+	ssize_t len;
+	int fd;
+
+	if (sscanf(name, "s.%ld.%u", &pid, &n) != 2)
+		return;
+	snprintf(path, sizeof(path), "%s/d.%ld.%u", rundir, pid, n);
+	if (access(path, F_OK) == 0) {
+		if (t->wrote++ < 8 && pattern_expand(file, sizeof(file), pattern, pid, n, NULL) == 0)
+			snprintf(t->names + strlen(t->names), sizeof(t->names) - strlen(t->names), " %s", file);
+		return;
+	}
+	if (kill(pid, 0) == 0 || errno == EPERM) {
+		t->running++;
+		snprintf(t->running_pids + strlen(t->running_pids),
+		    sizeof(t->running_pids) - strlen(t->running_pids), " %ld", pid);
+		return;
+	}
+	t->lost++;
+	snprintf(path, sizeof(path), "%s/%s", rundir, name);
+	if ((fd = open(path, O_RDONLY)) >= 0) {
+		len = read(fd, cmd, sizeof(cmd) - 1);
+		cmd[len > 0 ? len : 0] = '\0';
+		close(fd);
+	}
+	if (!quiet)
+		weprintf("followed process %ld (%s) left no profile: it ended before writing it "
+		    "(killed by SIGKILL?)", pid, cmd);
+}
+
+/* Has process PID a started mark (any exec)? */
+struct markof {
+	long pid;
+	int found;
+};
+
+static void
+ismark(const char *name, void *arg)
+{
+	struct markof *m = arg;
+	long pid;
+
+	if (sscanf(name, "s.%ld.", &pid) == 1 && pid == m->pid)
+		m->found = 1;
+}
+
+/*
+ * Python processes of the program that are not marked yet: a followed one
+ * marks once its interpreter has started, and the program may end in the
+ * meantime.  They carry our folder in their environment and run an
+ * executable named python-something; a `sleep &` does not.
+ */
+static unsigned
+unmarked(char *pids, size_t cap)
+{
+	char path[64], buf[8192], exe[PATH_MAX], *p, *want;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	struct markof m;
+	unsigned n = 0;
+	ssize_t len;
+	int fd, hit;
+
+	if (!d)
+		return 0;
+	want = emalloc(strlen(rundir) + sizeof("PCG_TRACE_RUN="));
+	sprintf(want, "PCG_TRACE_RUN=%s", rundir);
+	while ((e = readdir(d))) {
+		if (!(m.pid = strtol(e->d_name, &p, 10)) || *p || m.pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/exe", m.pid);
+		if ((len = readlink(path, exe, sizeof(exe) - 1)) < 0)
+			continue;
+		exe[len] = '\0';
+		if (!strstr((p = strrchr(exe, '/')) ? p : exe, "python"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/environ", m.pid);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		for (hit = 0; !hit && (len = read(fd, buf, sizeof(buf) - 1)) > 0;) {
+			buf[len] = '\0'; /* a variable cut by the read is missed: ours comes late, rarely */
+			for (p = buf; p < buf + len && !hit; p += strlen(p) + 1)
+				hit = !strcmp(p, want);
+		}
+		close(fd);
+		m.found = 0;
+		if (hit)
+			eachmark(ismark, &m);
+		if (hit && !m.found) {
+			n++;
+			snprintf(pids + strlen(pids), cap - strlen(pids), " %ld", m.pid);
+		}
+	}
+	closedir(d);
+	free(want);
+	return n;
+}
+
+/*
+ * Once the program ended: wait for the followed processes that still run
+ * (not for other background processes, a `sleep &` say), saying so when
+ * that takes a while, then report what each wrote.
+ */
+static const char *
+followed(char *buf, size_t cap)
+{
+	struct timespec tick = { 0, 20000000 };
+	struct tally t;
+	int waited = 0;
+
+	if (!*rundir) { /* no marks: wait for every process the program left */
+		while (wait(NULL) > 0 || errno == EINTR)
+			;
+		return "followed processes wrote theirs";
+	}
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		memset(&t, 0, sizeof(t));
+		quiet++; /* no report while counting */
+		eachmark(count, &t);
+		quiet--;
+		t.running += unmarked(t.running_pids, sizeof(t.running_pids));
+		if (!t.running)
+			break;
+		if (++waited == 100 && !quiet)
+			weprintf("waiting for %u followed process%s still running:%s", t.running,
+			    t.running > 1 ? "es" : "", t.running_pids);
+		nanosleep(&tick, NULL);
+	}
+	memset(&t, 0, sizeof(t));
+	eachmark(count, &t); /* now with a word for each lost one */
+	if (t.wrote)
+		snprintf(buf, cap, "%u followed process%s wrote %s:%s%s", t.wrote, t.wrote > 1 ? "es" : "",
+		    t.wrote > 1 ? "their profiles" : "its profile", t.names, t.wrote > 8 ? " ..." : "");
+	else
+		snprintf(buf, cap, "no other Python process wrote a profile");
+	return buf;
+}
+
 /* Nothing was recorded: say why, as far as we know it. */
 static void
 norecord(const char *cmd, int st)
@@ -332,6 +522,7 @@ int
 main(int argc, char *argv[])
 {
 	char *out = NULL, *lib, *so, final[PATH_MAX], tbase[PATH_MAX];
+	char report[1024];
 	int events = 0, fd, cmdfd, p[2], st, complete = 0, werr = 0, hasp = 0, tostdout, dst = 1;
 	struct stat sb;
 	struct sigaction sa;
@@ -432,10 +623,20 @@ main(int argc, char *argv[])
 	    fcntl(claim[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(claim[1], F_SETFD, FD_CLOEXEC) < 0)
 		eprintf("socketpair:");
 
-	/* With -f, the program's orphaned processes become ours, and we wait for
-	 * them: when pcg-trace returns, every followed process wrote its file. */
-	if (follow && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-		eprintf("prctl PR_SET_CHILD_SUBREAPER:");
+	/* With -f, the program's orphaned processes become ours (we reap them),
+	 * and we wait for the followed ones still running: when pcg-trace
+	 * returns, every followed process wrote its file, or we said it did not. */
+	if (follow) {
+		const char *t = getenv("TMPDIR");
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+			eprintf("prctl PR_SET_CHILD_SUBREAPER:");
+		snprintf(rundir, sizeof(rundir), "%s/pcg-trace.XXXXXX", t && *t == '/' ? t : "/tmp");
+		if (!mkdtemp(rundir) || setenv("PCG_TRACE_RUN", rundir, 1) < 0) {
+			weprintf("%s:", rundir);
+			*rundir = '\0';
+		}
+		atexit(cleanup);
+	}
 	signal(SIGQUIT, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = forwardint;
@@ -471,14 +672,13 @@ main(int argc, char *argv[])
 	}
 	st = status();
 	if (follow)
-		while (wait(NULL) > 0 || errno == EINTR)
-			;
+		followed(report, sizeof(report));
 	pattern_expand(final, sizeof(final), pattern, child, 0, NULL);
 	if (lseek(fd, 0, SEEK_END) <= 0) {
 		if (follow) {
 			/* e.g. make or a shell that runs Python programs */
 			if (!quiet)
-				weprintf("%s: not traced itself; followed Python processes wrote %s", argv[0], pattern);
+				weprintf("%s: not traced itself; %s", argv[0], report);
 			return st;
 		}
 		norecord(argv[0], st);
@@ -497,7 +697,7 @@ main(int argc, char *argv[])
 		eprintf("rename %s:", final);
 	*tmp = '\0';
 	if (!quiet && follow)
-		weprintf("wrote %s; followed processes wrote %s", final, pattern);
+		weprintf("wrote %s; %s", final, report);
 	else if (!quiet)
 		weprintf("wrote %s", final);
 	return st;

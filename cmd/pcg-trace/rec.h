@@ -228,6 +228,7 @@ void out_init(int fd, int events, int follow, int own, unsigned execs, const cha
 int out_begin(void);
 void out_atfork_child(void);
 void out_forked(uint32_t tid);
+void out_mark(char kind);
 void ev_fn(uint32_t id);
 void ev_thread(uint32_t id, uint64_t native, struct pcg_str name);
 void ev_flush(void);

@@ -289,7 +289,8 @@ ourhandlers(const int *sigs, size_t n, sigset_t *set)
 /*
  * os.register_at_fork's after_in_child: Python has forgotten the signals it
  * had noted, so the ones that came since the fork are sent again.  A child
- * that is not followed has nothing to write: it gets back SIG_DFL first.
+ * that is not followed has nothing to write: it gets back SIG_DFL first;
+ * one that is tells the launcher it records.
  */
 static PyObject *
 forkdone(PyObject *self, PyObject *args)
@@ -307,6 +308,10 @@ forkdone(PyObject *self, PyObject *args)
 				py.PyErr_Clear();
 		py.Py_DecRef(dfl);
 	}
+	/* A followed child that runs Python after the fork, not one that execs
+	 * at once (subprocess): it will write a profile. */
+	if (R.on)
+		out_mark('s');
 	resend(NULL);
 	py.PyErr_Clear();
 	py.Py_IncRef(R.none);
