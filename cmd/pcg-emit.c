@@ -11,6 +11,13 @@
  * function that calls the thread's roots, so that no function is left
  * without a caller (a root that is also called elsewhere would otherwise lose
  * its root time in both readers).
+ *
+ * The readers also fold every strongly connected set of functions into one
+ * "<cycle N>", which on a framework (plugin hooks, visitors, middleware)
+ * swallows most of the program.  The profile is a tree, so the graph need not
+ * have cycles: setup_clones() splits the functions of such a set into
+ * clones, fn'2, fn'3..., numbered by how often a path through the set has
+ * turned back (see pcg-emit(1), Recursion).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -31,6 +38,8 @@ struct cfun {
 	uint32_t fileno;    /* index into the sorted unique display files */
 	uint32_t rank;      /* position in the output order */
 	uint32_t fnid;      /* callgrind id in the current part, 0: not yet */
+	uint32_t base;      /* the function a clone splits (itself if no clone) */
+	uint32_t level;     /* 1, or N of a clone fn'N */
 };
 
 struct arc {
@@ -47,6 +56,8 @@ struct emit {
 	uint32_t *flid;     /* per file: callgrind id in the current part */
 	size_t nfiles;
 	uint64_t *outer;    /* per node: time its outermost frame was on stack */
+	uint32_t *cl;       /* per node: the function its arc calls (clone or not) */
+	int noclones;       /* --no-clones: one callgrind function per function */
 	char evname[PCG_MAXCOST][64];
 };
 
@@ -55,7 +66,7 @@ static const struct emit *cmpctx; /* for qsort comparators */
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [FILE...]\n", argv0);
+	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [--no-clones] [FILE...]\n", argv0);
 	exit(1);
 }
 
@@ -310,6 +321,8 @@ setup_names(struct emit *e)
 	for (i = 1; i <= e->nfun; i++) {
 		struct cfun *c = &e->fun[i];
 		idx[i - 1] = i;
+		c->base = i;
+		c->level = 1;
 		c->name = funname(e, i, 0);
 		if (i > LASTFN(p)) {
 			c->file = estrdup("<thread>");
@@ -342,6 +355,233 @@ setup_names(struct emit *e)
 		e->fun[i].fileno = f - e->files;
 	}
 	free(idx);
+}
+
+/*
+ * The strongly connected sets of the function graph (an arc for every node
+ * and rec edge, self-calls left out): comp[f] numbers f's set, and a set
+ * of one function gets 0, since only sets of two or more make cycles.
+ * Tarjan's algorithm, iterative: a deep call chain must not overflow the
+ * C stack.
+ */
+static uint32_t *
+sccs(size_t nv, const uint32_t *off, const uint32_t *adj)
+{
+	uint32_t *idx = ecalloc(nv + 1, sizeof(*idx)), *low = emalloc((nv + 1) * sizeof(*low));
+	uint32_t *stk = emalloc((nv + 1) * sizeof(*stk)), *cs = emalloc((nv + 1) * sizeof(*cs));
+	uint32_t *pos = emalloc((nv + 1) * sizeof(*pos)), *comp = ecalloc(nv + 1, sizeof(*comp));
+	char *on = ecalloc(nv + 1, 1);
+	uint32_t next = 0, ncomp = 0, v, w;
+	size_t r, ns = 0, nc = 0;
+
+	for (r = 1; r <= nv; r++) {
+		if (idx[r])
+			continue;
+		cs[nc++] = r;
+		idx[r] = low[r] = ++next, pos[r] = off[r], stk[ns++] = r, on[r] = 1;
+		while (nc) {
+			v = cs[nc - 1];
+			if (pos[v] < off[v + 1]) {
+				w = adj[pos[v]++];
+				if (!idx[w]) {
+					idx[w] = low[w] = ++next, pos[w] = off[w];
+					stk[ns++] = w, on[w] = 1, cs[nc++] = w;
+				} else if (on[w] && idx[w] < low[v]) {
+					low[v] = idx[w];
+				}
+				continue;
+			}
+			if (--nc && low[v] < low[cs[nc - 1]])
+				low[cs[nc - 1]] = low[v];
+			if (low[v] != idx[v])
+				continue;
+			/* v roots a set: number it unless it is v alone */
+			if (stk[ns - 1] == v) {
+				on[v] = 0, ns--;
+				continue;
+			}
+			ncomp++;
+			do {
+				w = stk[--ns];
+				on[w] = 0, comp[w] = ncomp;
+			} while (w != v);
+		}
+	}
+	free(idx);
+	free(low);
+	free(stk);
+	free(cs);
+	free(pos);
+	free(on);
+	return comp;
+}
+
+/* The function graph over pcg functions, as arrays: f's callees are adj[off[f]..off[f+1]). */
+static uint32_t *
+fngraph(const struct pcg_profile *p, uint32_t **offp)
+{
+	size_t i, nv = LASTFN(p);
+	uint32_t *off = ecalloc(nv + 2, sizeof(*off)), *fill, *adj;
+
+	for (i = 1; i <= LASTNODE(p); i++) {
+		const struct pcg_node *n = &p->node[i];
+		uint32_t to = n->rec ? p->node[n->target].fn : n->fn;
+		if (n->parent && p->node[n->parent].fn != to)
+			off[p->node[n->parent].fn + 1]++;
+	}
+	for (i = 1; i <= nv + 1; i++)
+		off[i] += off[i - 1];
+	adj = emalloc((off[nv + 1] + 1) * sizeof(*adj));
+	fill = ememdup(off, (nv + 2) * sizeof(*off));
+	for (i = 1; i <= LASTNODE(p); i++) {
+		const struct pcg_node *n = &p->node[i];
+		uint32_t to = n->rec ? p->node[n->target].fn : n->fn;
+		if (n->parent && p->node[n->parent].fn != to)
+			adj[fill[p->node[n->parent].fn]++] = to;
+	}
+	free(fill);
+	*offp = off;
+	return adj;
+}
+
+/* Open addressing from (function, level) to the clone's callgrind function. */
+struct clonetab {
+	uint64_t *key;
+	uint32_t *val;
+	size_t cap, n;
+};
+
+static uint32_t *
+clone_slot(struct clonetab *t, uint32_t f, uint32_t level)
+{
+	uint64_t k = (uint64_t)f << 32 | level;
+	size_t i = (size_t)((k * 0x9e3779b97f4a7c15u) >> 40) & (t->cap - 1);
+
+	while (t->key[i] && t->key[i] != k)
+		i = (i + 1) & (t->cap - 1);
+	t->key[i] = k;
+	return &t->val[i];
+}
+
+/* The callgrind function for f at level, made on first use. */
+static uint32_t
+clone_of(struct emit *e, struct clonetab *t, uint32_t f, uint32_t level)
+{
+	uint32_t *v;
+	struct cfun *c;
+	char *s;
+
+	if (level == 1)
+		return f;
+	v = clone_slot(t, f, level);
+	if (*v)
+		return *v;
+	*v = ++e->nfun;
+	c = &e->fun[*v];
+	*c = e->fun[f];
+	c->file = estrdup(c->file);
+	s = cat(c->name, "'", "", level);
+	c->name = s;
+	c->base = f;
+	c->level = level;
+	return *v;
+}
+
+/* Output order: a clone right after its function, by level. */
+static int
+clonecmp(const void *va, const void *vb)
+{
+	const struct cfun *a = &cmpctx->fun[*(const uint32_t *)va];
+	const struct cfun *b = &cmpctx->fun[*(const uint32_t *)vb];
+	uint32_t ra = cmpctx->fun[a->base].rank, rb = cmpctx->fun[b->base].rank;
+
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return a->level < b->level ? -1 : a->level > b->level;
+}
+
+/*
+ * Which callgrind function each node's arc calls, cloning so that the graph
+ * has no cycle of two or more functions.  Within a strongly connected set,
+ * functions are ordered by the least depth at which they occur in the set
+ * (then by output order): a path through the set keeps the level of the
+ * node it came from while it goes forward in that order, and goes one level
+ * up when it turns back, and a recursive call re-entering the set does the
+ * same.  Arcs then only go forward in (level, order) within a set, or from
+ * one set to a later one, so no cycle is left; the outermost activation
+ * keeps level 1, the plain name.  Node ids put parents first (every reader
+ * and merge() add a node after its parent).
+ */
+static void
+setup_clones(struct emit *e)
+{
+	const struct pcg_profile *p = e->p;
+	size_t i, nn = LASTNODE(p), nf = LASTFN(p), nold = e->nfun;
+	uint32_t *off, *adj, *comp, *dep, *lev, *mind, *idx;
+	struct clonetab t;
+
+	e->cl = ecalloc(nn + 1, sizeof(*e->cl));
+	for (i = 1; i <= nn; i++) {
+		const struct pcg_node *n = &p->node[i];
+		e->cl[i] = n->rec ? p->node[n->target].fn : n->fn;
+	}
+	if (e->noclones)
+		return;
+	adj = fngraph(p, &off);
+	comp = sccs(nf, off, adj);
+	free(adj);
+	free(off);
+
+	/* depth within the set: 0 where a path enters it */
+	dep = ecalloc(nn + 1, sizeof(*dep));
+	mind = emalloc((nf + 1) * sizeof(*mind));
+	for (i = 0; i <= nf; i++)
+		mind[i] = UINT32_MAX;
+	for (i = 1; i <= nn; i++) {
+		const struct pcg_node *n = &p->node[i], *up = &p->node[n->parent];
+		if (n->rec || !comp[n->fn])
+			continue;
+		if (n->parent && comp[up->fn] == comp[n->fn])
+			dep[i] = dep[n->parent] + 1;
+		if (dep[i] < mind[n->fn])
+			mind[n->fn] = dep[i];
+	}
+#define AFTER(f, g) (mind[f] != mind[g] ? mind[f] > mind[g] : e->fun[f].rank > e->fun[g].rank)
+
+	t.cap = 16;
+	while (t.cap < 2 * (nold + nn + 1))
+		t.cap *= 2;
+	t.key = ecalloc(t.cap, sizeof(*t.key));
+	t.val = ecalloc(t.cap, sizeof(*t.val));
+	e->fun = ereallocarray(e->fun, nold + nn + 1, sizeof(*e->fun));
+	lev = ecalloc(nn + 1, sizeof(*lev));
+	for (i = 1; i <= nn; i++) {
+		const struct pcg_node *n = &p->node[i];
+		uint32_t f = e->cl[i], g = n->parent ? p->node[n->parent].fn : 0;
+		lev[i] = 1;
+		if (n->rec && f == g)
+			lev[i] = lev[n->parent]; /* direct recursion: a self-call */
+		else if (g && comp[f] && comp[f] == comp[g])
+			lev[i] = lev[n->parent] + !AFTER(f, g);
+		e->cl[i] = clone_of(e, &t, f, lev[i]);
+	}
+#undef AFTER
+
+	/* ranks again, clones included */
+	idx = emalloc((e->nfun + 1) * sizeof(*idx));
+	for (i = 1; i <= e->nfun; i++)
+		idx[i - 1] = i;
+	cmpctx = e;
+	qsort(idx, e->nfun, sizeof(*idx), clonecmp);
+	for (i = 0; i < e->nfun; i++)
+		e->fun[idx[i]].rank = i;
+	free(idx);
+	free(t.key);
+	free(t.val);
+	free(comp);
+	free(dep);
+	free(mind);
+	free(lev);
 }
 
 /*
@@ -408,16 +648,12 @@ arcof(const struct emit *e, uint32_t i, uint64_t *self, char *used)
 	uint32_t from, to;
 	size_t c, K = p->ncost;
 
-	if (nd->rec) {
-		from = p->node[nd->parent].fn;
-		to = p->node[nd->target].fn;
-	} else {
-		from = nd->parent ? p->node[nd->parent].fn : LASTFN(p) + nd->thread;
-		to = nd->fn;
-		used[from] = used[to] = 1;
-		for (c = 0; c < K; c++)
-			self[to * K + c] += pcg_self(p, i)[c];
-	}
+	from = nd->parent ? e->cl[nd->parent] : LASTFN(p) + nd->thread;
+	to = e->cl[i];
+	/* a clone may be called only by recursive calls */
+	used[from] = used[to] = 1;
+	for (c = 0; !nd->rec && c < K; c++)
+		self[to * K + c] += pcg_self(p, i)[c];
 	k.v[0] = e->fun[to].rank;
 	k.v[1] = nd->line;
 	k.v[2] = e->fun[from].rank;
@@ -794,6 +1030,7 @@ emit_free(struct emit *e)
 	free(e->files);
 	free(e->flid);
 	free(e->outer);
+	free(e->cl);
 }
 
 int
@@ -805,6 +1042,7 @@ main(int argc, char *argv[])
 	int i, sep = 0;
 
 	argv0 = "pcg-emit";
+	memset(&e, 0, sizeof(e));
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
@@ -817,8 +1055,10 @@ main(int argc, char *argv[])
 			out = argv[i] + 2;
 		} else if (!strcmp(argv[i], "--separate-threads")) {
 			sep = 1;
+		} else if (!strcmp(argv[i], "--no-clones")) {
+			e.noclones = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: %s [-o FILE] [--separate-threads] [FILE...]\n", argv0);
+			printf("usage: %s [-o FILE] [--separate-threads] [--no-clones] [FILE...]\n", argv0);
 			efshut(stdout, "<stdout>");
 			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
@@ -843,9 +1083,9 @@ main(int argc, char *argv[])
 		pcg_free(&q);
 	}
 
-	memset(&e, 0, sizeof(e));
 	e.p = &p;
 	setup_names(&e);
+	setup_clones(&e);
 	setup_outer(&e);
 	setup_events(&e);
 	if (sep)

@@ -5,6 +5,8 @@
 
 load common
 
+PY="$BATS_TEST_DIRNAME/py"
+
 setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
@@ -179,13 +181,25 @@ valid() { # FILE
 			if ($1 == "r") { on[st[d--]]-- }
 		}
 		END { for (f in tot) print "f" f, tot[f] }' rand.pcg | sort >want
+	# the inclusive costs of a function's clones (f3, f3'2, ...) add up
+	for o in '' --no-clones; do
+		pcg-emit $o -o rand.cg rand.pcg
+		valid rand.cg
+		callgrind_annotate --inclusive=yes --threshold=100 rand.cg |
+			awk '$NF ~ /^\/r[0-9]\.py:f[0-9]+(\x27[0-9]+)?$/ {
+				n = $1; gsub(/,/, "", n); sub(/.*:/, "", $NF); sub(/\x27.*/, "", $NF)
+				t[$NF] += n }
+			END { for (f in t) print f, t[f] }' |
+			sort >got
+		[ "$(wc -l <want)" -eq 40 ]
+		diff want got
+	done
+	# and the default has clones, and no cycle, where the merged graph has
+	run python3 "$PY/cgcycles.py" rand.cg
+	[ "$status" -eq 1 ]
 	pcg-emit -o rand.cg rand.pcg
-	valid rand.cg
-	callgrind_annotate --inclusive=yes --threshold=100 rand.cg |
-		awk '$NF ~ /^\/r[0-9]\.py:f[0-9]+$/ { n = $1; gsub(/,/, "", n); sub(/.*:/, "", $NF); print $NF, n }' |
-		sort >got
-	[ "$(wc -l <want)" -eq 40 ]
-	diff want got
+	python3 "$PY/cgcycles.py" rand.cg
+	[ "$(grep -c "^fn=([0-9]*) f[0-9]*'[0-9]*$" rand.cg)" -gt 40 ]
 }
 
 @test "emit: the events layer gives the same bytes as the profile layer" {
