@@ -134,9 +134,19 @@ valid() { # FILE
 	[ "$(incl "$a" b)" = 60 ]
 	# a->b: the first call and the recursive one, 2 calls, 60 in all
 	printf '%s\n' "$a" | grep -Eq '^ +60 \(60\.00%\)  > +/src/mutual\.py:b \(2x\)'
-	# b->a: 1 call, its time already in main->a
-	printf '%s\n' "$a" | grep -Eq '^ +0 +< /src/mutual\.py:b \(1x\)'
+	# b->a: 1 call, its time already in main->a; it turns back, so it
+	# calls the clone a'2, which has no cost of its own
+	printf '%s\n' "$a" | grep -Fxq "  0           >   /src/mutual.py:a'2 (1x) []"
+	printf '%s\n' "$a" | grep -Fxq "  0           *  /src/mutual.py:a'2"
 	printf '%s\n' "$a" | grep -Eq '^ +80 \(80\.00%\)  < /src/mutual\.py:main \(1x\)'
+	[ "$(grep -c "^c\?fn=([0-9]*) .*'" out)" -eq 1 ]
+	# the merged graph: b calls a itself, a cycle
+	pcg-emit --no-clones "$DATA/emit-mutual.pcg" >out
+	valid out
+	a=$(annotate out)
+	printf '%s\n' "$a" | grep -Eq '^ +0 +< /src/mutual\.py:b \(1x\)'
+	[ "$(incl "$a" a)" = 80 ]
+	! grep -q "'" out
 }
 
 # emit-rootrec-events.pcg: the thread starts in a (0-50), which calls b
@@ -418,4 +428,73 @@ N='node\t1\t0\t1\t0\t1\t5\t5\n'
 	bad 6 "${H}${N}end\t9\t5\n"
 	bad 7 "${H}${N}end\t5\t5\n${N}"
 	bad 1 ''
+}
+
+# Self costs of FILE: every cost line but those after calls=, added up,
+# and the totals: line; both must be equal (first event).
+selfsum() { # FILE
+	awk '/^calls=/ { skip = 1; next }
+	     /^[0-9]+ [0-9]/ { if (!skip) s += $2; skip = 0; next }
+	     { skip = 0 }
+	     /^totals:/ { t = $2 }
+	     END { printf "%d %d\n", s, t }' "$1"
+}
+
+# Inclusive cost per function, as callgrind_annotate computes it, clones
+# (NAME'2, ...) added to their function.
+inclusive() { # FILE
+	(cd / && callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$1") |
+		awk 'match($0, /^ *[0-9,]+ \( *[0-9.]+%\)  /) {
+			n = $1; gsub(/,/, "", n); f = substr($0, RLENGTH + 1)
+			sub(/\x27[0-9]+$/, "", f); t[f] += n }
+		END { for (f in t) print t[f], f }' | sort
+}
+
+# tests/py/shapes.py: the programs whose merged graphs have cycles, each
+# with a function its cycle must hold (its last name component).  Traced on every interpreter; the
+# merged graph (--no-clones) must show the cycle to tests/py/cgcycles.py
+# (which would otherwise prove nothing), the default no cycle at all, with
+# the same numbers: calls per function (clones added up) equal pcg's and
+# cProfile's (not for threads: cProfile sees one thread before 3.12), self
+# costs add up to the total, inclusive costs over the clones equal the
+# merged graph's, and callgrind_annotate shows nothing above 100%.
+@test "emit: dispatcher, visitor, middleware, mutual recursion, generators, threads: no cycle, same numbers" {
+	local p s shape member
+	cd "$BATS_TEST_TMPDIR"
+	PYS=$(pythons)
+	[ -n "$PYS" ] || skip "no Python interpreter found on this machine"
+	for p in $PYS; do
+		say "shapes on $p"
+		for s in dispatch:hookexec visitor:generic_visit middleware:inner \
+		    mutual:is_odd generators:evens threads:multicall; do
+			shape=${s%%:*} member=${s#*:}
+			pcg-trace -q -o prof "$p" "$PY/shapes.py" "$shape" >out 2>err ||
+				{ cat err >&2; die "$p: pcg-trace shapes.py $shape failed"; }
+			pcg-emit --no-clones -o merged prof
+			run python3 "$PY/cgcycles.py" merged
+			[ "$status" -eq 1 ] || die "$p $shape: cgcycles.py found no cycle in the merged graph"
+			# (qualified names from 3.11: NodeVisitor.generic_visit)
+			printf '%s\n' "$output" | grep -Eq "[ .]$member( |\$)" ||
+				die "$p $shape: no cycle holds $member: $output"
+			pcg-emit -o cg prof
+			valid cg
+			python3 "$PY/cgcycles.py" cg >&2 || die "$p $shape: cycles left"
+			grep -q "^c\?fn=([0-9]*) .*'[0-9]*$" cg || die "$p $shape: no clone"
+			"$p" "$PY/counts.py" pcg prof "$PY/shapes.py" >want
+			"$p" "$PY/counts.py" callgrind cg "$PY/shapes.py" >got
+			[ -s want ] && diff want got >&2 || die "$p $shape: calls differ from pcg's"
+			if [ "$shape" != threads ]; then
+				"$p" "$PY/counts.py" cprofile "$PY/shapes.py" "$shape" >want 2>/dev/null ||
+					die "$p: cProfile run of $shape failed"
+				diff want got >&2 || die "$p $shape: calls differ from cProfile's"
+			fi
+			set -- $(selfsum cg)
+			[ "$1" -eq "$2" ] && [ "$1" -gt 0 ] || die "$p $shape: self costs $1, total $2"
+			[ "$(selfsum merged)" = "$1 $2" ] || die "$p $shape: totals differ from the merged graph's"
+			inclusive "$PWD/merged" >want
+			inclusive "$PWD/cg" >got
+			[ "$(wc -l <want)" -gt 10 ] && diff want got >&2 ||
+				die "$p $shape: inclusive costs differ from the merged graph's"
+		done
+	done
 }

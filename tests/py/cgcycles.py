@@ -6,7 +6,7 @@ Reads the fn=/cfn= arcs (name compression, cfi=/cfl= included), keys each
 function by its name and file as bound where its name is first defined, and
 runs Tarjan's algorithm on the caller -> callee graph.  A function calling
 itself is no cycle.  Prints "cycles N" and, for each strongly connected set
-of two or more functions, its size and up to five members; exits 1 if there
+of two or more functions, its size and its members; exits 1 if there
 is any.  Written apart from pcg-emit, on purpose: it must find the cycles of
 the merged graph (pcg-emit --no-clones) and none in the default output.
 """
@@ -98,8 +98,7 @@ def main():
     cycles = sccs(parse(sys.argv[1]))
     print('cycles %d' % len(cycles))
     for c in sorted(cycles, key=len, reverse=True):
-        names = sorted(n for n, _ in c)
-        print('  %d: %s%s' % (len(c), ', '.join(names[:5]), ', ...' if len(c) > 5 else ''))
+        print('  %d: %s' % (len(c), ' '.join(sorted(n for n, _ in c))))
     sys.exit(1 if cycles else 0)
 
 
