@@ -444,6 +444,65 @@ fngraph(const struct pcg_profile *p, uint32_t **offp)
 	return adj;
 }
 
+static int
+rankcmp32(const void *a, const void *b)
+{
+	uint32_t x = cmpctx->fun[*(const uint32_t *)a].rank, y = cmpctx->fun[*(const uint32_t *)b].rank;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * post[f]: f's place in the postorder of a depth-first search of the
+ * function graph, from the functions threads start in, callees taken in
+ * output order (so that both layers give the same order).  Where an arc
+ * goes to a function of higher postorder, it closes a cycle.
+ */
+static uint32_t *
+postorder(const struct emit *e, uint32_t *off, uint32_t *adj)
+{
+	const struct pcg_profile *p = e->p;
+	size_t nv = LASTFN(p), i, ns = 0, n = 0, nstart = 0, nroot;
+	uint32_t *post = ecalloc(nv + 1, sizeof(*post)), *pos = emalloc((nv + 1) * sizeof(*pos));
+	uint32_t *stk = emalloc((nv + 1) * sizeof(*stk)), *start = emalloc((nv + 1) * sizeof(*start));
+	char *seen = ecalloc(nv + 1, 1), *root = ecalloc(nv + 1, 1);
+
+	cmpctx = e;
+	for (i = 1; i <= nv; i++)
+		qsort(adj + off[i], off[i + 1] - off[i], sizeof(*adj), rankcmp32);
+	for (i = 1; i <= LASTNODE(p); i++)
+		if (!p->node[i].parent && !root[p->node[i].fn])
+			root[p->node[i].fn] = 1, start[nstart++] = p->node[i].fn;
+	qsort(start, nstart, sizeof(*start), rankcmp32);
+	for (i = 1, nroot = nstart; i <= nv; i++)
+		if (!root[i])
+			start[nstart++] = i;
+	qsort(start + nroot, nstart - nroot, sizeof(*start), rankcmp32);
+	for (i = 0; i < nstart; i++) {
+		uint32_t r = start[i];
+		if (seen[r])
+			continue;
+		seen[r] = 1, pos[r] = off[r], stk[ns++] = r;
+		while (ns) {
+			uint32_t v = stk[ns - 1], w;
+			if (pos[v] < off[v + 1]) {
+				w = adj[pos[v]++];
+				if (!seen[w])
+					seen[w] = 1, pos[w] = off[w], stk[ns++] = w;
+				continue;
+			}
+			post[v] = ++n;
+			ns--;
+		}
+	}
+	free(pos);
+	free(stk);
+	free(start);
+	free(seen);
+	free(root);
+	return post;
+}
+
 /* Open addressing from (function, level) to the clone's callgrind function. */
 struct clonetab {
 	uint64_t *key;
@@ -463,28 +522,26 @@ clone_slot(struct clonetab *t, uint32_t f, uint32_t level)
 	return &t->val[i];
 }
 
-/* The callgrind function for f at level, made on first use. */
+/* Clone n (2, 3, ...) of f, as callgrind function f'n. */
 static uint32_t
-clone_of(struct emit *e, struct clonetab *t, uint32_t f, uint32_t level)
+newclone(struct emit *e, uint32_t f, uint32_t n)
 {
-	uint32_t *v;
-	struct cfun *c;
-	char *s;
+	struct cfun *c = &e->fun[++e->nfun];
 
-	if (level == 1)
-		return f;
-	v = clone_slot(t, f, level);
-	if (*v)
-		return *v;
-	*v = ++e->nfun;
-	c = &e->fun[*v];
 	*c = e->fun[f];
 	c->file = estrdup(c->file);
-	s = cat(c->name, "'", "", level);
-	c->name = s;
+	c->name = cat(c->name, "'", "", n);
 	c->base = f;
-	c->level = level;
-	return *v;
+	c->level = n;
+	return e->nfun;
+}
+
+static int
+u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 /* Output order: a clone right after its function, by level. */
@@ -503,21 +560,22 @@ clonecmp(const void *va, const void *vb)
 /*
  * Which callgrind function each node's arc calls, cloning so that the graph
  * has no cycle of two or more functions.  Within a strongly connected set,
- * functions are ordered by the least depth at which they occur in the set
- * (then by output order): a path through the set keeps the level of the
- * node it came from while it goes forward in that order, and goes one level
- * up when it turns back, and a recursive call re-entering the set does the
- * same.  Arcs then only go forward in (level, order) within a set, or from
- * one set to a later one, so no cycle is left; the outermost activation
- * keeps level 1, the plain name.  Node ids put parents first (every reader
- * and merge() add a node after its parent).
+ * a path of the tree keeps the level of the context it came from while its
+ * arcs go forward in the depth-first order of postorder(), and goes one level
+ * up where an arc turns back (a back edge of that search, where the cycles
+ * close); a recursive call into the set does the same.  Arcs then only go
+ * forward in (level, order) within a set, or from one set to a later one,
+ * so no cycle is left.  Paths enter a set at level 1.  Node ids put parents
+ * first (every reader and merge() add a node after its parent).
  */
 static void
 setup_clones(struct emit *e)
 {
 	const struct pcg_profile *p = e->p;
 	size_t i, nn = LASTNODE(p), nf = LASTFN(p), nold = e->nfun;
-	uint32_t *off, *adj, *comp, *dep, *lev, *mind, *idx;
+	uint32_t *off, *adj, *comp, *lev, *idx, *post, c;
+	uint64_t *key;
+	size_t m;
 	struct clonetab t;
 
 	e->cl = ecalloc(nn + 1, sizeof(*e->cl));
@@ -529,43 +587,46 @@ setup_clones(struct emit *e)
 		return;
 	adj = fngraph(p, &off);
 	comp = sccs(nf, off, adj);
+	post = postorder(e, off, adj);
 	free(adj);
 	free(off);
 
-	/* depth within the set: 0 where a path enters it */
-	dep = ecalloc(nn + 1, sizeof(*dep));
-	mind = emalloc((nf + 1) * sizeof(*mind));
-	for (i = 0; i <= nf; i++)
-		mind[i] = UINT32_MAX;
-	for (i = 1; i <= nn; i++) {
-		const struct pcg_node *n = &p->node[i], *up = &p->node[n->parent];
-		if (n->rec || !comp[n->fn])
-			continue;
-		if (n->parent && comp[up->fn] == comp[n->fn])
-			dep[i] = dep[n->parent] + 1;
-		if (dep[i] < mind[n->fn])
-			mind[n->fn] = dep[i];
-	}
-#define AFTER(f, g) (mind[f] != mind[g] ? mind[f] > mind[g] : e->fun[f].rank > e->fun[g].rank)
-
-	t.cap = 16;
-	while (t.cap < 2 * (nold + nn + 1))
-		t.cap *= 2;
-	t.key = ecalloc(t.cap, sizeof(*t.key));
-	t.val = ecalloc(t.cap, sizeof(*t.val));
 	e->fun = ereallocarray(e->fun, nold + nn + 1, sizeof(*e->fun));
 	lev = ecalloc(nn + 1, sizeof(*lev));
-	for (i = 1; i <= nn; i++) {
+	key = emalloc((nn + 1) * sizeof(*key));
+	for (i = 1, m = 0; i <= nn; i++) {
 		const struct pcg_node *n = &p->node[i];
 		uint32_t f = e->cl[i], g = n->parent ? p->node[n->parent].fn : 0;
 		lev[i] = 1;
 		if (n->rec && f == g)
 			lev[i] = lev[n->parent]; /* direct recursion: a self-call */
 		else if (g && comp[f] && comp[f] == comp[g])
-			lev[i] = lev[n->parent] + !AFTER(f, g);
-		e->cl[i] = clone_of(e, &t, f, lev[i]);
+			lev[i] = lev[n->parent] + (post[f] > post[g]); /* turns back */
+		if (comp[f])
+			key[m++] = (uint64_t)f << 32 | lev[i];
 	}
-#undef AFTER
+
+	/*
+	 * A function's lowest level keeps its name, its next ones are f'2,
+	 * f'3...: renaming moves no arc, and a function met only at one level,
+	 * like the module code of a nested import, is not split at all.
+	 */
+	qsort(key, m, sizeof(*key), u64cmp);
+	t.cap = 16;
+	while (t.cap < 2 * m)
+		t.cap *= 2;
+	t.key = ecalloc(t.cap, sizeof(*t.key));
+	t.val = ecalloc(t.cap, sizeof(*t.val));
+	for (i = 0, c = 0; i < m; i++) {
+		uint32_t f = key[i] >> 32;
+		if (i && key[i] == key[i - 1])
+			continue;
+		c = i && key[i - 1] >> 32 == f ? c + 1 : 1;
+		*clone_slot(&t, f, (uint32_t)key[i]) = c == 1 ? f : newclone(e, f, c);
+	}
+	for (i = 1; i <= nn; i++)
+		if (comp[e->cl[i]])
+			e->cl[i] = *clone_slot(&t, e->cl[i], lev[i]);
 
 	/* ranks again, clones included */
 	idx = emalloc((e->nfun + 1) * sizeof(*idx));
@@ -578,9 +639,9 @@ setup_clones(struct emit *e)
 	free(idx);
 	free(t.key);
 	free(t.val);
+	free(key);
 	free(comp);
-	free(dep);
-	free(mind);
+	free(post);
 	free(lev);
 }
 
