@@ -58,6 +58,7 @@ struct emit {
 	uint64_t *outer;    /* per node: time its outermost frame was on stack */
 	uint32_t *cl;       /* per node: the function its arc calls (clone or not) */
 	int noclones;       /* --no-clones: one callgrind function per function */
+	int filtered;       /* pcg-filter's stand-in is one of the functions */
 	char evname[PCG_MAXCOST][64];
 };
 
@@ -169,9 +170,20 @@ basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* pcg-filter's stand-in for dropped roots (pcg-filter(1)): C, pcg.(filtered). */
+static int
+isfiltered(const struct pcg_fn *fn)
+{
+	return fn->kind == PCG_C && pcg_str_eq(fn->module, pcg_cstr("pcg")) &&
+	       pcg_str_eq(fn->name, pcg_cstr("(filtered)"));
+}
+
 /*
  * The readable name of function f at a uniqueness level (see uniquify):
- * 0 its name, 1 name:LINE, 2 module.name:LINE.
+ * 0 its name, 1 name:LINE, 2 module.name:LINE.  Module code is always
+ * module.<module>, as C builtins are always module.name: a bare "<module>"
+ * tells nothing, and qualifying only those that collide named the same
+ * kind of thing two ways in one profile.
  */
 static char *
 funname(const struct emit *e, size_t f, int level)
@@ -180,6 +192,7 @@ funname(const struct emit *e, size_t f, int level)
 	const struct pcg_fn *fn;
 	char *base, *mod, *s, *t;
 	size_t len;
+	int qual;
 
 	if (f > LASTFN(p)) {
 		f -= LASTFN(p);
@@ -191,17 +204,20 @@ funname(const struct emit *e, size_t f, int level)
 		return s;
 	}
 	fn = &p->fn[f];
+	if (isfiltered(fn))
+		return estrdup("<dropped by pcg-filter>");
 	mod = cleanstr(fn->module, "?");
 	base = cleanstr(fn->name, "<unnamed>");
 	/* C builtins have no file to tell them apart: qualify by module. */
-	if (fn->kind == PCG_C && fn->module.len) {
+	qual = (fn->kind == PCG_C || pcg_str_eq(fn->name, pcg_cstr("<module>"))) && fn->module.len;
+	if (qual) {
 		s = cat(mod, ".", base, UINT32_MAX);
 		free(base);
 		base = s;
 	}
 	if (level == 0) {
 		s = estrdup(base);
-	} else if (level == 1 || fn->kind == PCG_C) {
+	} else if (level == 1 || qual) {
 		s = cat(base, ":", "", fn->line);
 	} else {
 		t = cat(mod, ".", base, UINT32_MAX);
@@ -250,7 +266,8 @@ samekey(const struct cfun *a, const struct cfun *b)
 /*
  * Distinct functions must get distinct names, or the readers merge them:
  * lengthen the names of every group that collides (add the line, then the
- * module), and number whatever still collides.
+ * module, then the whole file: a script's app.py and a package's), and
+ * number whatever still collides.
  */
 static void
 uniquify(struct emit *e, uint32_t *idx)
@@ -258,7 +275,7 @@ uniquify(struct emit *e, uint32_t *idx)
 	size_t i, j, k, n = e->nfun;
 	int level, dup = 1;
 
-	for (level = 1; dup && level <= 3; level++) {
+	for (level = 1; dup && level <= 4; level++) {
 		cmpctx = e;
 		qsort(idx, n, sizeof(*idx), keycmp);
 		dup = 0;
@@ -273,7 +290,11 @@ uniquify(struct emit *e, uint32_t *idx)
 				char *s;
 				if (level < 3)
 					s = funname(e, idx[k], level);
-				else
+				else if (level == 3) {
+					char *t = cat(c->name, " (", c->file, UINT32_MAX);
+					s = cat(t, ")", "", UINT32_MAX);
+					free(t);
+				} else
 					s = cat(c->name, " #", "", k - i + 1);
 				free(c->name);
 				c->name = s;
@@ -326,6 +347,9 @@ setup_names(struct emit *e)
 		c->name = funname(e, i, 0);
 		if (i > LASTFN(p)) {
 			c->file = estrdup("<thread>");
+		} else if (isfiltered(&p->fn[i])) {
+			c->file = estrdup("<pcg-filter>");
+			e->filtered = 1;
 		} else if (p->fn[i].kind == PCG_C) {
 			c->file = estrdup("<built-in>");
 			c->line = p->fn[i].line;
@@ -915,6 +939,12 @@ header(FILE *fp, const struct emit *e, uint32_t thread)
 	for (i = 0; i < p->nmeta; i++)
 		if (pcg_str_eq(p->meta[i].key, pcg_cstr("incomplete")))
 			putvals(fp, "desc: Incomplete:", &p->meta[i]);
+	/* What the synthetic functions are, where the readers show the header. */
+	fputs("desc: Note: <thread N: NAME> is thread N, which nothing calls;"
+	      " it calls the functions the thread started in\n", fp);
+	if (e->filtered)
+		fputs("desc: Note: <dropped by pcg-filter> is the time of dropped code"
+		      " that no kept function called\n", fp);
 	if (thread) {
 		char *s = cleanstr(p->thread[thread].name, "?");
 		fprintf(fp, "thread: %" PRIu32 "\ndesc: Thread: %s (native id %" PRIu64 ")\n",

@@ -89,12 +89,13 @@ valid() { # FILE
 	pcg-emit "$DATA/emit-fib.pcg" >out
 	valid out
 	# First lines exactly; cmd: before events:, event names from the columns.
-	diff - <(sed -n 1,8p out) <<-EOF
+	diff - <(sed -n 1,9p out) <<-EOF
 	# callgrind format
 	version: 1
 	creator: pcg-emit $(pcg-emit --version | cut -d' ' -f2)
 	pid: 4242
 	cmd: python3 fib.py
+	desc: Note: <thread N: NAME> is thread N, which nothing calls; it calls the functions the thread started in
 	positions: line
 	event: wall_ns : Wall-clock time (ns)
 	events: wall_ns
@@ -110,11 +111,11 @@ valid() { # FILE
 	pcg-emit "$DATA/emit-fib.pcg" >out
 	valid out
 	a=$(annotate out)
-	[ "$(incl "$a" '<module>')" = 100 ]
+	[ "$(incl "$a" '__main__.<module>')" = 100 ]
 	[ "$(incl "$a" fib)" = 80 ]
 	[ "$(incl "$a" builtins.len)" = 15 ]
 	# callers and callees of fib: one plain call, one recursive call of cost 0
-	printf '%s\n' "$a" | grep -Eq '^ +80 \(80\.00%\)  < /home/u/fib\.py:<module> \(1x\)'
+	printf '%s\n' "$a" | grep -Eq '^ +80 \(80\.00%\)  < /home/u/fib\.py:__main__\.<module> \(1x\)'
 	printf '%s\n' "$a" | grep -Eq '^ +0 +< /home/u/fib\.py:fib \(1x\)'
 	printf '%s\n' "$a" | grep -Eq '^ +15 \(15\.00%\)  > +<built-in>:builtins\.len \(2x\)'
 	# self cost of fib at its first line, the recursive call at line 4
@@ -233,7 +234,7 @@ valid() { # FILE
 	[ "$(incl "$a" 'work\tit \xff')" = 90 ]
 	[ "$(incl "$a" time.sleep)" = 30 ]
 	# work's callers: <module> in thread 1, the thread root in thread 2
-	printf '%s\n' "$a" | grep -Fq ' 50 (35.71%)  < /tmp/my dir/prog é.py:<module> (1x)'
+	printf '%s\n' "$a" | grep -Fq ' 50 (35.71%)  < /tmp/my dir/prog é.py:__main__.<module> (1x)'
 	printf '%s\n' "$a" | grep -Fq ' 40 (28.57%)  < <thread>:<thread 2: worker\tone\x01> (1x)'
 	! grep -q '^thread:' out
 }
@@ -296,6 +297,49 @@ valid() { # FILE
 	[ "$(incl "$a" a.setup:3)" = 10 ]
 	[ "$(incl "$a" b.setup:3)" = 10 ]
 	[ "$(incl "$a" setup:7)" = 10 ]
+}
+
+# Module code is named by its module wherever it runs, so a script's app.py
+# and a package's app.py never read alike; two modules of one name (two
+# runs merged) get their files.
+@test "emit: module code always names its module; same module name: the file" {
+	{
+		printf 'pcg\t1\tprofile\ncost\twall\tns\nthread\t1\t1\tM\n'
+		printf 'fn\t1\tpy\t__main__\t/home/u/app.py\t1\t<module>\n'
+		printf 'node\t1\t0\t1\t0\t1\t100\t40\n'
+		printf 'fn\t2\tpy\tflask.app\t/usr/lib/python3/dist-packages/flask/app.py\t1\t<module>\n'
+		printf 'node\t2\t1\t2\t2\t1\t20\t20\n'
+		printf 'fn\t3\tpy\tapp\t/srv/a/app.py\t1\t<module>\n'
+		printf 'node\t3\t1\t3\t3\t1\t20\t20\n'
+		printf 'fn\t4\tpy\tapp\t/srv/b/app.py\t1\t<module>\n'
+		printf 'node\t4\t1\t4\t4\t1\t10\t10\n'
+		printf 'fn\t5\tpy\tutil\t/home/u/util.py\t1\t<module>\n'
+		printf 'node\t5\t1\t5\t5\t1\t10\t10\n'
+		printf 'end\t13\t100\n'
+	} >mods.pcg
+	pcg-emit -o out mods.pcg
+	valid out
+	a=$(annotate out)
+	[ "$(incl "$a" '__main__.<module>')" = 100 ]
+	[ "$(incl "$a" 'flask.app.<module>')" = 20 ]
+	[ "$(incl "$a" 'util.<module>')" = 10 ]
+	[ "$(incl "$a" 'app.<module>:1 (/srv/a/app.py)')" = 20 ]
+	[ "$(incl "$a" 'app.<module>:1 (/srv/b/app.py)')" = 10 ]
+	! grep -q '[ )]<module>' out
+}
+
+# pcg-filter's stand-in for dropped roots says what it is, and so does the
+# header, for it and for the thread roots.
+@test "emit: the synthetic functions are named for what they are" {
+	pcg-filter --drop threading "$DATA/filter-app.pcg" | pcg-emit -o out
+	valid out
+	grep -Fxq 'desc: Note: <dropped by pcg-filter> is the time of dropped code that no kept function called' out
+	grep -Fxq 'desc: Note: <thread N: NAME> is thread N, which nothing calls; it calls the functions the thread started in' out
+	grep -q '^cfn=([0-9]*) <dropped by pcg-filter>$' out
+	grep -q '^cfi=([0-9]*) <pcg-filter>$' out
+	! grep -q 'filtered)' out
+	pcg-emit -o out "$DATA/emit-fib.pcg"
+	! grep -q 'pcg-filter' out
 }
 
 @test "emit: --separate-threads -o FILE writes FILE-01, FILE-02" {
