@@ -440,30 +440,93 @@ sccs(size_t nv, const uint32_t *off, const uint32_t *adj)
 	return comp;
 }
 
-/* The function graph over pcg functions, as arrays: f's callees are adj[off[f]..off[f+1]). */
-static uint32_t *
-fngraph(const struct pcg_profile *p, uint32_t **offp)
-{
-	size_t i, nv = LASTFN(p);
-	uint32_t *off = ecalloc(nv + 2, sizeof(*off)), *fill, *adj;
+/* Open addressing from a nonzero 64-bit key to a 32-bit value. */
+struct tab64 {
+	uint64_t *key;
+	uint32_t *val;
+	size_t cap;
+};
 
+static void
+tab64_init(struct tab64 *t, size_t n)
+{
+	for (t->cap = 16; t->cap < 2 * n; t->cap *= 2)
+		;
+	t->key = ecalloc(t->cap, sizeof(*t->key));
+	t->val = ecalloc(t->cap, sizeof(*t->val));
+}
+
+/* k's value, 0 if k is new; *isnew says which. */
+static uint32_t *
+tab64_slot(struct tab64 *t, uint64_t k, int *isnew)
+{
+	size_t i = (size_t)((k * 0x9e3779b97f4a7c15u) >> 40) & (t->cap - 1);
+
+	while (t->key[i] && t->key[i] != k)
+		i = (i + 1) & (t->cap - 1);
+	if (isnew)
+		*isnew = !t->key[i];
+	t->key[i] = k;
+	return &t->val[i];
+}
+
+static void
+tab64_free(struct tab64 *t)
+{
+	free(t->key);
+	free(t->val);
+}
+
+static int
+u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The function graph over pcg functions, one arc per caller and callee,
+ * self-calls left out: f's callees are adj[off[f]..off[f+1]), in output
+ * order, so that both layers of one profile give the same searches.
+ */
+static uint32_t *
+fngraph(const struct emit *e, uint32_t **offp)
+{
+	const struct pcg_profile *p = e->p;
+	size_t i, m = 0, nv = LASTFN(p);
+	uint32_t *off = ecalloc(nv + 2, sizeof(*off)), *byrank, *adj;
+	struct pcg_key *arc = emalloc((LASTNODE(p) + 1) * sizeof(*arc)), *tmp, *sk;
+	struct tab64 t;
+	int isnew;
+
+	tab64_init(&t, LASTNODE(p));
+	byrank = emalloc((e->nfun + 1) * sizeof(*byrank));
+	for (i = 1; i <= e->nfun; i++)
+		byrank[e->fun[i].rank] = i;
 	for (i = 1; i <= LASTNODE(p); i++) {
 		const struct pcg_node *n = &p->node[i];
-		uint32_t to = n->rec ? p->node[n->target].fn : n->fn;
-		if (n->parent && p->node[n->parent].fn != to)
-			off[p->node[n->parent].fn + 1]++;
+		uint32_t to = n->rec ? p->node[n->target].fn : n->fn, from;
+		if (!n->parent || (from = p->node[n->parent].fn) == to)
+			continue;
+		tab64_slot(&t, (uint64_t)from << 32 | e->fun[to].rank, &isnew);
+		if (isnew) {
+			struct pcg_key k = { { e->fun[to].rank, from, 0, 0 }, 0 };
+			arc[m++] = k;
+			off[from + 1]++;
+		}
 	}
+	tmp = emalloc((m + 1) * sizeof(*tmp));
+	sk = pcg_keysort(arc, tmp, m);
 	for (i = 1; i <= nv + 1; i++)
 		off[i] += off[i - 1];
-	adj = emalloc((off[nv + 1] + 1) * sizeof(*adj));
-	fill = ememdup(off, (nv + 2) * sizeof(*off));
-	for (i = 1; i <= LASTNODE(p); i++) {
-		const struct pcg_node *n = &p->node[i];
-		uint32_t to = n->rec ? p->node[n->target].fn : n->fn;
-		if (n->parent && p->node[n->parent].fn != to)
-			adj[fill[p->node[n->parent].fn]++] = to;
-	}
-	free(fill);
+	adj = emalloc((m + 1) * sizeof(*adj));
+	for (i = 0; i < m; i++)
+		adj[i] = byrank[sk[i].v[0]];
+	tab64_free(&t);
+	free(arc);
+	free(tmp);
+	free(byrank);
 	*offp = off;
 	return adj;
 }
@@ -478,12 +541,12 @@ rankcmp32(const void *a, const void *b)
 
 /*
  * post[f]: f's place in the postorder of a depth-first search of the
- * function graph, from the functions threads start in, callees taken in
- * output order (so that both layers give the same order).  Where an arc
+ * function graph (fngraph()), from the functions threads start in, then
+ * from the others, in output order.  Where an arc
  * goes to a function of higher postorder, it closes a cycle.
  */
 static uint32_t *
-postorder(const struct emit *e, uint32_t *off, uint32_t *adj)
+postorder(const struct emit *e, const uint32_t *off, const uint32_t *adj)
 {
 	const struct pcg_profile *p = e->p;
 	size_t nv = LASTFN(p), i, ns = 0, n = 0, nstart = 0, nroot;
@@ -492,8 +555,6 @@ postorder(const struct emit *e, uint32_t *off, uint32_t *adj)
 	char *seen = ecalloc(nv + 1, 1), *root = ecalloc(nv + 1, 1);
 
 	cmpctx = e;
-	for (i = 1; i <= nv; i++)
-		qsort(adj + off[i], off[i + 1] - off[i], sizeof(*adj), rankcmp32);
 	for (i = 1; i <= LASTNODE(p); i++)
 		if (!p->node[i].parent && !root[p->node[i].fn])
 			root[p->node[i].fn] = 1, start[nstart++] = p->node[i].fn;
@@ -527,25 +588,6 @@ postorder(const struct emit *e, uint32_t *off, uint32_t *adj)
 	return post;
 }
 
-/* Open addressing from (function, level) to the clone's callgrind function. */
-struct clonetab {
-	uint64_t *key;
-	uint32_t *val;
-	size_t cap, n;
-};
-
-static uint32_t *
-clone_slot(struct clonetab *t, uint32_t f, uint32_t level)
-{
-	uint64_t k = (uint64_t)f << 32 | level;
-	size_t i = (size_t)((k * 0x9e3779b97f4a7c15u) >> 40) & (t->cap - 1);
-
-	while (t->key[i] && t->key[i] != k)
-		i = (i + 1) & (t->cap - 1);
-	t->key[i] = k;
-	return &t->val[i];
-}
-
 /* Clone n (2, 3, ...) of f, as callgrind function f'n. */
 static uint32_t
 newclone(struct emit *e, uint32_t f, uint32_t n)
@@ -558,14 +600,6 @@ newclone(struct emit *e, uint32_t f, uint32_t n)
 	c->base = f;
 	c->level = n;
 	return e->nfun;
-}
-
-static int
-u64cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Output order: a clone right after its function, by level. */
@@ -600,7 +634,8 @@ setup_clones(struct emit *e)
 	uint32_t *off, *adj, *comp, *lev, *idx, *post, c;
 	uint64_t *key;
 	size_t m;
-	struct clonetab t;
+	struct tab64 t;
+	int isnew;
 
 	e->cl = ecalloc(nn + 1, sizeof(*e->cl));
 	for (i = 1; i <= nn; i++) {
@@ -609,15 +644,17 @@ setup_clones(struct emit *e)
 	}
 	if (e->noclones)
 		return;
-	adj = fngraph(p, &off);
+	adj = fngraph(e, &off);
 	comp = sccs(nf, off, adj);
 	post = postorder(e, off, adj);
 	free(adj);
 	free(off);
 
+	/* levels, and the distinct (function, level) pairs of the sets */
 	e->fun = ereallocarray(e->fun, nold + nn + 1, sizeof(*e->fun));
 	lev = ecalloc(nn + 1, sizeof(*lev));
 	key = emalloc((nn + 1) * sizeof(*key));
+	tab64_init(&t, nn);
 	for (i = 1, m = 0; i <= nn; i++) {
 		const struct pcg_node *n = &p->node[i];
 		uint32_t f = e->cl[i], g = n->parent ? p->node[n->parent].fn : 0;
@@ -626,8 +663,11 @@ setup_clones(struct emit *e)
 			lev[i] = lev[n->parent]; /* direct recursion: a self-call */
 		else if (g && comp[f] && comp[f] == comp[g])
 			lev[i] = lev[n->parent] + (post[f] > post[g]); /* turns back */
-		if (comp[f])
-			key[m++] = (uint64_t)f << 32 | lev[i];
+		if (comp[f]) {
+			tab64_slot(&t, (uint64_t)f << 32 | lev[i], &isnew);
+			if (isnew)
+				key[m++] = (uint64_t)f << 32 | lev[i];
+		}
 	}
 
 	/*
@@ -636,21 +676,14 @@ setup_clones(struct emit *e)
 	 * like the module code of a nested import, is not split at all.
 	 */
 	qsort(key, m, sizeof(*key), u64cmp);
-	t.cap = 16;
-	while (t.cap < 2 * m)
-		t.cap *= 2;
-	t.key = ecalloc(t.cap, sizeof(*t.key));
-	t.val = ecalloc(t.cap, sizeof(*t.val));
 	for (i = 0, c = 0; i < m; i++) {
 		uint32_t f = key[i] >> 32;
-		if (i && key[i] == key[i - 1])
-			continue;
 		c = i && key[i - 1] >> 32 == f ? c + 1 : 1;
-		*clone_slot(&t, f, (uint32_t)key[i]) = c == 1 ? f : newclone(e, f, c);
+		*tab64_slot(&t, key[i], NULL) = c == 1 ? f : newclone(e, f, c);
 	}
 	for (i = 1; i <= nn; i++)
 		if (comp[e->cl[i]])
-			e->cl[i] = *clone_slot(&t, e->cl[i], lev[i]);
+			e->cl[i] = *tab64_slot(&t, (uint64_t)e->cl[i] << 32 | lev[i], NULL);
 
 	/* ranks again, clones included */
 	idx = emalloc((e->nfun + 1) * sizeof(*idx));
@@ -661,8 +694,7 @@ setup_clones(struct emit *e)
 	for (i = 0; i < e->nfun; i++)
 		e->fun[idx[i]].rank = i;
 	free(idx);
-	free(t.key);
-	free(t.val);
+	tab64_free(&t);
 	free(key);
 	free(comp);
 	free(post);
