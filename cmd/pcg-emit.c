@@ -542,8 +542,8 @@ rankcmp32(const void *a, const void *b)
 /*
  * post[f]: f's place in the postorder of a depth-first search of the
  * function graph (fngraph()), from the functions threads start in, then
- * from the others, in output order.  Where an arc
- * goes to a function of higher postorder, it closes a cycle.
+ * from the others, in output order.  An arc to a function of higher
+ * postorder is a back edge of the search: it closes a cycle.
  */
 static uint32_t *
 postorder(const struct emit *e, const uint32_t *off, const uint32_t *adj)
@@ -651,7 +651,6 @@ setup_clones(struct emit *e)
 	free(off);
 
 	/* levels, and the distinct (function, level) pairs of the sets */
-	e->fun = ereallocarray(e->fun, nold + nn + 1, sizeof(*e->fun));
 	lev = ecalloc(nn + 1, sizeof(*lev));
 	key = emalloc((nn + 1) * sizeof(*key));
 	tab64_init(&t, nn);
@@ -676,6 +675,7 @@ setup_clones(struct emit *e)
 	 * like the module code of a nested import, is not split at all.
 	 */
 	qsort(key, m, sizeof(*key), u64cmp);
+	e->fun = ereallocarray(e->fun, nold + m + 1, sizeof(*e->fun));
 	for (i = 0, c = 0; i < m; i++) {
 		uint32_t f = key[i] >> 32;
 		c = i && key[i - 1] >> 32 == f ? c + 1 : 1;
