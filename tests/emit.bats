@@ -532,6 +532,13 @@ inclusive() { # FILE
 				"$p" "$PY/counts.py" cprofile "$PY/shapes.py" "$shape" >want 2>/dev/null ||
 					die "$p: cProfile run of $shape failed"
 				diff want got >&2 || die "$p $shape: calls differ from cProfile's"
+			else
+				# one part per thread: none has a cycle either
+				pcg-emit --separate-threads -o part prof
+				[ -e part-03 ] || die "$p: fewer than 3 thread parts"
+				for f in part-*; do
+					python3 "$PY/cgcycles.py" "$f" >&2 || die "$p threads: cycles left in $f"
+				done
 			fi
 			set -- $(selfsum cg)
 			[ "$1" -eq "$2" ] && [ "$1" -gt 0 ] || die "$p $shape: self costs $1, total $2"
