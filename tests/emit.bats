@@ -571,7 +571,8 @@ nocycles() { # PROFILE
 	pcg-emit -o cg "$1"
 	valid cg
 	python3 "$PY/cgcycles.py" cg >&2 || die "$1: cycles left"
-	say "$1 default: $(grep -c "^fn=([0-9]*) .*'[0-9]*$" cg) clones of $(grep -c '^fn=' merged) functions"
+	# (a name is given once, where its id is first used: fn= or cfn=)
+	say "$1 default: $(grep -c "^c\?fn=([0-9]*) .*'[0-9]*$" cg) clones of $(grep -c '^c\?fn=([0-9]*) ' merged) functions"
 	[ "$(selfsum merged)" = "$(selfsum cg)" ] || die "$1: totals differ"
 	inclusive "$PWD/merged" >want
 	inclusive "$PWD/cg" >got
