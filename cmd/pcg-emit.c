@@ -11,6 +11,13 @@
  * function that calls the thread's roots, so that no function is left
  * without a caller (a root that is also called elsewhere would otherwise lose
  * its root time in both readers).
+ *
+ * The readers also fold every strongly connected set of functions into one
+ * "<cycle N>", which on a framework (plugin hooks, visitors, middleware)
+ * swallows most of the program.  The profile is a tree, so the graph need not
+ * have cycles: setup_clones() splits the functions of such a set into
+ * clones, fn'2, fn'3..., numbered by how often a path through the set has
+ * turned back (see pcg-emit(1), Recursion).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -31,6 +38,8 @@ struct cfun {
 	uint32_t fileno;    /* index into the sorted unique display files */
 	uint32_t rank;      /* position in the output order */
 	uint32_t fnid;      /* callgrind id in the current part, 0: not yet */
+	uint32_t base;      /* the function a clone splits (itself if no clone) */
+	uint32_t level;     /* 1, or N of a clone fn'N */
 };
 
 struct arc {
@@ -47,6 +56,9 @@ struct emit {
 	uint32_t *flid;     /* per file: callgrind id in the current part */
 	size_t nfiles;
 	uint64_t *outer;    /* per node: time its outermost frame was on stack */
+	uint32_t *cl;       /* per node: the function its arc calls (clone or not) */
+	int noclones;       /* --no-clones: one callgrind function per function */
+	int filtered;       /* pcg-filter's stand-in is one of the functions */
 	char evname[PCG_MAXCOST][64];
 };
 
@@ -55,7 +67,7 @@ static const struct emit *cmpctx; /* for qsort comparators */
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [FILE...]\n", argv0);
+	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [--no-clones] [FILE...]\n", argv0);
 	exit(1);
 }
 
@@ -158,9 +170,20 @@ basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* pcg-filter's stand-in for dropped roots (pcg-filter(1)): C, pcg.(filtered). */
+static int
+isfiltered(const struct pcg_fn *fn)
+{
+	return fn->kind == PCG_C && pcg_str_eq(fn->module, pcg_cstr("pcg")) &&
+	       pcg_str_eq(fn->name, pcg_cstr("(filtered)"));
+}
+
 /*
  * The readable name of function f at a uniqueness level (see uniquify):
- * 0 its name, 1 name:LINE, 2 module.name:LINE.
+ * 0 its name, 1 name:LINE, 2 module.name:LINE.  Module code is always
+ * module.<module>, as C builtins are always module.name: a bare "<module>"
+ * tells nothing, and qualifying only those that collide named the same
+ * kind of thing two ways in one profile.
  */
 static char *
 funname(const struct emit *e, size_t f, int level)
@@ -169,6 +192,7 @@ funname(const struct emit *e, size_t f, int level)
 	const struct pcg_fn *fn;
 	char *base, *mod, *s, *t;
 	size_t len;
+	int qual;
 
 	if (f > LASTFN(p)) {
 		f -= LASTFN(p);
@@ -180,17 +204,20 @@ funname(const struct emit *e, size_t f, int level)
 		return s;
 	}
 	fn = &p->fn[f];
+	if (isfiltered(fn))
+		return estrdup("<dropped by pcg-filter>");
 	mod = cleanstr(fn->module, "?");
 	base = cleanstr(fn->name, "<unnamed>");
 	/* C builtins have no file to tell them apart: qualify by module. */
-	if (fn->kind == PCG_C && fn->module.len) {
+	qual = (fn->kind == PCG_C || pcg_str_eq(fn->name, pcg_cstr("<module>"))) && fn->module.len;
+	if (qual) {
 		s = cat(mod, ".", base, UINT32_MAX);
 		free(base);
 		base = s;
 	}
 	if (level == 0) {
 		s = estrdup(base);
-	} else if (level == 1 || fn->kind == PCG_C) {
+	} else if (level == 1 || qual) {
 		s = cat(base, ":", "", fn->line);
 	} else {
 		t = cat(mod, ".", base, UINT32_MAX);
@@ -239,7 +266,8 @@ samekey(const struct cfun *a, const struct cfun *b)
 /*
  * Distinct functions must get distinct names, or the readers merge them:
  * lengthen the names of every group that collides (add the line, then the
- * module), and number whatever still collides.
+ * module, then the whole file: a script's app.py and a package's), and
+ * number whatever still collides.
  */
 static void
 uniquify(struct emit *e, uint32_t *idx)
@@ -247,7 +275,7 @@ uniquify(struct emit *e, uint32_t *idx)
 	size_t i, j, k, n = e->nfun;
 	int level, dup = 1;
 
-	for (level = 1; dup && level <= 3; level++) {
+	for (level = 1; dup && level <= 4; level++) {
 		cmpctx = e;
 		qsort(idx, n, sizeof(*idx), keycmp);
 		dup = 0;
@@ -262,7 +290,11 @@ uniquify(struct emit *e, uint32_t *idx)
 				char *s;
 				if (level < 3)
 					s = funname(e, idx[k], level);
-				else
+				else if (level == 3) {
+					char *t = cat(c->name, " (", c->file, UINT32_MAX);
+					s = cat(t, ")", "", UINT32_MAX);
+					free(t);
+				} else
 					s = cat(c->name, " #", "", k - i + 1);
 				free(c->name);
 				c->name = s;
@@ -310,9 +342,14 @@ setup_names(struct emit *e)
 	for (i = 1; i <= e->nfun; i++) {
 		struct cfun *c = &e->fun[i];
 		idx[i - 1] = i;
+		c->base = i;
+		c->level = 1;
 		c->name = funname(e, i, 0);
 		if (i > LASTFN(p)) {
 			c->file = estrdup("<thread>");
+		} else if (isfiltered(&p->fn[i])) {
+			c->file = estrdup("<pcg-filter>");
+			e->filtered = 1;
 		} else if (p->fn[i].kind == PCG_C) {
 			c->file = estrdup("<built-in>");
 			c->line = p->fn[i].line;
@@ -342,6 +379,326 @@ setup_names(struct emit *e)
 		e->fun[i].fileno = f - e->files;
 	}
 	free(idx);
+}
+
+/*
+ * The strongly connected sets of the function graph (an arc for every node
+ * and rec edge, self-calls left out): comp[f] numbers f's set, and a set
+ * of one function gets 0, since only sets of two or more make cycles.
+ * Tarjan's algorithm, iterative: a deep call chain must not overflow the
+ * C stack.
+ */
+static uint32_t *
+sccs(size_t nv, const uint32_t *off, const uint32_t *adj)
+{
+	uint32_t *idx = ecalloc(nv + 1, sizeof(*idx)), *low = emalloc((nv + 1) * sizeof(*low));
+	uint32_t *stk = emalloc((nv + 1) * sizeof(*stk)), *cs = emalloc((nv + 1) * sizeof(*cs));
+	uint32_t *pos = emalloc((nv + 1) * sizeof(*pos)), *comp = ecalloc(nv + 1, sizeof(*comp));
+	char *on = ecalloc(nv + 1, 1);
+	uint32_t next = 0, ncomp = 0, v, w;
+	size_t r, ns = 0, nc = 0;
+
+	for (r = 1; r <= nv; r++) {
+		if (idx[r])
+			continue;
+		cs[nc++] = r;
+		idx[r] = low[r] = ++next, pos[r] = off[r], stk[ns++] = r, on[r] = 1;
+		while (nc) {
+			v = cs[nc - 1];
+			if (pos[v] < off[v + 1]) {
+				w = adj[pos[v]++];
+				if (!idx[w]) {
+					idx[w] = low[w] = ++next, pos[w] = off[w];
+					stk[ns++] = w, on[w] = 1, cs[nc++] = w;
+				} else if (on[w] && idx[w] < low[v]) {
+					low[v] = idx[w];
+				}
+				continue;
+			}
+			if (--nc && low[v] < low[cs[nc - 1]])
+				low[cs[nc - 1]] = low[v];
+			if (low[v] != idx[v])
+				continue;
+			/* v roots a set: number it unless it is v alone */
+			if (stk[ns - 1] == v) {
+				on[v] = 0, ns--;
+				continue;
+			}
+			ncomp++;
+			do {
+				w = stk[--ns];
+				on[w] = 0, comp[w] = ncomp;
+			} while (w != v);
+		}
+	}
+	free(idx);
+	free(low);
+	free(stk);
+	free(cs);
+	free(pos);
+	free(on);
+	return comp;
+}
+
+/* Open addressing from a nonzero 64-bit key to a 32-bit value. */
+struct tab64 {
+	uint64_t *key;
+	uint32_t *val;
+	size_t cap;
+};
+
+static void
+tab64_init(struct tab64 *t, size_t n)
+{
+	for (t->cap = 16; t->cap < 2 * n; t->cap *= 2)
+		;
+	t->key = ecalloc(t->cap, sizeof(*t->key));
+	t->val = ecalloc(t->cap, sizeof(*t->val));
+}
+
+/* k's value, 0 if k is new; *isnew says which. */
+static uint32_t *
+tab64_slot(struct tab64 *t, uint64_t k, int *isnew)
+{
+	size_t i = (size_t)((k * 0x9e3779b97f4a7c15u) >> 40) & (t->cap - 1);
+
+	while (t->key[i] && t->key[i] != k)
+		i = (i + 1) & (t->cap - 1);
+	if (isnew)
+		*isnew = !t->key[i];
+	t->key[i] = k;
+	return &t->val[i];
+}
+
+static void
+tab64_free(struct tab64 *t)
+{
+	free(t->key);
+	free(t->val);
+}
+
+static int
+u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The function graph over pcg functions, one arc per caller and callee,
+ * self-calls left out: f's callees are adj[off[f]..off[f+1]), in output
+ * order, so that both layers of one profile give the same searches.
+ */
+static uint32_t *
+fngraph(const struct emit *e, uint32_t **offp)
+{
+	const struct pcg_profile *p = e->p;
+	size_t i, m = 0, nv = LASTFN(p);
+	uint32_t *off = ecalloc(nv + 2, sizeof(*off)), *byrank, *adj;
+	struct pcg_key *arc = emalloc((LASTNODE(p) + 1) * sizeof(*arc)), *tmp, *sk;
+	struct tab64 t;
+	int isnew;
+
+	tab64_init(&t, LASTNODE(p));
+	byrank = emalloc((e->nfun + 1) * sizeof(*byrank));
+	for (i = 1; i <= e->nfun; i++)
+		byrank[e->fun[i].rank] = i;
+	for (i = 1; i <= LASTNODE(p); i++) {
+		const struct pcg_node *n = &p->node[i];
+		uint32_t to = n->rec ? p->node[n->target].fn : n->fn, from;
+		if (!n->parent || (from = p->node[n->parent].fn) == to)
+			continue;
+		tab64_slot(&t, (uint64_t)from << 32 | e->fun[to].rank, &isnew);
+		if (isnew) {
+			struct pcg_key k = { { e->fun[to].rank, from, 0, 0 }, 0 };
+			arc[m++] = k;
+			off[from + 1]++;
+		}
+	}
+	tmp = emalloc((m + 1) * sizeof(*tmp));
+	sk = pcg_keysort(arc, tmp, m);
+	for (i = 1; i <= nv + 1; i++)
+		off[i] += off[i - 1];
+	adj = emalloc((m + 1) * sizeof(*adj));
+	for (i = 0; i < m; i++)
+		adj[i] = byrank[sk[i].v[0]];
+	tab64_free(&t);
+	free(arc);
+	free(tmp);
+	free(byrank);
+	*offp = off;
+	return adj;
+}
+
+static int
+rankcmp32(const void *a, const void *b)
+{
+	uint32_t x = cmpctx->fun[*(const uint32_t *)a].rank, y = cmpctx->fun[*(const uint32_t *)b].rank;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * post[f]: f's place in the postorder of a depth-first search of the
+ * function graph (fngraph()), from the functions threads start in, then
+ * from the others, in output order.  An arc to a function of higher
+ * postorder is a back edge of the search: it closes a cycle.
+ */
+static uint32_t *
+postorder(const struct emit *e, const uint32_t *off, const uint32_t *adj)
+{
+	const struct pcg_profile *p = e->p;
+	size_t nv = LASTFN(p), i, ns = 0, n = 0, nstart = 0, nroot;
+	uint32_t *post = ecalloc(nv + 1, sizeof(*post)), *pos = emalloc((nv + 1) * sizeof(*pos));
+	uint32_t *stk = emalloc((nv + 1) * sizeof(*stk)), *start = emalloc((nv + 1) * sizeof(*start));
+	char *seen = ecalloc(nv + 1, 1), *root = ecalloc(nv + 1, 1);
+
+	cmpctx = e;
+	for (i = 1; i <= LASTNODE(p); i++)
+		if (!p->node[i].parent && !root[p->node[i].fn])
+			root[p->node[i].fn] = 1, start[nstart++] = p->node[i].fn;
+	qsort(start, nstart, sizeof(*start), rankcmp32);
+	for (i = 1, nroot = nstart; i <= nv; i++)
+		if (!root[i])
+			start[nstart++] = i;
+	qsort(start + nroot, nstart - nroot, sizeof(*start), rankcmp32);
+	for (i = 0; i < nstart; i++) {
+		uint32_t r = start[i];
+		if (seen[r])
+			continue;
+		seen[r] = 1, pos[r] = off[r], stk[ns++] = r;
+		while (ns) {
+			uint32_t v = stk[ns - 1], w;
+			if (pos[v] < off[v + 1]) {
+				w = adj[pos[v]++];
+				if (!seen[w])
+					seen[w] = 1, pos[w] = off[w], stk[ns++] = w;
+				continue;
+			}
+			post[v] = ++n;
+			ns--;
+		}
+	}
+	free(pos);
+	free(stk);
+	free(start);
+	free(seen);
+	free(root);
+	return post;
+}
+
+/* Clone n (2, 3, ...) of f, as callgrind function f'n. */
+static uint32_t
+newclone(struct emit *e, uint32_t f, uint32_t n)
+{
+	struct cfun *c = &e->fun[++e->nfun];
+
+	*c = e->fun[f];
+	c->file = estrdup(c->file);
+	c->name = cat(c->name, "'", "", n);
+	c->base = f;
+	c->level = n;
+	return e->nfun;
+}
+
+/* Output order: a clone right after its function, by level. */
+static int
+clonecmp(const void *va, const void *vb)
+{
+	const struct cfun *a = &cmpctx->fun[*(const uint32_t *)va];
+	const struct cfun *b = &cmpctx->fun[*(const uint32_t *)vb];
+	uint32_t ra = cmpctx->fun[a->base].rank, rb = cmpctx->fun[b->base].rank;
+
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return a->level < b->level ? -1 : a->level > b->level;
+}
+
+/*
+ * Which callgrind function each node's arc calls, cloning so that the graph
+ * has no cycle of two or more functions.  Within a strongly connected set,
+ * a path of the tree keeps the level of the context it came from while its
+ * arcs go forward in the depth-first order of postorder(), and goes one level
+ * up where an arc turns back (a back edge of that search, where the cycles
+ * close); a recursive call into the set does the same.  Arcs then only go
+ * forward in (level, order) within a set, or from one set to a later one,
+ * so no cycle is left.  Paths enter a set at level 1.  Node ids put parents
+ * first (every reader and merge() add a node after its parent).
+ */
+static void
+setup_clones(struct emit *e)
+{
+	const struct pcg_profile *p = e->p;
+	size_t i, nn = LASTNODE(p), nf = LASTFN(p), nold = e->nfun;
+	uint32_t *off, *adj, *comp, *lev, *idx, *post, c;
+	uint64_t *key;
+	size_t m;
+	struct tab64 t;
+	int isnew;
+
+	e->cl = ecalloc(nn + 1, sizeof(*e->cl));
+	for (i = 1; i <= nn; i++) {
+		const struct pcg_node *n = &p->node[i];
+		e->cl[i] = n->rec ? p->node[n->target].fn : n->fn;
+	}
+	if (e->noclones)
+		return;
+	adj = fngraph(e, &off);
+	comp = sccs(nf, off, adj);
+	post = postorder(e, off, adj);
+	free(adj);
+	free(off);
+
+	/* levels, and the distinct (function, level) pairs of the sets */
+	lev = ecalloc(nn + 1, sizeof(*lev));
+	key = emalloc((nn + 1) * sizeof(*key));
+	tab64_init(&t, nn);
+	for (i = 1, m = 0; i <= nn; i++) {
+		const struct pcg_node *n = &p->node[i];
+		uint32_t f = e->cl[i], g = n->parent ? p->node[n->parent].fn : 0;
+		lev[i] = 1;
+		if (n->rec && f == g)
+			lev[i] = lev[n->parent]; /* direct recursion: a self-call */
+		else if (g && comp[f] && comp[f] == comp[g])
+			lev[i] = lev[n->parent] + (post[f] > post[g]); /* turns back */
+		if (comp[f]) {
+			tab64_slot(&t, (uint64_t)f << 32 | lev[i], &isnew);
+			if (isnew)
+				key[m++] = (uint64_t)f << 32 | lev[i];
+		}
+	}
+
+	/*
+	 * A function's lowest level keeps its name, its next ones are f'2,
+	 * f'3...: renaming moves no arc, and a function met only at one level,
+	 * like the module code of a nested import, is not split at all.
+	 */
+	qsort(key, m, sizeof(*key), u64cmp);
+	e->fun = ereallocarray(e->fun, nold + m + 1, sizeof(*e->fun));
+	for (i = 0, c = 0; i < m; i++) {
+		uint32_t f = key[i] >> 32;
+		c = i && key[i - 1] >> 32 == f ? c + 1 : 1;
+		*tab64_slot(&t, key[i], NULL) = c == 1 ? f : newclone(e, f, c);
+	}
+	for (i = 1; i <= nn; i++)
+		if (comp[e->cl[i]])
+			e->cl[i] = *tab64_slot(&t, (uint64_t)e->cl[i] << 32 | lev[i], NULL);
+
+	/* ranks again, clones included */
+	idx = emalloc((e->nfun + 1) * sizeof(*idx));
+	for (i = 1; i <= e->nfun; i++)
+		idx[i - 1] = i;
+	cmpctx = e;
+	qsort(idx, e->nfun, sizeof(*idx), clonecmp);
+	for (i = 0; i < e->nfun; i++)
+		e->fun[idx[i]].rank = i;
+	free(idx);
+	tab64_free(&t);
+	free(key);
+	free(comp);
+	free(post);
+	free(lev);
 }
 
 /*
@@ -408,16 +765,12 @@ arcof(const struct emit *e, uint32_t i, uint64_t *self, char *used)
 	uint32_t from, to;
 	size_t c, K = p->ncost;
 
-	if (nd->rec) {
-		from = p->node[nd->parent].fn;
-		to = p->node[nd->target].fn;
-	} else {
-		from = nd->parent ? p->node[nd->parent].fn : LASTFN(p) + nd->thread;
-		to = nd->fn;
-		used[from] = used[to] = 1;
-		for (c = 0; c < K; c++)
-			self[to * K + c] += pcg_self(p, i)[c];
-	}
+	from = nd->parent ? e->cl[nd->parent] : LASTFN(p) + nd->thread;
+	to = e->cl[i];
+	/* a clone may be called only by recursive calls */
+	used[from] = used[to] = 1;
+	for (c = 0; !nd->rec && c < K; c++)
+		self[to * K + c] += pcg_self(p, i)[c];
 	k.v[0] = e->fun[to].rank;
 	k.v[1] = nd->line;
 	k.v[2] = e->fun[from].rank;
@@ -618,6 +971,12 @@ header(FILE *fp, const struct emit *e, uint32_t thread)
 	for (i = 0; i < p->nmeta; i++)
 		if (pcg_str_eq(p->meta[i].key, pcg_cstr("incomplete")))
 			putvals(fp, "desc: Incomplete:", &p->meta[i]);
+	/* What the synthetic functions are, where the readers show the header. */
+	fputs("desc: Note: <thread N: NAME> is thread N, which nothing calls;"
+	      " it calls the functions the thread started in\n", fp);
+	if (e->filtered)
+		fputs("desc: Note: <dropped by pcg-filter> is the time of dropped code"
+		      " that no kept function called\n", fp);
 	if (thread) {
 		char *s = cleanstr(p->thread[thread].name, "?");
 		fprintf(fp, "thread: %" PRIu32 "\ndesc: Thread: %s (native id %" PRIu64 ")\n",
@@ -794,6 +1153,7 @@ emit_free(struct emit *e)
 	free(e->files);
 	free(e->flid);
 	free(e->outer);
+	free(e->cl);
 }
 
 int
@@ -805,6 +1165,7 @@ main(int argc, char *argv[])
 	int i, sep = 0;
 
 	argv0 = "pcg-emit";
+	memset(&e, 0, sizeof(e));
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
@@ -817,8 +1178,10 @@ main(int argc, char *argv[])
 			out = argv[i] + 2;
 		} else if (!strcmp(argv[i], "--separate-threads")) {
 			sep = 1;
+		} else if (!strcmp(argv[i], "--no-clones")) {
+			e.noclones = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: %s [-o FILE] [--separate-threads] [FILE...]\n", argv0);
+			printf("usage: %s [-o FILE] [--separate-threads] [--no-clones] [FILE...]\n", argv0);
 			efshut(stdout, "<stdout>");
 			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
@@ -843,9 +1206,9 @@ main(int argc, char *argv[])
 		pcg_free(&q);
 	}
 
-	memset(&e, 0, sizeof(e));
 	e.p = &p;
 	setup_names(&e);
+	setup_clones(&e);
 	setup_outer(&e);
 	setup_events(&e);
 	if (sep)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pcg.h"
@@ -199,6 +200,48 @@ rmtree(const char *dir)
 	waitstatus(spawn(cmd, -1, -1));
 }
 
+/*
+ * KCachegrind opens on a function called main if there is one, else on
+ * nothing.  Ask it, over D-Bus (its setFunction slot, as dbus-send), for the
+ * program's entry, the module code of __main__ (see pcg-emit(1)), once it
+ * has loaded the file: a detached child tries for ten seconds, then gives
+ * up quietly (no dbus-send, a QCachegrind, no such function).
+ */
+static void
+select_entry(pid_t kc)
+{
+	char dest[64], out[256];
+	char *argv[] = { "dbus-send", "--session", "--print-reply", dest,
+	    "/kcachegrind/MainWindow_1", "org.kde.kcachegrind.setFunction",
+	    "string:__main__.<module>", NULL };
+	struct timespec pause = { 0, 100000000 };
+	int i, fd[2], null;
+	ssize_t n, len;
+	pid_t pid;
+
+	if (fork() != 0)
+		return;
+	setsid();
+	snprintf(dest, sizeof(dest), "--dest=org.kde.kcachegrind-%ld", (long)kc);
+	null = open("/dev/null", O_RDWR);
+	for (i = 0; i < 100 && null >= 0 && pipe(fd) == 0; i++) {
+		if ((pid = fork()) == 0) {
+			dup2(null, 0), dup2(fd[1], 1), dup2(null, 2);
+			execvp(argv[0], argv);
+			_exit(127);
+		}
+		close(fd[1]);
+		for (len = 0; pid > 0 && (n = read(fd[0], out + len, sizeof(out) - 1 - len)) > 0;)
+			len += n;
+		close(fd[0]);
+		out[pid > 0 ? len : 0] = '\0';
+		if (pid < 0 || waitstatus(pid) == 127 || strstr(out, "boolean true"))
+			break;
+		nanosleep(&pause, NULL);
+	}
+	_exit(0);
+}
+
 /* Open the result in KCachegrind/QCachegrind when there is a display. */
 static int
 viewer(const char *file)
@@ -221,6 +264,8 @@ viewer(const char *file)
 					execl(exe, gui[i], file, (char *)NULL);
 					_exit(127);
 				}
+				if (pid > 0 && i == 0)
+					select_entry(pid);
 				free(exe);
 				free(p);
 				return pid > 0;

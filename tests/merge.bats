@@ -301,7 +301,7 @@ scaled() {
 	command -v callgrind_annotate >/dev/null || skip "no callgrind_annotate"
 	pcg-merge "$A" "$B" "$C" | pcg-emit -o cg.out
 	callgrind_annotate --inclusive=yes --auto=no --threshold=100 cg.out >ann.txt
-	for f in '<module>' main fib helper builtins.len; do
+	for f in '__main__.<module>' main fib helper builtins.len; do
 		grep -qE "[0-9] .*:$f\$" ann.txt || die "$f missing: $(cat ann.txt)"
 	done
 	# two functions each, told apart by first line: never merged

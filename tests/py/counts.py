@@ -5,6 +5,9 @@
   counts.py pcgall PROFILE SCRIPT      the same, generators included
   counts.py cprofile-owners SCRIPT [ARG...], counts.py pcg-owners PROFILE SCRIPT
                                        the C methods only, "c OWNER.NAME"
+  counts.py callgrind FILE SCRIPT      read pcg-emit's output: the calls=
+                                       lines into each function, its clones
+                                       (NAME'2...) added to it
 
 Prints sorted lines "KEY COUNT": for each Python function of SCRIPT's file,
 "py LINE NAME", and for each C builtin called from one of them, "c NAME"
@@ -120,6 +123,52 @@ def from_pcg(path, script, all=False, owners=False):
     return out
 
 
+def from_callgrind(path, script):
+    """Calls per function from a callgrind file's call arcs, clones summed."""
+    script = os.path.abspath(script)
+    gens = genlike(script)
+    fls, fns, out = {}, {}, {}
+    fl = cfl = cur = callee = None
+
+    def ref(table, s, file=None):
+        s = s.strip()
+        if s.startswith('('):
+            n, _, rest = s[1:].partition(')')
+            if rest.strip():
+                table[n] = (rest.strip(), file)
+            return table[n]
+        return (s, file)
+
+    def base(name):
+        name = re.sub(r"'[0-9]+$", '', name)
+        name = re.sub(r':[0-9]+$', '', name)
+        return name.rsplit('.', 1)[-1]
+
+    with open(path, encoding='utf-8', errors='surrogateescape') as f:
+        for line in f:
+            key, eq, val = line.rstrip('\n').partition('=')
+            if not eq:
+                continue
+            if key in ('fl', 'fi', 'fe'):
+                v = ref(fls, val)[0]
+                fl = v if key == 'fl' else fl
+            elif key in ('cfi', 'cfl'):
+                cfl = ref(fls, val)[0]
+            elif key == 'fn':
+                cur = ref(fns, val, fl)
+            elif key == 'cfn':
+                callee = ref(fns, val, cfl if cfl is not None else fl)
+            elif key == 'calls':
+                n, first = (int(x) for x in val.split()[:2])
+                name, file = callee
+                if file == script and (first, base(name)) not in gens:
+                    add(out, 'py %d %s' % (first, base(name)), n)
+                elif file == '<built-in>' and cur[1] == script:
+                    add(out, 'c ' + base(name), n)
+                cfl = None
+    return out
+
+
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else ''
     owners = mode.endswith('-owners')
@@ -127,6 +176,8 @@ def main():
         out = from_cprofile(sys.argv[2], sys.argv[3:], owners)
     elif len(sys.argv) == 4 and mode in ('pcg', 'pcgall', 'pcg-owners'):
         out = from_pcg(sys.argv[2], sys.argv[3], mode == 'pcgall', owners)
+    elif len(sys.argv) == 4 and mode == 'callgrind':
+        out = from_callgrind(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
     for k in sorted(out):
