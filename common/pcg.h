@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define PCG_VERSION 1
 #define PCG_MAXCOST 8
@@ -138,8 +139,44 @@ int pcg_str_eq(struct pcg_str a, struct pcg_str b);
 /* Byte-wise order, shorter first on a common prefix. */
 int pcg_str_cmp(struct pcg_str a, struct pcg_str b);
 
-/* The decimal digits of v, ending just before end (20 at most); returns their start. */
-char *pcg_utoa(char *end, uint64_t v);
+/* The decimal digits of v, ending just before end (20 at most); returns
+ * their start.  Two digits a division: numbers are most of what is written,
+ * four per call in the recorder's events layer. */
+static inline char *
+pcg_utoa(char *end, uint64_t v)
+{
+	static const char two[] =
+	    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+	    "5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+	for (; v >= 100; v /= 100) {
+		end -= 2;
+		memcpy(end, two + v % 100 * 2, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, two + v * 2, 2);
+	} else {
+		*--end = '0' + v;
+	}
+	return end;
+}
+
+/* The same digits written at p, forwards; returns their end. */
+static inline char *
+pcg_u64(char *p, uint64_t v)
+{
+	uint64_t w = v;
+	unsigned n = 1;
+
+	while (w >= 10000) {
+		w /= 10000;
+		n += 4;
+	}
+	n += (w >= 10) + (w >= 100) + (w >= 1000);
+	pcg_utoa(p + n, v);
+	return p + n;
+}
 
 /* Escaping of string fields: any bytes in, a TAB- and newline-free field
  * out.  pcg_escape writes at most PCG_ESCAPED(len) bytes at dst and returns

@@ -74,27 +74,6 @@ wflush(struct wbuf *w)
 	w->n = 0;
 }
 
-char *
-pcg_utoa(char *end, uint64_t v)
-{
-	static const char two[] =
-	    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
-	    "5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
-
-	/* Two digits a division: numbers are most of what is written. */
-	for (; v >= 100; v /= 100) {
-		end -= 2;
-		memcpy(end, two + v % 100 * 2, 2);
-	}
-	if (v >= 10) {
-		end -= 2;
-		memcpy(end, two + v * 2, 2);
-	} else {
-		*--end = '0' + v;
-	}
-	return end;
-}
-
 /* TAB and a decimal number at s; returns the end. */
 static char *
 putnum(char *s, uint64_t v)

@@ -84,13 +84,13 @@ ev_fn(uint32_t id)
 	char *p = ev_room(64 + PCG_ESCAPED(f->module.len + f->file.len + f->name.len));
 
 	memcpy(p, "fn\t", 3);
-	p = ev_u64(p + 3, id);
+	p = pcg_u64(p + 3, id);
 	memcpy(p, f->kind == PCG_C ? "\tc" : "\tpy", f->kind == PCG_C ? 2 : 3);
 	p += f->kind == PCG_C ? 2 : 3;
 	p = field(p, f->module);
 	p = field(p, f->file);
 	*p++ = '\t';
-	p = ev_u64(p, f->line);
+	p = pcg_u64(p, f->line);
 	p = field(p, f->name);
 	*p++ = '\n';
 	O.blen = p - O.buf;
@@ -159,9 +159,9 @@ ev_thread(uint32_t id, uint64_t native, struct pcg_str s)
 	char *p = ev_room(64 + PCG_ESCAPED(s.len));
 
 	memcpy(p, "thread\t", 7);
-	p = ev_u64(p + 7, id);
+	p = pcg_u64(p + 7, id);
 	*p++ = '\t';
-	p = ev_u64(p, native);
+	p = pcg_u64(p, native);
 	*p++ = '\t';
 	p = pcg_escape(p, s.s, s.len);
 	*p++ = '\n';
@@ -292,9 +292,9 @@ finish(void)
 			prelude(); /* its lines are counted in the trailer */
 		p = ev_room(64);
 		memcpy(p, "end\t", 4);
-		p = ev_u64(p + 4, O.lines);
+		p = pcg_u64(p + 4, O.lines);
 		*p++ = '\t';
-		p = ev_u64(p, end);
+		p = pcg_u64(p, end);
 		*p++ = '\n';
 		O.blen = p - O.buf;
 		ev_flush();

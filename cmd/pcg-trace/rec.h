@@ -121,36 +121,6 @@ stamp(struct th *t, uint64_t ts)
 	return t->last = ts;
 }
 
-/* Decimal, written in place two digits at a time: it runs four times per
- * call in the events layer. */
-static inline char *
-ev_u64(char *p, uint64_t v)
-{
-	static const char d2[] =
-	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	    "8081828384858687888990919293949596979899";
-	uint64_t w = v;
-	unsigned n = 1;
-	char *q;
-
-	while (w >= 10000) {
-		w /= 10000;
-		n += 4;
-	}
-	n += (w >= 10) + (w >= 100) + (w >= 1000);
-	q = p + n;
-	while (v >= 100) {
-		q -= 2;
-		memcpy(q, d2 + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	if (v >= 10)
-		memcpy(q - 2, d2 + 2 * v, 2);
-	else
-		q[-1] = '0' + v;
-	return p + n;
-}
 
 /* names.c */
 struct ent *code_ent_new(PyObject *code, PyObject *frame);
