@@ -153,6 +153,34 @@ catchfatal(void)
 			sigaction(fatalsigs[i], &sa, NULL);
 }
 
+int
+tmp_beside(const char *path, char *tmp, size_t cap)
+{
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	int n = snprintf(tmp, cap, "%.*s.%s.tmpXXXXXX", slash ? (int)(name - path) : 0, path, name);
+
+	if (n < 0 || (size_t)n >= cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return mkstemp(tmp);
+}
+
+unsigned
+cur_umask(void)
+{
+	mode_t um = umask(0);
+
+	umask(um);
+	return um;
+}
+
+int
+tmp_mode(int fd, unsigned um)
+{
+	return fchmod(fd, 0666 & ~(mode_t)um);
+}
+
 void
 ofile_open(struct ofile *o, const char *path)
 {
@@ -179,9 +207,7 @@ ofile_open(struct ofile *o, const char *path)
 		return;
 	}
 	o->path = estrdup(path);
-	o->tmp = emalloc(strlen(path) + sizeof(".tmpXXXXXX"));
-	strcpy(o->tmp, path);
-	strcat(o->tmp, ".tmpXXXXXX");
+	o->tmp = emalloc(strlen(path) + sizeof("..tmpXXXXXX"));
 	if (!registered) {
 		atexit(remove_pending);
 		catchfatal();
@@ -192,7 +218,7 @@ ofile_open(struct ofile *o, const char *path)
 	for (i = 0; i < sizeof(fatalsigs) / sizeof(fatalsigs[0]); i++)
 		sigaddset(&set, fatalsigs[i]);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	if ((fd = mkstemp(o->tmp)) >= 0)
+	if ((fd = tmp_beside(path, o->tmp, strlen(path) + sizeof("..tmpXXXXXX"))) >= 0)
 		pending_tmp = o->tmp;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0)
@@ -214,10 +240,7 @@ ofile_commit(struct ofile *o)
 		memset(o, 0, sizeof(*o));
 		return;
 	}
-	/* mkstemp made it 0600; give the file the usual umask-derived mode. */
-	mode_t um = umask(0);
-	umask(um);
-	if (fchmod(fileno(o->fp), 0666 & ~um) < 0)
+	if (tmp_mode(fileno(o->fp), cur_umask()) < 0)
 		eprintf("%s:", o->path);
 	efshut(o->fp, o->path);
 	if (rename(o->tmp, o->path) < 0)

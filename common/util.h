@@ -38,6 +38,18 @@ struct ofile {
 void ofile_open(struct ofile *o, const char *path);
 void ofile_commit(struct ofile *o); /* exits with a message on any error */
 
+/*
+ * The temporary file that becomes PATH once complete: a hidden name beside
+ * it, ".NAME.tmpXXXXXX" (a glob on the final names never sees a partial
+ * file), made by mkstemp into TMP (CAP bytes).  Its descriptor, or -1 with
+ * errno set (ENAMETOOLONG if TMP is too small).  tmp_mode gives it the
+ * mode a new file gets under umask UM (mkstemp made it 0600); a
+ * multithreaded caller passes the umask it read while it had one thread.
+ */
+int tmp_beside(const char *path, char *tmp, size_t cap);
+int tmp_mode(int fd, unsigned um);
+unsigned cur_umask(void);
+
 /* Checked fclose/flush of stdout and other streams: exit 1 with a message. */
 void efshut(FILE *fp, const char *name);
 

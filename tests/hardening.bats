@@ -460,11 +460,11 @@ killed_at_commit() {
 	local sig=$1
 	shift
 	run timeout 120 gdb -q -batch -ex "handle $sig nostop noprint pass" -ex 'break ofile_commit' -ex run \
-		-ex "shell ls \"$T\" > \"$T/seen\"" -ex "signal $sig" --args "$@"
+		-ex "shell ls -A \"$T\" > \"$T/seen\"" -ex "signal $sig" --args "$@"
 	[[ "$output" == *"Breakpoint 1, ofile_commit"* ]] || die "$*: never reached ofile_commit: $output"
-	grep -q '^out\.tmp' "$T/seen" || die "$*: no temporary at ofile_commit: $(cat "$T/seen")"
+	grep -q '^\.out\.tmp' "$T/seen" || die "$*: no hidden temporary at ofile_commit: $(cat "$T/seen")"
 	[[ "$output" == *"Program terminated with signal $sig"* ]] || die "$* ($sig): not killed by it: $output"
-	[ -z "$(ls "$T" | grep '^out')" ] || die "$* ($sig): left: $(ls "$T")"
+	[ -z "$(ls -A "$T" | grep '^\.\?out')" ] || die "$* ($sig): left: $(ls -A "$T")"
 }
 
 @test "hardening: output: SIGINT, SIGTERM, SIGHUP while writing remove the temporary (emit, merge, filter)" {

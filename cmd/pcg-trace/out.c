@@ -203,23 +203,20 @@ prelude(void)
 static int
 ownwrite(void)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16], *slash;
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
 	struct stat st;
 	FILE *fp;
 	int fd, inplace;
 
 	if (ownpath(path, sizeof(path)) < 0)
 		return -1;
-	slash = strrchr(path, '/');
-	snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmpXXXXXX", slash ? (int)(slash - path) : 1,
-	    slash ? path : ".", slash ? slash + 1 : path);
 	inplace = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
-	if ((fd = inplace ? open(path, O_WRONLY | O_CLOEXEC) : mkstemp(tmp)) < 0) {
+	if ((fd = inplace ? open(path, O_WRONLY | O_CLOEXEC) : tmp_beside(path, tmp, sizeof(tmp))) < 0) {
 		fprintf(stderr, "pcg-trace: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	if (!inplace)
-		fchmod(fd, 0666 & ~O.umask);
+		tmp_mode(fd, O.umask);
 	if (!(fp = fdopen(fd, "w")) || pcg_write(&R.p, fp) < 0 || fclose(fp) == EOF) {
 		fprintf(stderr, "pcg-trace: write %s: %s\n", path, strerror(errno));
 		if (!inplace)
@@ -327,9 +324,7 @@ out_init(int fd, int events, int follow, int own, unsigned execs, const char *pa
 	O.own = O.follow && own;
 	O.execs = O.own ? execs : 0;
 	if (O.follow) {
-		mode_t um = umask(0);
-		umask(um);
-		O.umask = um;
+		O.umask = cur_umask(); /* once, with one thread: umask() is the process's */
 		O.pattern = estrdup(pattern);
 	}
 	if (O.own)

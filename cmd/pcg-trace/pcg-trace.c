@@ -605,13 +605,11 @@ main(int argc, char *argv[])
 		signal(SIGPIPE, SIG_IGN);
 		fd = p[1];
 	} else {
+		/* The final name has the program's pid: unknown until it runs. */
 		if (pattern_expand(tbase, sizeof(tbase), out ? out : "pcg.out", getpid(), 0, NULL) < 0 ||
-		    strlen(tbase) + 12 >= sizeof(tmp) ||
 		    pattern_expand(final, sizeof(final), pattern, 4194304, 0, NULL) < 0)
 			eprintf("%s: name too long", pattern);
-		memcpy(tmp, tbase, strlen(tbase));
-		strcpy(tmp + strlen(tbase), ".tmpXXXXXX");
-		if ((fd = mkstemp(tmp)) < 0) {
+		if ((fd = tmp_beside(tbase, tmp, sizeof(tmp))) < 0) {
 			*tmp = '\0';
 			eprintf("%s:", out ? out : "pcg.out.PID");
 		}
@@ -686,12 +684,7 @@ main(int argc, char *argv[])
 	}
 	if (!ended(fd))
 		weprintf("%s: the stream is truncated (the program ended abruptly)", final);
-	{
-		/* mkstemp made it 0600; give it the usual umask-derived mode. */
-		mode_t um = umask(0);
-		umask(um);
-		fchmod(fd, 0666 & ~um);
-	}
+	tmp_mode(fd, cur_umask());
 	close(fd);
 	if (rename(tmp, final) < 0)
 		eprintf("rename %s:", final);
