@@ -55,7 +55,7 @@ static const struct emit *cmpctx; /* for qsort comparators */
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [FILE...]\n", argv0);
+	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [--partial] [FILE...]\n", argv0);
 	exit(1);
 }
 
@@ -800,6 +800,7 @@ int
 main(int argc, char *argv[])
 {
 	struct pcg_profile p, q;
+	struct pcg_readopt ro = { 0 };
 	struct emit e;
 	const char *out = NULL, *first;
 	int i, sep = 0;
@@ -817,8 +818,10 @@ main(int argc, char *argv[])
 			out = argv[i] + 2;
 		} else if (!strcmp(argv[i], "--separate-threads")) {
 			sep = 1;
+		} else if (!strcmp(argv[i], "--partial")) {
+			ro.partial = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: %s [-o FILE] [--separate-threads] [FILE...]\n", argv0);
+			printf("usage: %s [-o FILE] [--separate-threads] [--partial] [FILE...]\n", argv0);
 			efshut(stdout, "<stdout>");
 			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
@@ -833,10 +836,10 @@ main(int argc, char *argv[])
 	/* Read everything before writing: a bad input leaves no output. */
 	first = i < argc ? argv[i] : "-";
 	pcg_init(&p);
-	pcg_read_path(&p, first);
+	pcg_read_path(&p, first, &ro);
 	for (i++; i < argc; i++) {
 		pcg_init(&q);
-		pcg_read_path(&q, argv[i]);
+		pcg_read_path(&q, argv[i], &ro);
 		if (!samecosts(&p, &q))
 			eprintf("%s and %s have different cost columns", first, argv[i]);
 		merge(&p, &q);

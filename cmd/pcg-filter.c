@@ -12,7 +12,7 @@
  * graft(), uncross() and refit() place the time as best the tree tells, and
  * balance() makes each kept function's time on the stack exact, which the
  * input does tell.  An events stream needs none of that: the reader leaves
- * the dropped frames out before aggregating (pcg_read_pruned()), and only
+ * the dropped frames out before aggregating (struct pcg_prune), and only
  * thresholds and --focus work on the aggregate.
  */
 #include <fnmatch.h>
@@ -32,7 +32,7 @@ struct thr {
 static struct {
 	char **drop, **keep, **focus;
 	size_t ndrop, nkeep, nfocus;
-	int stdlib, builtins;
+	int stdlib, builtins, partial;
 	struct thr minincl, minself;
 	const char *out;
 } opt;
@@ -44,7 +44,8 @@ static const struct pcg_fn synthfn = {
 
 static const char synopsis[] =
     "usage: %s [--drop PAT]... [--keep PAT]... [--drop-stdlib] [--drop-builtins]\n"
-    "       [--min-incl N%%|N[UNIT]] [--min-self N%%|N[UNIT]] [--focus FUNC]... [-o FILE] [FILE]\n";
+    "       [--min-incl N%%|N[UNIT]] [--min-self N%%|N[UNIT]] [--focus FUNC]... [--partial]\n"
+    "       [-o FILE] [FILE]\n";
 
 static void
 usage(void)
@@ -1075,6 +1076,8 @@ parseargs(int argc, char **argv)
 			opt.stdlib = 1;
 		} else if (!strcmp(a, "--drop-builtins")) {
 			opt.builtins = 1;
+		} else if (!strcmp(a, "--partial")) {
+			opt.partial = 1;
 		} else if ((v = optarg_of(argv, argc, &i, "--drop"))) {
 			addpat(&opt.drop, &opt.ndrop, "--drop", v);
 		} else if ((v = optarg_of(argv, argc, &i, "--keep"))) {
@@ -1106,6 +1109,7 @@ main(int argc, char **argv)
 	struct pcg_profile in, out, next;
 	struct ofile of;
 	struct pcg_prune pr = { patdrop, &synthfn };
+	struct pcg_readopt ro = { 0, &pr };
 	uint8_t *fo, *drop;
 	const char *path;
 	int pruned;
@@ -1114,7 +1118,8 @@ main(int argc, char **argv)
 	path = parseargs(argc, argv);
 	pcg_init(&in);
 	/* An events stream is pruned exactly as it is read, event by event. */
-	pruned = pcg_read_pruned(&in, path, &pr);
+	ro.partial = opt.partial;
+	pruned = pcg_read_path(&in, path, &ro) == PCG_EVENTS;
 	if (opt.stdlib && !pcg_find_meta(&in, "stdlib"))
 		eprintf("%s: --drop-stdlib: the profile records no stdlib directory (meta stdlib)", path);
 	fo = focusfns(&in);

@@ -21,6 +21,7 @@ enum { BYNAME, KEEP, JOIN };
 
 static int threadmode = BYNAME;
 static int mean;
+static struct pcg_readopt readopt;
 
 struct merge {
 	struct pcg_profile out;
@@ -39,7 +40,7 @@ struct merge {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-o FILE] [--threads=name|keep|join] [--mean] [FILE...]\n", argv0);
+	fprintf(stderr, "usage: %s [-o FILE] [--threads=name|keep|join] [--mean] [--partial] [FILE...]\n", argv0);
 	exit(1);
 }
 
@@ -441,7 +442,7 @@ fold(struct merge *m, const char *path)
 	size_t i;
 
 	pcg_init(&in);
-	pcg_read_path(&in, path);
+	pcg_read_path(&in, path, &readopt);
 	checkcosts(m, &in, path);
 	merged = foldruns(m, &in, path);
 	intersectmeta(m, &in, firstin);
@@ -611,12 +612,13 @@ parsemode(const char *s)
 static void
 help(void)
 {
-	printf("usage: %s [-o FILE] [--threads=name|keep|join] [--mean] [FILE...]\n"
+	printf("usage: %s [-o FILE] [--threads=name|keep|join] [--mean] [--partial] [FILE...]\n"
 	    "  -o FILE             write to FILE (default: standard output)\n"
 	    "  --threads=name      one tree per thread name: MainThread of every run together\n"
 	    "  --threads=keep      one tree per thread of each run, named PID/NAME\n"
 	    "  --threads=join      one tree for all threads of all runs\n"
-	    "  --mean              counts and costs per run (rounded), not sums\n", argv0);
+	    "  --mean              counts and costs per run (rounded), not sums\n"
+	    "  --partial           read an events stream cut short (no end record), marked incomplete\n", argv0);
 	efshut(stdout, "<stdout>");
 	exit(0);
 }
@@ -644,6 +646,8 @@ options(int argc, char *argv[], const char **out)
 			threadmode = parsemode(a + 10);
 		} else if (!strcmp(a, "--mean")) {
 			mean = 1;
+		} else if (!strcmp(a, "--partial")) {
+			readopt.partial = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			help();
 		} else if (!strcmp(a, "--version")) {

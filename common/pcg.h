@@ -151,15 +151,29 @@ void pcg_put_str(FILE *fp, const char *s, size_t len);
 long pcg_unescape(char *s, size_t len, const char **why);
 
 /*
+ * How to read a stream; NULL: whole, as pcg-format(5) says.  partial reads an
+ * events stream cut short (no end record, its last line perhaps cut, as a
+ * recording killed by SIGKILL leaves it): what precedes the cut is read, the
+ * frames still open are closed at the last time seen, and meta incomplete
+ * says so.  prune: see pcg_prune.
+ */
+struct pcg_prune;
+struct pcg_readopt {
+	int partial;
+	const struct pcg_prune *prune;
+};
+
+/*
  * Read one whole stream (either layer) and add it to p, which must be freshly
  * initialised.  The events layer is aggregated on the fly.  On malformed
  * input: "argv0: NAME:LINE: what" on stderr and exit 1.  NAME "-" is stdin.
+ * Returns the stream's layer.
  * (Compiled with -DPCG_FUZZ, read.c longjmps to pcg_fuzz_jmp instead, the
  * reader's memory freed and p left for pcg_free(): see fuzz/fuzz-read.c.)
  */
-void pcg_read(struct pcg_profile *p, FILE *fp, const char *name);
+int pcg_read(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_readopt *o);
 /* Open (or stdin for "-") and read; exits on error. */
-void pcg_read_path(struct pcg_profile *p, const char *path);
+int pcg_read_path(struct pcg_profile *p, const char *path, const struct pcg_readopt *o);
 
 /*
  * Pruning while reading (pcg-filter): the frames of an events layer stream
@@ -169,14 +183,13 @@ void pcg_read_path(struct pcg_profile *p, const char *path);
  * frames becomes a callee of that frame at the call line of the chain's
  * first dropped frame, or a root (line 0) if the chain starts at the root.
  * Time when only dropped frames are open goes to a root of function
- * standin in its thread, one call.  Returns 1 if it pruned, 0 for a profile
- * layer stream, read as pcg_read_path() reads it.
+ * standin in its thread, one call.  A profile layer stream is read as
+ * without it.
  */
 struct pcg_prune {
 	int (*drop)(const struct pcg_profile *p, const struct pcg_fn *f);
 	const struct pcg_fn *standin;
 };
-int pcg_read_pruned(struct pcg_profile *p, const char *path, const struct pcg_prune *pr);
 
 /* Write p as a canonical profile layer stream.  Returns 0, or -1 on I/O error. */
 int pcg_write(const struct pcg_profile *p, FILE *fp);

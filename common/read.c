@@ -40,6 +40,7 @@ struct reader {
 	struct pcg_stack *st; /* events layer: one per thread, index = id */
 	size_t capst;
 	const struct pcg_prune *pr; /* events layer: prune while reading, or NULL */
+	int partial;          /* events layer: a stream cut short reads */
 	uint8_t *dropfn;      /* pruning: per function, 1 to drop */
 	size_t capdropfn;
 	struct pruned *pt;    /* pruning: per thread, index = id */
@@ -558,20 +559,27 @@ evthread(const struct reader *r)
 }
 
 /*
- * An event's readings: never earlier than the thread's previous event (the
- * aggregator's, or when pruning the stream's: it skips events).
+ * Readings t of thread s are never earlier than the thread's previous event
+ * (the aggregator's, or when pruning the stream's: it skips events).
  */
 static void
-evtime(const struct reader *r, const struct pcg_stack *s, size_t i, uint64_t *t)
+notbefore(const struct reader *r, const struct pcg_stack *s, const uint64_t *t)
 {
 	const uint64_t *last = r->pt ? r->pt[s->thread].last : s->last;
 	size_t k;
 
-	costs(r, i, t);
 	for (k = 0; k < r->p->ncost; k++)
 		if (t[k] < last[k])
 			bad(r, "time goes backwards in thread %u (%llu after %llu)", s->thread,
 			    (unsigned long long)t[k], (unsigned long long)last[k]);
+}
+
+/* An event's readings, from field i on. */
+static void
+evtime(const struct reader *r, const struct pcg_stack *s, size_t i, uint64_t *t)
+{
+	costs(r, i, t);
+	notbefore(r, s, t);
 }
 
 /* Pruning: the time since the previous event, if only dropped frames ran. */
@@ -678,21 +686,15 @@ standins(const struct reader *r)
 	}
 }
 
+/* The end of the run at time t: every frame still open closes then. */
 static void
-end(struct reader *r)
+finish(struct reader *r, const uint64_t *t)
 {
-	uint64_t lines;
 	size_t i;
 
-	nfields(r, 2 + r->p->ncost);
-	lines = num(r, 1, "lines");
-	if (lines != r->lineno - 1)
-		bad(r, "end record counts %llu lines but %zu precede it: stream corrupt or truncated",
-		    (unsigned long long)lines, r->lineno - 1);
-	costs(r, 2, r->p->duration);
-	repeats(r);
+	memcpy(r->p->duration, t, r->p->ncost * sizeof(*t));
 	for (i = 1; r->layer == PCG_EVENTS && i < r->p->nthread; i++) {
-		evtime(r, &r->st[i], 2, r->p->duration);
+		notbefore(r, &r->st[i], r->p->duration);
 		if (r->pt)
 			orphan(r, &r->pt[i], &r->st[i], r->p->duration);
 		pcg_close(r->p, &r->st[i], r->p->duration);
@@ -700,6 +702,67 @@ end(struct reader *r)
 	if (r->pt)
 		standins(r);
 	r->stage = DONE;
+}
+
+static void
+end(struct reader *r)
+{
+	uint64_t lines, t[PCG_MAXCOST];
+
+	nfields(r, 2 + r->p->ncost);
+	lines = num(r, 1, "lines");
+	if (lines != r->lineno - 1)
+		bad(r, "end record counts %llu lines but %zu precede it: stream corrupt or truncated",
+		    (unsigned long long)lines, r->lineno - 1);
+	costs(r, 2, t);
+	repeats(r);
+	finish(r, t);
+}
+
+/* May the stream end here, cut short?  (Only an events stream, with --partial.) */
+static int
+cutok(const struct reader *r)
+{
+	return r->partial && r->layer == PCG_EVENTS && r->stage >= COST && r->stage != DONE;
+}
+
+/*
+ * An events stream cut short: its run ends at the last time seen in any
+ * thread (readings of one column share a clock: the end record's must not
+ * precede any thread's), and the profile says it was cut.
+ */
+static void
+cutshort(struct reader *r)
+{
+	static const char why[] = "events stream cut short (no end record): read to line %zu, "
+	    "open frames closed at the last time seen";
+	uint64_t t[PCG_MAXCOST] = { 0 };
+	const uint64_t *last;
+	char buf[sizeof(why) + 24];
+	struct pcg_str v;
+	size_t i, k;
+
+	for (i = 1; i < r->p->nthread; i++) {
+		last = r->pt ? r->pt[i].last : r->st[i].last;
+		for (k = 0; k < r->p->ncost; k++)
+			t[k] = last[k] > t[k] ? last[k] : t[k];
+	}
+	finish(r, t);
+	snprintf(buf, sizeof(buf), why, r->lineno - 1);
+	v = pcg_cstr(buf);
+	pcg_add_meta(r->p, pcg_cstr("incomplete"), &v, 1);
+}
+
+/* The message for a stream without its end: where --partial helps, it says so. */
+static const char *
+truncated(const struct reader *r, const char *what)
+{
+	static char buf[128];
+
+	if (r->layer != PCG_EVENTS || r->stage < COST || r->partial)
+		return what;
+	snprintf(buf, sizeof(buf), "%s (--partial reads an events stream cut short)", what);
+	return buf;
 }
 
 static void
@@ -785,7 +848,7 @@ nextline(struct reader *r, size_t *n)
 }
 
 static int
-readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_prune *pr)
+readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_readopt *o)
 {
 	struct reader r = { 0 };
 	char *line;
@@ -795,13 +858,18 @@ readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_prune
 	r.p = p;
 	r.name = name;
 	r.fp = fp;
-	r.pr = pr;
+	r.pr = o ? o->prune : NULL;
+	r.partial = o && o->partial;
 	r.capbuf = 1 << 18;
 	r.buf = emalloc(r.capbuf);
 	while ((line = nextline(&r, &n))) {
 		r.lineno++;
+		if (line[n - 1] != '\n' && cutok(&r)) {
+			r.lineno--; /* cut inside its last record: that record is lost */
+			break;
+		}
 		if (line[n - 1] != '\n')
-			bad(&r, "truncated: last line has no newline");
+			bad(&r, "%s", truncated(&r, "truncated: last line has no newline"));
 		if (n > 1 && line[n - 2] == '\r')
 			bad(&r, "carriage return before newline (CRLF line ends are not allowed)");
 		split(&r, line, n - 1);
@@ -815,38 +883,34 @@ readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_prune
 	r.lineno++;
 	if (r.stage == HEADER)
 		bad(&r, "empty input: missing pcg header");
+	if (cutok(&r))
+		cutshort(&r);
 	if (r.stage != DONE)
-		bad(&r, "truncated: no end record");
+		bad(&r, "%s", truncated(&r, "truncated: no end record"));
 	layer = r.layer;
 	reader_free(&r);
 	return layer;
 }
 
-void
-pcg_read(struct pcg_profile *p, FILE *fp, const char *name)
+int
+pcg_read(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_readopt *o)
 {
-	readfp(p, fp, name, NULL);
+	return readfp(p, fp, name, o);
 }
 
 int
-pcg_read_pruned(struct pcg_profile *p, const char *path, const struct pcg_prune *pr)
+pcg_read_path(struct pcg_profile *p, const char *path, const struct pcg_readopt *o)
 {
 	FILE *fp;
 	int layer;
 
 	if (!strcmp(path, "-"))
-		return readfp(p, stdin, "-", pr) == PCG_EVENTS && pr;
+		return readfp(p, stdin, "-", o);
 	if (!(fp = fopen(path, "r")))
 		eprintf("%s: %s", path, strerror(errno));
-	layer = readfp(p, fp, path, pr);
+	layer = readfp(p, fp, path, o);
 	fclose(fp);
-	return layer == PCG_EVENTS && pr;
-}
-
-void
-pcg_read_path(struct pcg_profile *p, const char *path)
-{
-	pcg_read_pruned(p, path, NULL);
+	return layer;
 }
 
 long
