@@ -151,16 +151,32 @@ void pcg_put_str(FILE *fp, const char *s, size_t len);
 long pcg_unescape(char *s, size_t len, const char **why);
 
 /*
+ * What a program does with the events of an events layer stream, instead of
+ * aggregating them all (pcg-filter prunes there).  fn() learns of each fn
+ * record as it is read (the meta records known); event() gets each event,
+ * checked: tag 'c' or 's' with its fn and line, 'r' or 'y', the thread's
+ * stack s and the readings t, and calls pcg_enter() and pcg_leave() on s
+ * as it sees fit; end() closes what it left open on s at the run's end t.
+ */
+struct pcg_stack;
+struct pcg_evhook {
+	void *ctx;
+	void (*fn)(void *ctx, struct pcg_profile *p, uint32_t fn);
+	void (*event)(void *ctx, struct pcg_profile *p, struct pcg_stack *s, char tag, uint32_t fn,
+	    uint32_t line, const uint64_t *t);
+	void (*end)(void *ctx, struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t);
+};
+
+/*
  * How to read a stream; NULL: whole, as pcg-format(5) says.  partial reads an
  * events stream cut short (no end record, its last line perhaps cut, as a
  * recording killed by SIGKILL leaves it): what precedes the cut is read, the
  * frames still open are closed at the last time seen, and meta incomplete
- * says so.  prune: see pcg_prune.
+ * says so.  hook: see pcg_evhook (a profile layer stream does not use it).
  */
-struct pcg_prune;
 struct pcg_readopt {
 	int partial;
-	const struct pcg_prune *prune;
+	const struct pcg_evhook *hook;
 };
 
 /*
@@ -174,22 +190,6 @@ struct pcg_readopt {
 int pcg_read(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_readopt *o);
 /* Open (or stdin for "-") and read; exits on error. */
 int pcg_read_path(struct pcg_profile *p, const char *path, const struct pcg_readopt *o);
-
-/*
- * Pruning while reading (pcg-filter): the frames of an events layer stream
- * whose function drop() names (asked once per fn record, meta known) are not
- * aggregated, so pruning is exact event by event.  A dropped frame's time
- * stays with the kept frame below it; a kept function called from dropped
- * frames becomes a callee of that frame at the call line of the chain's
- * first dropped frame, or a root (line 0) if the chain starts at the root.
- * Time when only dropped frames are open goes to a root of function
- * standin in its thread, one call.  A profile layer stream is read as
- * without it.
- */
-struct pcg_prune {
-	int (*drop)(const struct pcg_profile *p, const struct pcg_fn *f);
-	const struct pcg_fn *standin;
-};
 
 /* Write p as a canonical profile layer stream.  Returns 0, or -1 on I/O error. */
 int pcg_write(const struct pcg_profile *p, FILE *fp);

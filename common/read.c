@@ -18,13 +18,11 @@ struct field {
 
 enum stage { HEADER, META, COST, BODY, DONE };
 
-/* A thread of a pruned events stream (see pcg_read_pruned()). */
-struct pruned {
-	uint32_t *mark; /* per open frame: 0 kept, else 1 + its dropped chain's line */
-	size_t depth, cap;
-	uint64_t last[PCG_MAXCOST];   /* time of the previous event, fed or not */
-	uint64_t orphan[PCG_MAXCOST]; /* time with only dropped frames open */
-	int orphaned;                 /* a dropped frame was a root */
+/* A thread of an events stream, as the stream has it (a hook may feed the
+ * aggregator fewer frames). */
+struct evthread {
+	size_t depth;               /* frames open */
+	uint64_t last[PCG_MAXCOST]; /* time of the previous event */
 };
 
 struct reader {
@@ -39,12 +37,10 @@ struct reader {
 	int inrecs;           /* profile layer: its rec records have begun */
 	struct pcg_stack *st; /* events layer: one per thread, index = id */
 	size_t capst;
-	const struct pcg_prune *pr; /* events layer: prune while reading, or NULL */
+	struct evthread *et;  /* events layer: one per thread, index = id */
+	size_t capet;
+	const struct pcg_evhook *hook; /* events layer: fed the events, or NULL */
 	int partial;          /* events layer: a stream cut short reads */
-	uint8_t *dropfn;      /* pruning: per function, 1 to drop */
-	size_t capdropfn;
-	struct pruned *pt;    /* pruning: per thread, index = id */
-	size_t cappt;
 	uint32_t *nodemap;    /* profile layer: stream node id -> profile id */
 	size_t nnode, capnodemap;
 	size_t *lineof;       /* profile layer: profile node id -> its line */
@@ -77,10 +73,7 @@ reader_free(struct reader *r)
 	for (i = 1; r->st && i < r->p->nthread; i++)
 		pcg_stack_free(&r->st[i]);
 	free(r->st);
-	for (i = 1; r->pt && i < r->p->nthread; i++)
-		free(r->pt[i].mark);
-	free(r->pt);
-	free(r->dropfn);
+	free(r->et);
 	free(r->f);
 	free(r->nodemap);
 	free(r->lineof);
@@ -353,10 +346,8 @@ fn(struct reader *r)
 	if ((have = pcg_fn_find(r->p, &f)))
 		bad(r, "function %u is function %u again (same identity)", id, have);
 	pcg_fn_intern(r->p, &f);
-	if (r->pr && r->layer == PCG_EVENTS) {
-		egrow((void **)&r->dropfn, &r->capdropfn, id, 1);
-		r->dropfn[id] = r->pr->drop(r->p, &r->p->fn[id]) != 0;
-	}
+	if (r->hook && r->layer == PCG_EVENTS)
+		r->hook->fn(r->hook->ctx, r->p, id);
 }
 
 static void
@@ -378,9 +369,8 @@ thread(struct reader *r)
 	if (r->layer == PCG_EVENTS) {
 		egrow((void **)&r->st, &r->capst, id, sizeof(*r->st));
 		pcg_stack_init(&r->st[id], id);
+		egrow((void **)&r->et, &r->capet, id, sizeof(*r->et));
 	}
-	if (r->layer == PCG_EVENTS && r->pr)
-		egrow((void **)&r->pt, &r->cappt, id, sizeof(*r->pt));
 }
 
 static uint32_t
@@ -558,81 +548,17 @@ evthread(const struct reader *r)
 	return &r->st[id];
 }
 
-/*
- * Readings t of thread s are never earlier than the thread's previous event
- * (the aggregator's, or when pruning the stream's: it skips events).
- */
+/* Readings t of thread s are never earlier than its previous event's. */
 static void
-notbefore(const struct reader *r, const struct pcg_stack *s, const uint64_t *t)
+notbefore(const struct reader *r, uint32_t thread, const uint64_t *t)
 {
-	const uint64_t *last = r->pt ? r->pt[s->thread].last : s->last;
+	const uint64_t *last = r->et[thread].last;
 	size_t k;
 
 	for (k = 0; k < r->p->ncost; k++)
 		if (t[k] < last[k])
-			bad(r, "time goes backwards in thread %u (%llu after %llu)", s->thread,
+			bad(r, "time goes backwards in thread %u (%llu after %llu)", thread,
 			    (unsigned long long)t[k], (unsigned long long)last[k]);
-}
-
-/* An event's readings, from field i on. */
-static void
-evtime(const struct reader *r, const struct pcg_stack *s, size_t i, uint64_t *t)
-{
-	costs(r, i, t);
-	notbefore(r, s, t);
-}
-
-/* Pruning: the time since the previous event, if only dropped frames ran. */
-static void
-orphan(const struct reader *r, struct pruned *q, const struct pcg_stack *s, const uint64_t *t)
-{
-	size_t k;
-
-	for (k = 0; k < r->p->ncost; k++) {
-		if (q->depth && !s->depth)
-			q->orphan[k] += t[k] - q->last[k];
-		q->last[k] = t[k];
-	}
-}
-
-/*
- * An event of a pruned stream: only kept frames reach the aggregator.  A
- * kept frame above dropped ones enters at the line where they began.
- */
-static void
-prunedevent(struct reader *r, char tag)
-{
-	uint64_t t[PCG_MAXCOST];
-	struct pcg_stack *s;
-	struct pruned *q;
-	uint32_t f = 0, line = 0, top;
-	int enter = tag == 'c' || tag == 's';
-
-	nfields(r, (enter ? 4 : 2) + r->p->ncost);
-	s = evthread(r);
-	q = &r->pt[s->thread];
-	if (enter) {
-		f = fnref(r, 2);
-		line = num32(r, 3, "line");
-	}
-	evtime(r, s, enter ? 4 : 2, t);
-	if (!enter && !q->depth)
-		bad(r, "%s with no frame open in thread %u", tag == 'r' ? "return" : "yield", s->thread);
-	orphan(r, q, s, t);
-	if (!enter) {
-		if (!q->mark[--q->depth])
-			pcg_leave(r->p, s, t);
-		return;
-	}
-	top = q->depth ? q->mark[q->depth - 1] : 0;
-	egrow((void **)&q->mark, &q->cap, q->depth, sizeof(*q->mark));
-	if (r->dropfn[f]) {
-		q->mark[q->depth++] = top ? top : (s->depth ? line : 0) + 1;
-		q->orphaned |= !s->depth;
-		return;
-	}
-	q->mark[q->depth++] = 0;
-	pcg_enter(r->p, s, f, top ? top - 1 : line, t, tag == 's');
 }
 
 static void
@@ -640,50 +566,29 @@ event(struct reader *r, char tag)
 {
 	uint64_t t[PCG_MAXCOST];
 	struct pcg_stack *s;
-	uint32_t f, line;
+	struct evthread *e;
+	uint32_t f = 0, line = 0;
+	int enter = tag == 'c' || tag == 's';
 
-	if (r->pt) {
-		prunedevent(r, tag);
-		return;
-	}
-	if (tag == 'c' || tag == 's') {
-		nfields(r, 4 + r->p->ncost);
-		s = evthread(r);
+	nfields(r, (enter ? 4 : 2) + r->p->ncost);
+	s = evthread(r);
+	e = &r->et[s->thread];
+	if (enter) {
 		f = fnref(r, 2);
 		line = num32(r, 3, "line");
-		evtime(r, s, 4, t);
-		pcg_enter(r->p, s, f, line, t, tag == 's');
-		return;
 	}
-	nfields(r, 2 + r->p->ncost);
-	s = evthread(r);
-	evtime(r, s, 2, t);
-	if (!s->depth)
+	costs(r, enter ? 4 : 2, t);
+	notbefore(r, s->thread, t);
+	if (!enter && !e->depth)
 		bad(r, "%s with no frame open in thread %u", tag == 'r' ? "return" : "yield", s->thread);
-	pcg_leave(r->p, s, t);
-}
-
-/* Pruning: a root of the stand-in holds each thread's orphaned time. */
-static void
-standins(const struct reader *r)
-{
-	struct pcg_profile *p = r->p;
-	uint32_t f = 0, n;
-	size_t i, k;
-
-	for (i = 1; i < p->nthread; i++) {
-		if (!r->pt[i].orphaned)
-			continue;
-		if (!f)
-			f = pcg_fn_intern(p, r->pr->standin);
-		n = pcg_node_get(p, i, 0, f, 0);
-		if (!p->node[n].calls)
-			p->node[n].calls = 1;
-		for (k = 0; k < p->ncost; k++) {
-			pcg_incl(p, n)[k] += r->pt[i].orphan[k];
-			pcg_self(p, n)[k] += r->pt[i].orphan[k];
-		}
-	}
+	e->depth += enter ? 1 : -1;
+	memcpy(e->last, t, r->p->ncost * sizeof(*t));
+	if (r->hook)
+		r->hook->event(r->hook->ctx, r->p, s, tag, f, line, t);
+	else if (enter)
+		pcg_enter(r->p, s, f, line, t, tag == 's');
+	else
+		pcg_leave(r->p, s, t);
 }
 
 /* The end of the run at time t: every frame still open closes then. */
@@ -694,13 +599,12 @@ finish(struct reader *r, const uint64_t *t)
 
 	memcpy(r->p->duration, t, r->p->ncost * sizeof(*t));
 	for (i = 1; r->layer == PCG_EVENTS && i < r->p->nthread; i++) {
-		notbefore(r, &r->st[i], r->p->duration);
-		if (r->pt)
-			orphan(r, &r->pt[i], &r->st[i], r->p->duration);
-		pcg_close(r->p, &r->st[i], r->p->duration);
+		notbefore(r, i, r->p->duration);
+		if (r->hook)
+			r->hook->end(r->hook->ctx, r->p, &r->st[i], r->p->duration);
+		else
+			pcg_close(r->p, &r->st[i], r->p->duration);
 	}
-	if (r->pt)
-		standins(r);
 	r->stage = DONE;
 }
 
@@ -737,16 +641,13 @@ cutshort(struct reader *r)
 	static const char why[] = "events stream cut short (no end record): read to line %zu, "
 	    "open frames closed at the last time seen";
 	uint64_t t[PCG_MAXCOST] = { 0 };
-	const uint64_t *last;
 	char buf[sizeof(why) + 24];
 	struct pcg_str v;
 	size_t i, k;
 
-	for (i = 1; i < r->p->nthread; i++) {
-		last = r->pt ? r->pt[i].last : r->st[i].last;
+	for (i = 1; i < r->p->nthread; i++)
 		for (k = 0; k < r->p->ncost; k++)
-			t[k] = last[k] > t[k] ? last[k] : t[k];
-	}
+			t[k] = r->et[i].last[k] > t[k] ? r->et[i].last[k] : t[k];
 	finish(r, t);
 	snprintf(buf, sizeof(buf), why, r->lineno - 1);
 	v = pcg_cstr(buf);
@@ -858,7 +759,7 @@ readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_reado
 	r.p = p;
 	r.name = name;
 	r.fp = fp;
-	r.pr = o ? o->prune : NULL;
+	r.hook = o ? o->hook : NULL;
 	r.partial = o && o->partial;
 	r.capbuf = 1 << 18;
 	r.buf = emalloc(r.capbuf);
