@@ -191,6 +191,33 @@ int pcg_read(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg
 /* Open (or stdin for "-") and read; exits on error. */
 int pcg_read_path(struct pcg_profile *p, const char *path, const struct pcg_readopt *o);
 
+/*
+ * Merging profiles (pcg-merge(1); pcg-emit given several inputs): init, read
+ * and fold each input, end; out is then the merged profile, to be written
+ * only (its node table is stale).  threads: PCG_THREADS_*, as --threads.
+ */
+enum { PCG_THREADS_NAME, PCG_THREADS_KEEP, PCG_THREADS_JOIN };
+
+struct pcg_merge {
+	struct pcg_profile out;
+	int threads, mean;
+	const char *first;    /* the input whose cost columns out has */
+	uint64_t runs;
+	struct pcg_meta *run; /* one per run: pid, then the command line */
+	size_t nrun, caprun;
+	struct pcg_meta *inc; /* every distinct `incomplete` of the inputs */
+	size_t ninc, capinc;
+	uint32_t *ord;        /* out's thread ids, sorted by thread key */
+	size_t nord, capord;
+	uint32_t *fmap, *tmap, *nmap; /* input id -> out id, per input */
+	size_t capf, capt, capn;
+};
+
+void pcg_merge_init(struct pcg_merge *m, int threads, int mean);
+void pcg_merge_read(struct pcg_merge *m, const char *path, const struct pcg_readopt *o);
+void pcg_merge_end(struct pcg_merge *m);
+void pcg_merge_free(struct pcg_merge *m);
+
 /* Write p as a canonical profile layer stream.  Returns 0, or -1 on I/O error. */
 int pcg_write(const struct pcg_profile *p, FILE *fp);
 
