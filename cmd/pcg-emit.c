@@ -353,20 +353,7 @@ setup_names(struct emit *e)
 static void
 setup_outer(struct emit *e)
 {
-	const struct pcg_profile *p = e->p;
-	size_t i, k, K = p->ncost;
-
-	e->outer = ecalloc((LASTNODE(p) + 1) * (K ? K : 1), sizeof(*e->outer));
-	for (i = 1; i <= LASTNODE(p); i++) {
-		const struct pcg_node *n = &p->node[i];
-		uint64_t *in = pcg_incl(p, i), *self = pcg_self(p, i);
-		for (k = 0; k < K; k++) {
-			if (!n->rec)
-				e->outer[i * K + k] += self[k];
-			if (n->parent)
-				e->outer[n->parent * K + k] += in[k];
-		}
-	}
+	e->outer = pcg_outer(e->p);
 }
 
 /* Event names are identifiers: NAME_UNIT with anything else made '_'. */

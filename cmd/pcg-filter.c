@@ -745,23 +745,6 @@ maprec(struct map *m, uint32_t i)
 		addincl(m, r, i, m->st[p] != KEPT);
 }
 
-/* Per in node: self plus the INCL of every arc leaving it. */
-static uint64_t *
-outers(const struct pcg_profile *p)
-{
-	size_t i, k, K = p->ncost;
-	uint64_t *o = ecalloc(p->nnode * K + 1, sizeof(*o));
-
-	for (i = 1; i < p->nnode; i++)
-		for (k = 0; k < K; k++) {
-			if (!p->node[i].rec)
-				o[i * K + k] += pcg_self(p, i)[k];
-			if (p->node[i].parent)
-				o[p->node[i].parent * K + k] += pcg_incl(p, i)[k];
-		}
-	return o;
-}
-
 /*
  * An arc new under its caller (a kept callee of a dropped chain, a recursion
  * re-parented) carries the INCL it had under its dropped caller, which paused
@@ -1056,7 +1039,7 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 	m.eline = ecalloc(in->nnode, sizeof(*m.eline));
 	m.st = ecalloc(in->nnode, sizeof(*m.st));
 	m.synth = ecalloc(in->nthread, sizeof(*m.synth));
-	m.outer = outers(in);
+	m.outer = pcg_outer(in);
 	for (i = 1; i < in->nnode; i++)
 		if (!in->node[i].rec)
 			mapnode(&m, i);

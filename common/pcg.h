@@ -133,6 +133,14 @@ uint32_t pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, ui
 static inline uint64_t *pcg_incl(const struct pcg_profile *p, uint32_t id) { return p->cost + (size_t)id * 2 * p->ncost; }
 static inline uint64_t *pcg_self(const struct pcg_profile *p, uint32_t id) { return p->cost + ((size_t)id * 2 + 1) * p->ncost; }
 
+/*
+ * Per node, ncost values each: the time the node held its function's
+ * innermost frame, its self plus the INCL of every arc leaving it, plain or
+ * recursive (pcg-format(5)); for a plain node, the time its outermost frame
+ * was on the stack.  Caller frees.
+ */
+uint64_t *pcg_outer(const struct pcg_profile *p);
+
 struct pcg_str pcg_cstr(const char *s);
 int pcg_str_eq(struct pcg_str a, struct pcg_str b);
 /* Byte-wise order, shorter first on a common prefix. */
