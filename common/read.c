@@ -116,17 +116,16 @@ badat(const struct reader *r, size_t lineno, const char *fmt, ...)
 
 /*
  * Nodes and rec edges are added unchecked, as the common case needs no node
- * table (see canonical()): any repeat among them is reported here, at the
- * end or before any later error, as the error of its line.
+ * table (see canonical()): any repeat among them is reported at the end, as
+ * the error of its line.  An error before the end is reported as it is met,
+ * without sorting the profile first to look for an earlier repeat: the
+ * stream is rejected either way.
  */
-static void repeats(const struct reader *r);
-
 static void __attribute__((format(printf, 2, 3), noreturn))
 bad(const struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	repeats(r);
 	va_start(ap, fmt);
 	vbad(r, r->lineno, fmt, ap);
 }
@@ -778,7 +777,6 @@ readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_reado
 	}
 	if (ferror(fp)) {
 		int err = errno;
-		repeats(&r);
 		eprintf("%s: read error: %s", name, strerror(err));
 	}
 	r.lineno++;
