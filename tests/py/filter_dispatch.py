@@ -6,8 +6,8 @@ import time
 
 
 def spin(ns):
-    end = time.perf_counter_ns() + ns
-    while time.perf_counter_ns() < end:
+    end = time.perf_counter() + ns / 1e9  # perf_counter_ns: 3.7+
+    while time.perf_counter() < end:
         pass
 
 
