@@ -67,7 +67,7 @@ static const struct emit *cmpctx; /* for qsort comparators */
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [--no-clones] [FILE...]\n", argv0);
+	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [--no-clones] [--partial] [FILE...]\n", argv0);
 	exit(1);
 }
 
@@ -710,20 +710,7 @@ setup_clones(struct emit *e)
 static void
 setup_outer(struct emit *e)
 {
-	const struct pcg_profile *p = e->p;
-	size_t i, k, K = p->ncost;
-
-	e->outer = ecalloc((LASTNODE(p) + 1) * (K ? K : 1), sizeof(*e->outer));
-	for (i = 1; i <= LASTNODE(p); i++) {
-		const struct pcg_node *n = &p->node[i];
-		uint64_t *in = pcg_incl(p, i), *self = pcg_self(p, i);
-		for (k = 0; k < K; k++) {
-			if (!n->rec)
-				e->outer[i * K + k] += self[k];
-			if (n->parent)
-				e->outer[n->parent * K + k] += in[k];
-		}
-	}
+	e->outer = pcg_outer(e->p);
 }
 
 /* Event names are identifiers: NAME_UNIT with anything else made '_'. */
@@ -1055,52 +1042,32 @@ emit(FILE *fp, struct emit *e, uint32_t thread)
 	free(cost);
 }
 
-static int
-samecosts(const struct pcg_profile *a, const struct pcg_profile *b)
-{
-	size_t i;
-
-	if (a->ncost != b->ncost)
-		return 0;
-	for (i = 0; i < a->ncost; i++)
-		if (a->costname[i].len != b->costname[i].len ||
-		    a->costunit[i].len != b->costunit[i].len ||
-		    memcmp(a->costname[i].s, b->costname[i].s, a->costname[i].len) ||
-		    memcmp(a->costunit[i].s, b->costunit[i].s, a->costunit[i].len))
-			return 0;
-	return 1;
-}
-
-/* Add q to p: its threads become new threads of p; functions are shared. */
+/*
+ * Several inputs: pcg-merge's merge, then through the canonical writer and
+ * back, so that functions and nodes are numbered as `pcg-merge | pcg-emit`
+ * reads them and both write the same bytes.
+ */
 static void
-merge(struct pcg_profile *p, const struct pcg_profile *q)
+mergeall(struct pcg_profile *p, char **paths, int n, const struct pcg_readopt *ro)
 {
-	uint32_t *fmap = ecalloc(LASTFN(q) + 1, sizeof(*fmap));
-	uint32_t *tmap = ecalloc(LASTTHREAD(q) + 1, sizeof(*tmap));
-	uint32_t *nmap = ecalloc(LASTNODE(q) + 1, sizeof(*nmap));
-	size_t i, k, K = p->ncost;
+	struct pcg_merge m;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int i;
 
-	for (i = 1; i <= LASTFN(q); i++)
-		fmap[i] = pcg_fn_intern(p, &q->fn[i]);
-	for (i = 1; i <= LASTTHREAD(q); i++)
-		tmap[i] = pcg_thread_add(p, q->thread[i].native, q->thread[i].name);
-	for (i = 1; i <= LASTNODE(q); i++) {
-		const struct pcg_node *n = &q->node[i];
-		uint32_t id;
-		if (n->rec)
-			id = pcg_rec_get(p, tmap[n->thread], nmap[n->parent], nmap[n->target], n->line);
-		else
-			id = pcg_node_get(p, tmap[n->thread], nmap[n->parent], fmap[n->fn], n->line);
-		nmap[i] = id;
-		p->node[id].calls += n->calls;
-		for (k = 0; k < K; k++) {
-			pcg_incl(p, id)[k] += pcg_incl(q, i)[k];
-			pcg_self(p, id)[k] += pcg_self(q, i)[k];
-		}
-	}
-	free(fmap);
-	free(tmap);
-	free(nmap);
+	pcg_merge_init(&m, PCG_THREADS_NAME, 0);
+	for (i = 0; i < n; i++)
+		pcg_merge_read(&m, paths[i], ro);
+	pcg_merge_end(&m);
+	if (!(fp = open_memstream(&buf, &len)) || pcg_write(&m.out, fp) < 0 || fclose(fp))
+		eprintf("merging the inputs in memory:");
+	pcg_merge_free(&m);
+	if (!(fp = fmemopen(buf, len, "r")))
+		eprintf("fmemopen:");
+	pcg_read(p, fp, "(merged)", NULL);
+	fclose(fp);
+	free(buf);
 }
 
 static void
@@ -1159,7 +1126,8 @@ emit_free(struct emit *e)
 int
 main(int argc, char *argv[])
 {
-	struct pcg_profile p, q;
+	struct pcg_profile p;
+	struct pcg_readopt ro = { 0 };
 	struct emit e;
 	const char *out = NULL, *first;
 	int i, sep = 0;
@@ -1180,8 +1148,10 @@ main(int argc, char *argv[])
 			sep = 1;
 		} else if (!strcmp(argv[i], "--no-clones")) {
 			e.noclones = 1;
+		} else if (!strcmp(argv[i], "--partial")) {
+			ro.partial = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: %s [-o FILE] [--separate-threads] [--no-clones] [FILE...]\n", argv0);
+			printf("usage: %s [-o FILE] [--separate-threads] [--no-clones] [--partial] [FILE...]\n", argv0);
 			efshut(stdout, "<stdout>");
 			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
@@ -1196,15 +1166,10 @@ main(int argc, char *argv[])
 	/* Read everything before writing: a bad input leaves no output. */
 	first = i < argc ? argv[i] : "-";
 	pcg_init(&p);
-	pcg_read_path(&p, first);
-	for (i++; i < argc; i++) {
-		pcg_init(&q);
-		pcg_read_path(&q, argv[i]);
-		if (!samecosts(&p, &q))
-			eprintf("%s and %s have different cost columns", first, argv[i]);
-		merge(&p, &q);
-		pcg_free(&q);
-	}
+	if (argc - i > 1)
+		mergeall(&p, argv + i, argc - i, &ro);
+	else
+		pcg_read_path(&p, first, &ro);
 
 	e.p = &p;
 	setup_names(&e);

@@ -11,9 +11,11 @@
  * across kept and dropped code (nested imports) hides where frames ran: then
  * graft(), uncross() and refit() place the time as best the tree tells, and
  * balance() makes each kept function's time on the stack exact, which the
- * input does tell.  An events stream needs none of that: the reader leaves
- * the dropped frames out before aggregating (pcg_read_pruned()), and only
- * thresholds and --focus work on the aggregate.
+ * input does tell.  An events stream needs none of that: the reader's hook
+ * (struct evprune) leaves the dropped frames, and those outside --focus, out
+ * before aggregating, and only thresholds work on the aggregate.  --focus on
+ * a profile whose focus re-enters a context outside it cannot be exact and
+ * is refused (unfocusable()).
  */
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -32,10 +34,12 @@ struct thr {
 static struct {
 	char **drop, **keep, **focus;
 	size_t ndrop, nkeep, nfocus;
-	int stdlib, builtins;
+	int stdlib, builtins, partial;
 	struct thr minincl, minself;
 	const char *out;
 } opt;
+
+static const char *inpath; /* for messages */
 
 /* The function that stands for dropped roots: never dropped itself. */
 static const struct pcg_fn synthfn = {
@@ -44,7 +48,8 @@ static const struct pcg_fn synthfn = {
 
 static const char synopsis[] =
     "usage: %s [--drop PAT]... [--keep PAT]... [--drop-stdlib] [--drop-builtins]\n"
-    "       [--min-incl N%%|N[UNIT]] [--min-self N%%|N[UNIT]] [--focus FUNC]... [-o FILE] [FILE]\n";
+    "       [--min-incl N%%|N[UNIT]] [--min-self N%%|N[UNIT]] [--focus FUNC]... [--partial]\n"
+    "       [-o FILE] [FILE]\n";
 
 static void
 usage(void)
@@ -231,6 +236,143 @@ patdrops(const struct pcg_profile *p)
 	return d;
 }
 
+/*
+ * Pruning an events stream as it is read, event by event: exact.  A dropped
+ * frame's time stays with the kept frame below it; a kept function called
+ * from dropped frames enters that frame at the call line of the chain's
+ * first dropped frame, or as a root (line 0) if the chain starts at the
+ * root.  Time when only dropped frames are open goes to a root of synthfn
+ * in its thread, one call.  With --focus, only the frames at and above an
+ * outermost focus frame are fed to the aggregator, that frame as a root at
+ * line 0, and the time outside them is left out.
+ */
+struct evthr {
+	uint32_t *mark; /* per open frame in focus: 0 kept, else 1 + its dropped chain's line */
+	size_t depth, cap;
+	size_t focusat; /* --focus: 1 + the depth of the outermost focus frame open, 0: none */
+	uint64_t last[PCG_MAXCOST];   /* time of the previous event */
+	uint64_t orphan[PCG_MAXCOST]; /* time with only dropped frames open */
+	int orphaned;                 /* a dropped frame was a root */
+};
+
+struct evprune {
+	uint8_t *drop, *focus; /* per function */
+	size_t capdrop, capfocus;
+	struct evthr *thr;     /* per thread id */
+	size_t capthr;
+};
+
+static void
+evfn(void *ctx, struct pcg_profile *p, uint32_t f)
+{
+	struct evprune *e = ctx;
+
+	egrow((void **)&e->drop, &e->capdrop, f, 1);
+	egrow((void **)&e->focus, &e->capfocus, f, 1);
+	e->drop[f] = patdrop(p, &p->fn[f]);
+	e->focus[f] = isfocus(&p->fn[f]);
+}
+
+static struct evthr *
+evthr(struct evprune *e, uint32_t thread)
+{
+	if (thread >= e->capthr)
+		egrow((void **)&e->thr, &e->capthr, thread, sizeof(*e->thr));
+	return &e->thr[thread];
+}
+
+/* The time since the previous event, if only dropped frames ran. */
+static void
+orphan(const struct pcg_profile *p, struct evthr *q, const struct pcg_stack *s, const uint64_t *t)
+{
+	size_t k;
+
+	for (k = 0; k < p->ncost; k++) {
+		if (q->depth && !s->depth && !opt.nfocus)
+			q->orphan[k] += t[k] - q->last[k];
+		q->last[k] = t[k];
+	}
+}
+
+static void
+eventer(struct evprune *e, struct pcg_profile *p, struct pcg_stack *s, struct evthr *q,
+    uint32_t f, uint32_t line, const uint64_t *t, int resume)
+{
+	uint32_t top = q->depth ? q->mark[q->depth - 1] : 0;
+
+	egrow((void **)&q->mark, &q->cap, q->depth, sizeof(*q->mark));
+	if (opt.nfocus && !q->focusat) {
+		q->mark[q->depth++] = 0;
+		if (!e->focus[f])
+			return; /* outside the focus */
+		q->focusat = q->depth;
+		pcg_enter(p, s, f, 0, t, resume);
+		return;
+	}
+	if (e->drop[f]) {
+		q->mark[q->depth++] = top ? top : (s->depth ? line : 0) + 1;
+		q->orphaned |= !s->depth;
+		return;
+	}
+	q->mark[q->depth++] = 0;
+	pcg_enter(p, s, f, top ? top - 1 : line, t, resume);
+}
+
+static void
+evevent(void *ctx, struct pcg_profile *p, struct pcg_stack *s, char tag, uint32_t f, uint32_t line,
+    const uint64_t *t)
+{
+	struct evprune *e = ctx;
+	struct evthr *q = evthr(e, s->thread);
+	size_t d;
+
+	orphan(p, q, s, t);
+	if (tag == 'c' || tag == 's') {
+		eventer(e, p, s, q, f, line, t, tag == 's');
+		return;
+	}
+	d = --q->depth;
+	if (opt.nfocus && (!q->focusat || d + 1 < q->focusat))
+		return; /* outside the focus */
+	if (opt.nfocus && d + 1 == q->focusat)
+		q->focusat = 0;
+	if (!q->mark[d])
+		pcg_leave(p, s, t);
+}
+
+/* The thread's end: its open frames close, its orphaned time goes to synthfn. */
+static void
+evend(void *ctx, struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
+{
+	struct evthr *q = evthr(ctx, s->thread);
+	uint32_t n;
+	size_t k;
+
+	orphan(p, q, s, t);
+	pcg_close(p, s, t);
+	if (!q->orphaned)
+		return;
+	n = pcg_node_get(p, s->thread, 0, pcg_fn_intern(p, &synthfn), 0);
+	if (!p->node[n].calls)
+		p->node[n].calls = 1;
+	for (k = 0; k < p->ncost; k++) {
+		pcg_incl(p, n)[k] += q->orphan[k];
+		pcg_self(p, n)[k] += q->orphan[k];
+	}
+}
+
+static void
+evfree(struct evprune *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->capthr; i++)
+		free(e->thr[i].mark);
+	free(e->thr);
+	free(e->drop);
+	free(e->focus);
+}
+
 static void
 addcost(struct pcg_profile *out, uint32_t to, const struct pcg_profile *in, uint32_t from, int incl, int self)
 {
@@ -370,6 +512,7 @@ mapnode(struct map *m, uint32_t i)
 {
 	const struct pcg_node *nd = &m->in->node[i];
 	uint32_t p = nd->parent, np = 0, line = 0, n;
+	int froot = 0;
 
 	if (m->focus && (!p || m->st[p] == OUT)) {
 		if (!m->focus[nd->fn]) {
@@ -378,6 +521,7 @@ mapnode(struct map *m, uint32_t i)
 		}
 		/* outermost frame of a focus function: a root, all merged */
 		p = 0;
+		froot = 1;
 	} else if (!m->drop[nd->fn]) {
 		np = p ? m->img[p] : 0;
 		line = !p || m->st[p] == KEPT ? nd->line : m->eline[p];
@@ -408,7 +552,12 @@ mapnode(struct map *m, uint32_t i)
 	m->img[i] = n;
 	m->out->node[n].calls += nd->calls;
 	addcost(m->out, n, m->in, i, 0, 1);
-	addincl(m, n, i, p && m->st[p] != KEPT);
+	/* A focus root's arc is its function's time on the stack there: the
+	 * input's arc paused whenever its caller's function was re-entered. */
+	if (froot)
+		addv(m, n, m->outer + (size_t)i * m->in->ncost, 0);
+	else
+		addincl(m, n, i, p && m->st[p] != KEPT);
 	stands(m, n, i);
 	m->depth[n] = np ? m->depth[np] + 1 : 0;
 }
@@ -535,6 +684,24 @@ graft(struct map *m, uint32_t i, uint32_t nt, int stat)
 }
 
 /*
+ * A call from inside the focus to a function already on the stack below it
+ * re-entered that function's context, outside the focus: the frames it
+ * opened there, which ran inside the focus, are summed with those that ran
+ * outside it, and no profile tells them apart.  An events stream does.
+ */
+static void __attribute__((noreturn))
+unfocusable(const struct map *m, uint32_t i)
+{
+	const struct pcg_profile *in = m->in;
+	const struct pcg_fn *from = &in->fn[in->node[in->node[i].parent].fn], *to = &in->fn[in->node[i].fn];
+
+	eprintf("%s: --focus: %s calls %s, which was on the stack below the focus already: "
+	    "a profile keeps that call's cost in %s's context outside the focus and cannot "
+	    "cut it out exactly; focus the run's events stream (pcg-trace --events), which is exact",
+	    inpath, from->name.s, to->name.s, to->name.s);
+}
+
+/*
  * A recursive edge into a dropped or out-of-focus context vanishes, calls
  * with the function: its time is in the self cost of the target context,
  * which went to that context's kept image (see uncross() for when that image
@@ -547,6 +714,8 @@ maprec(struct map *m, uint32_t i)
 	const struct pcg_node *nd = &m->in->node[i];
 	uint32_t p = nd->parent, t = nd->target, np, nt, line, r;
 
+	if (m->st[p] != OUT && m->st[t] == OUT)
+		unfocusable(m, i);
 	if (m->st[p] == OUT || m->st[t] != KEPT)
 		return;
 	np = m->img[p];
@@ -574,23 +743,6 @@ maprec(struct map *m, uint32_t i)
 	m->out->node[r].calls += nd->calls;
 	if (m->st[p] == KEPT || m->out->node[np].fn != m->out->node[nt].fn)
 		addincl(m, r, i, m->st[p] != KEPT);
-}
-
-/* Per in node: self plus the INCL of every arc leaving it. */
-static uint64_t *
-outers(const struct pcg_profile *p)
-{
-	size_t i, k, K = p->ncost;
-	uint64_t *o = ecalloc(p->nnode * K + 1, sizeof(*o));
-
-	for (i = 1; i < p->nnode; i++)
-		for (k = 0; k < K; k++) {
-			if (!p->node[i].rec)
-				o[i * K + k] += pcg_self(p, i)[k];
-			if (p->node[i].parent)
-				o[p->node[i].parent * K + k] += pcg_incl(p, i)[k];
-		}
-	return o;
 }
 
 /*
@@ -887,7 +1039,7 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 	m.eline = ecalloc(in->nnode, sizeof(*m.eline));
 	m.st = ecalloc(in->nnode, sizeof(*m.st));
 	m.synth = ecalloc(in->nthread, sizeof(*m.synth));
-	m.outer = outers(in);
+	m.outer = pcg_outer(in);
 	for (i = 1; i < in->nnode; i++)
 		if (!in->node[i].rec)
 			mapnode(&m, i);
@@ -1075,6 +1227,8 @@ parseargs(int argc, char **argv)
 			opt.stdlib = 1;
 		} else if (!strcmp(a, "--drop-builtins")) {
 			opt.builtins = 1;
+		} else if (!strcmp(a, "--partial")) {
+			opt.partial = 1;
 		} else if ((v = optarg_of(argv, argc, &i, "--drop"))) {
 			addpat(&opt.drop, &opt.ndrop, "--drop", v);
 		} else if ((v = optarg_of(argv, argc, &i, "--keep"))) {
@@ -1105,19 +1259,27 @@ main(int argc, char **argv)
 {
 	struct pcg_profile in, out, next;
 	struct ofile of;
-	struct pcg_prune pr = { patdrop, &synthfn };
+	struct evprune ep = { 0 };
+	struct pcg_evhook hook = { &ep, evfn, evevent, evend };
+	struct pcg_readopt ro = { 0, &hook };
 	uint8_t *fo, *drop;
 	const char *path;
 	int pruned;
 
 	argv0 = "pcg-filter";
-	path = parseargs(argc, argv);
+	path = inpath = parseargs(argc, argv);
 	pcg_init(&in);
 	/* An events stream is pruned exactly as it is read, event by event. */
-	pruned = pcg_read_pruned(&in, path, &pr);
+	ro.partial = opt.partial;
+	pruned = pcg_read_path(&in, path, &ro) == PCG_EVENTS;
+	evfree(&ep);
 	if (opt.stdlib && !pcg_find_meta(&in, "stdlib"))
 		eprintf("%s: --drop-stdlib: the profile records no stdlib directory (meta stdlib)", path);
-	fo = focusfns(&in);
+	fo = focusfns(&in); /* an events stream is focused already: only checked */
+	if (pruned) {
+		free(fo);
+		fo = NULL;
+	}
 	drop = pruned ? ecalloc(in.nfn, 1) : patdrops(&in);
 	if (fo || memchr(drop + 1, 1, in.nfn - 1)) {
 		apply(&in, &out, drop, fo);

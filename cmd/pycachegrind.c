@@ -405,7 +405,7 @@ checkkept(const char *path)
 	size_t i, top = 0;
 
 	pcg_init(&p);
-	pcg_read_path(&p, path);
+	pcg_read_path(&p, path, NULL);
 	byfn = ecalloc(p.nfn + 1, sizeof(*byfn));
 	for (i = 1; i < p.nnode; i++) {
 		const struct pcg_node *n = &p.node[i];

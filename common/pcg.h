@@ -134,6 +134,14 @@ uint32_t pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, ui
 static inline uint64_t *pcg_incl(const struct pcg_profile *p, uint32_t id) { return p->cost + (size_t)id * 2 * p->ncost; }
 static inline uint64_t *pcg_self(const struct pcg_profile *p, uint32_t id) { return p->cost + ((size_t)id * 2 + 1) * p->ncost; }
 
+/*
+ * Per node, ncost values each: the time the node held its function's
+ * innermost frame, its self plus the INCL of every arc leaving it, plain or
+ * recursive (pcg-format(5)); for a plain node, the time its outermost frame
+ * was on the stack.  Caller frees.
+ */
+uint64_t *pcg_outer(const struct pcg_profile *p);
+
 struct pcg_str pcg_cstr(const char *s);
 int pcg_str_eq(struct pcg_str a, struct pcg_str b);
 /* Byte-wise order, shorter first on a common prefix. */
@@ -188,32 +196,72 @@ void pcg_put_str(FILE *fp, const char *s, size_t len);
 long pcg_unescape(char *s, size_t len, const char **why);
 
 /*
+ * What a program does with the events of an events layer stream, instead of
+ * aggregating them all (pcg-filter prunes there).  fn() learns of each fn
+ * record as it is read (the meta records known); event() gets each event,
+ * checked: tag 'c' or 's' with its fn and line, 'r' or 'y', the thread's
+ * stack s and the readings t, and calls pcg_enter() and pcg_leave() on s
+ * as it sees fit; end() closes what it left open on s at the run's end t.
+ */
+struct pcg_stack;
+struct pcg_evhook {
+	void *ctx;
+	void (*fn)(void *ctx, struct pcg_profile *p, uint32_t fn);
+	void (*event)(void *ctx, struct pcg_profile *p, struct pcg_stack *s, char tag, uint32_t fn,
+	    uint32_t line, const uint64_t *t);
+	void (*end)(void *ctx, struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t);
+};
+
+/*
+ * How to read a stream; NULL: whole, as pcg-format(5) says.  partial reads an
+ * events stream cut short (no end record, its last line perhaps cut, as a
+ * recording killed by SIGKILL leaves it): what precedes the cut is read, the
+ * frames still open are closed at the last time seen, and meta incomplete
+ * says so.  hook: see pcg_evhook (a profile layer stream does not use it).
+ */
+struct pcg_readopt {
+	int partial;
+	const struct pcg_evhook *hook;
+};
+
+/*
  * Read one whole stream (either layer) and add it to p, which must be freshly
  * initialised.  The events layer is aggregated on the fly.  On malformed
  * input: "argv0: NAME:LINE: what" on stderr and exit 1.  NAME "-" is stdin.
+ * Returns the stream's layer.
  * (Compiled with -DPCG_FUZZ, read.c longjmps to pcg_fuzz_jmp instead, the
  * reader's memory freed and p left for pcg_free(): see fuzz/fuzz-read.c.)
  */
-void pcg_read(struct pcg_profile *p, FILE *fp, const char *name);
+int pcg_read(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_readopt *o);
 /* Open (or stdin for "-") and read; exits on error. */
-void pcg_read_path(struct pcg_profile *p, const char *path);
+int pcg_read_path(struct pcg_profile *p, const char *path, const struct pcg_readopt *o);
 
 /*
- * Pruning while reading (pcg-filter): the frames of an events layer stream
- * whose function drop() names (asked once per fn record, meta known) are not
- * aggregated, so pruning is exact event by event.  A dropped frame's time
- * stays with the kept frame below it; a kept function called from dropped
- * frames becomes a callee of that frame at the call line of the chain's
- * first dropped frame, or a root (line 0) if the chain starts at the root.
- * Time when only dropped frames are open goes to a root of function
- * standin in its thread, one call.  Returns 1 if it pruned, 0 for a profile
- * layer stream, read as pcg_read_path() reads it.
+ * Merging profiles (pcg-merge(1); pcg-emit given several inputs): init, read
+ * and fold each input, end; out is then the merged profile, to be written
+ * only (its node table is stale).  threads: PCG_THREADS_*, as --threads.
  */
-struct pcg_prune {
-	int (*drop)(const struct pcg_profile *p, const struct pcg_fn *f);
-	const struct pcg_fn *standin;
+enum { PCG_THREADS_NAME, PCG_THREADS_KEEP, PCG_THREADS_JOIN };
+
+struct pcg_merge {
+	struct pcg_profile out;
+	int threads, mean;
+	const char *first;    /* the input whose cost columns out has */
+	uint64_t runs;
+	struct pcg_meta *run; /* one per run: pid, then the command line */
+	size_t nrun, caprun;
+	struct pcg_meta *inc; /* every distinct `incomplete` of the inputs */
+	size_t ninc, capinc;
+	uint32_t *ord;        /* out's thread ids, sorted by thread key */
+	size_t nord, capord;
+	uint32_t *fmap, *tmap, *nmap; /* input id -> out id, per input */
+	size_t capf, capt, capn;
 };
-int pcg_read_pruned(struct pcg_profile *p, const char *path, const struct pcg_prune *pr);
+
+void pcg_merge_init(struct pcg_merge *m, int threads, int mean);
+void pcg_merge_read(struct pcg_merge *m, const char *path, const struct pcg_readopt *o);
+void pcg_merge_end(struct pcg_merge *m);
+void pcg_merge_free(struct pcg_merge *m);
 
 /* Write p as a canonical profile layer stream.  Returns 0, or -1 on I/O error. */
 int pcg_write(const struct pcg_profile *p, FILE *fp);

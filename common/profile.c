@@ -398,3 +398,19 @@ pcg_fn_cmp(const struct pcg_fn *a, const struct pcg_fn *b)
 		return a->line < b->line ? -1 : 1;
 	return pcg_str_cmp(a->name, b->name);
 }
+
+uint64_t *
+pcg_outer(const struct pcg_profile *p)
+{
+	size_t i, k, K = p->ncost;
+	uint64_t *o = ecalloc(p->nnode * K + 1, sizeof(*o));
+
+	for (i = 1; i < p->nnode; i++)
+		for (k = 0; k < K; k++) {
+			if (!p->node[i].rec)
+				o[i * K + k] += pcg_self(p, i)[k];
+			if (p->node[i].parent)
+				o[p->node[i].parent * K + k] += pcg_incl(p, i)[k];
+		}
+	return o;
+}

@@ -18,13 +18,11 @@ struct field {
 
 enum stage { HEADER, META, COST, BODY, DONE };
 
-/* A thread of a pruned events stream (see pcg_read_pruned()). */
-struct pruned {
-	uint32_t *mark; /* per open frame: 0 kept, else 1 + its dropped chain's line */
-	size_t depth, cap;
-	uint64_t last[PCG_MAXCOST];   /* time of the previous event, fed or not */
-	uint64_t orphan[PCG_MAXCOST]; /* time with only dropped frames open */
-	int orphaned;                 /* a dropped frame was a root */
+/* A thread of an events stream, as the stream has it (a hook may feed the
+ * aggregator fewer frames). */
+struct evthread {
+	size_t depth;               /* frames open */
+	uint64_t last[PCG_MAXCOST]; /* time of the previous event */
 };
 
 struct reader {
@@ -39,11 +37,10 @@ struct reader {
 	int inrecs;           /* profile layer: its rec records have begun */
 	struct pcg_stack *st; /* events layer: one per thread, index = id */
 	size_t capst;
-	const struct pcg_prune *pr; /* events layer: prune while reading, or NULL */
-	uint8_t *dropfn;      /* pruning: per function, 1 to drop */
-	size_t capdropfn;
-	struct pruned *pt;    /* pruning: per thread, index = id */
-	size_t cappt;
+	struct evthread *et;  /* events layer: one per thread, index = id */
+	size_t capet;
+	const struct pcg_evhook *hook; /* events layer: fed the events, or NULL */
+	int partial;          /* events layer: a stream cut short reads */
 	uint32_t *nodemap;    /* profile layer: stream node id -> profile id */
 	size_t nnode, capnodemap;
 	size_t *lineof;       /* profile layer: profile node id -> its line */
@@ -76,10 +73,7 @@ reader_free(struct reader *r)
 	for (i = 1; r->st && i < r->p->nthread; i++)
 		pcg_stack_free(&r->st[i]);
 	free(r->st);
-	for (i = 1; r->pt && i < r->p->nthread; i++)
-		free(r->pt[i].mark);
-	free(r->pt);
-	free(r->dropfn);
+	free(r->et);
 	free(r->f);
 	free(r->nodemap);
 	free(r->lineof);
@@ -122,17 +116,16 @@ badat(const struct reader *r, size_t lineno, const char *fmt, ...)
 
 /*
  * Nodes and rec edges are added unchecked, as the common case needs no node
- * table (see canonical()): any repeat among them is reported here, at the
- * end or before any later error, as the error of its line.
+ * table (see canonical()): any repeat among them is reported at the end, as
+ * the error of its line.  An error before the end is reported as it is met,
+ * without sorting the profile first to look for an earlier repeat: the
+ * stream is rejected either way.
  */
-static void repeats(const struct reader *r);
-
 static void __attribute__((format(printf, 2, 3), noreturn))
 bad(const struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	repeats(r);
 	va_start(ap, fmt);
 	vbad(r, r->lineno, fmt, ap);
 }
@@ -352,10 +345,8 @@ fn(struct reader *r)
 	if ((have = pcg_fn_find(r->p, &f)))
 		bad(r, "function %u is function %u again (same identity)", id, have);
 	pcg_fn_intern(r->p, &f);
-	if (r->pr && r->layer == PCG_EVENTS) {
-		egrow((void **)&r->dropfn, &r->capdropfn, id, 1);
-		r->dropfn[id] = r->pr->drop(r->p, &r->p->fn[id]) != 0;
-	}
+	if (r->hook && r->layer == PCG_EVENTS)
+		r->hook->fn(r->hook->ctx, r->p, id);
 }
 
 static void
@@ -377,9 +368,8 @@ thread(struct reader *r)
 	if (r->layer == PCG_EVENTS) {
 		egrow((void **)&r->st, &r->capst, id, sizeof(*r->st));
 		pcg_stack_init(&r->st[id], id);
+		egrow((void **)&r->et, &r->capet, id, sizeof(*r->et));
 	}
-	if (r->layer == PCG_EVENTS && r->pr)
-		egrow((void **)&r->pt, &r->cappt, id, sizeof(*r->pt));
 }
 
 static uint32_t
@@ -557,74 +547,17 @@ evthread(const struct reader *r)
 	return &r->st[id];
 }
 
-/*
- * An event's readings: never earlier than the thread's previous event (the
- * aggregator's, or when pruning the stream's: it skips events).
- */
+/* Readings t of thread s are never earlier than its previous event's. */
 static void
-evtime(const struct reader *r, const struct pcg_stack *s, size_t i, uint64_t *t)
+notbefore(const struct reader *r, uint32_t thread, const uint64_t *t)
 {
-	const uint64_t *last = r->pt ? r->pt[s->thread].last : s->last;
+	const uint64_t *last = r->et[thread].last;
 	size_t k;
 
-	costs(r, i, t);
 	for (k = 0; k < r->p->ncost; k++)
 		if (t[k] < last[k])
-			bad(r, "time goes backwards in thread %u (%llu after %llu)", s->thread,
+			bad(r, "time goes backwards in thread %u (%llu after %llu)", thread,
 			    (unsigned long long)t[k], (unsigned long long)last[k]);
-}
-
-/* Pruning: the time since the previous event, if only dropped frames ran. */
-static void
-orphan(const struct reader *r, struct pruned *q, const struct pcg_stack *s, const uint64_t *t)
-{
-	size_t k;
-
-	for (k = 0; k < r->p->ncost; k++) {
-		if (q->depth && !s->depth)
-			q->orphan[k] += t[k] - q->last[k];
-		q->last[k] = t[k];
-	}
-}
-
-/*
- * An event of a pruned stream: only kept frames reach the aggregator.  A
- * kept frame above dropped ones enters at the line where they began.
- */
-static void
-prunedevent(struct reader *r, char tag)
-{
-	uint64_t t[PCG_MAXCOST];
-	struct pcg_stack *s;
-	struct pruned *q;
-	uint32_t f = 0, line = 0, top;
-	int enter = tag == 'c' || tag == 's';
-
-	nfields(r, (enter ? 4 : 2) + r->p->ncost);
-	s = evthread(r);
-	q = &r->pt[s->thread];
-	if (enter) {
-		f = fnref(r, 2);
-		line = num32(r, 3, "line");
-	}
-	evtime(r, s, enter ? 4 : 2, t);
-	if (!enter && !q->depth)
-		bad(r, "%s with no frame open in thread %u", tag == 'r' ? "return" : "yield", s->thread);
-	orphan(r, q, s, t);
-	if (!enter) {
-		if (!q->mark[--q->depth])
-			pcg_leave(r->p, s, t);
-		return;
-	}
-	top = q->depth ? q->mark[q->depth - 1] : 0;
-	egrow((void **)&q->mark, &q->cap, q->depth, sizeof(*q->mark));
-	if (r->dropfn[f]) {
-		q->mark[q->depth++] = top ? top : (s->depth ? line : 0) + 1;
-		q->orphaned |= !s->depth;
-		return;
-	}
-	q->mark[q->depth++] = 0;
-	pcg_enter(r->p, s, f, top ? top - 1 : line, t, tag == 's');
 }
 
 static void
@@ -632,74 +565,104 @@ event(struct reader *r, char tag)
 {
 	uint64_t t[PCG_MAXCOST];
 	struct pcg_stack *s;
-	uint32_t f, line;
+	struct evthread *e;
+	uint32_t f = 0, line = 0;
+	int enter = tag == 'c' || tag == 's';
 
-	if (r->pt) {
-		prunedevent(r, tag);
-		return;
-	}
-	if (tag == 'c' || tag == 's') {
-		nfields(r, 4 + r->p->ncost);
-		s = evthread(r);
+	nfields(r, (enter ? 4 : 2) + r->p->ncost);
+	s = evthread(r);
+	e = &r->et[s->thread];
+	if (enter) {
 		f = fnref(r, 2);
 		line = num32(r, 3, "line");
-		evtime(r, s, 4, t);
-		pcg_enter(r->p, s, f, line, t, tag == 's');
-		return;
 	}
-	nfields(r, 2 + r->p->ncost);
-	s = evthread(r);
-	evtime(r, s, 2, t);
-	if (!s->depth)
+	costs(r, enter ? 4 : 2, t);
+	notbefore(r, s->thread, t);
+	if (!enter && !e->depth)
 		bad(r, "%s with no frame open in thread %u", tag == 'r' ? "return" : "yield", s->thread);
-	pcg_leave(r->p, s, t);
+	e->depth += enter ? 1 : -1;
+	memcpy(e->last, t, r->p->ncost * sizeof(*t));
+	if (r->hook)
+		r->hook->event(r->hook->ctx, r->p, s, tag, f, line, t);
+	else if (enter)
+		pcg_enter(r->p, s, f, line, t, tag == 's');
+	else
+		pcg_leave(r->p, s, t);
 }
 
-/* Pruning: a root of the stand-in holds each thread's orphaned time. */
+/* The end of the run at time t: every frame still open closes then. */
 static void
-standins(const struct reader *r)
+finish(struct reader *r, const uint64_t *t)
 {
-	struct pcg_profile *p = r->p;
-	uint32_t f = 0, n;
-	size_t i, k;
+	size_t i;
 
-	for (i = 1; i < p->nthread; i++) {
-		if (!r->pt[i].orphaned)
-			continue;
-		if (!f)
-			f = pcg_fn_intern(p, r->pr->standin);
-		n = pcg_node_get(p, i, 0, f, 0);
-		if (!p->node[n].calls)
-			p->node[n].calls = 1;
-		for (k = 0; k < p->ncost; k++) {
-			pcg_incl(p, n)[k] += r->pt[i].orphan[k];
-			pcg_self(p, n)[k] += r->pt[i].orphan[k];
-		}
+	memcpy(r->p->duration, t, r->p->ncost * sizeof(*t));
+	for (i = 1; r->layer == PCG_EVENTS && i < r->p->nthread; i++) {
+		notbefore(r, i, r->p->duration);
+		if (r->hook)
+			r->hook->end(r->hook->ctx, r->p, &r->st[i], r->p->duration);
+		else
+			pcg_close(r->p, &r->st[i], r->p->duration);
 	}
+	r->stage = DONE;
 }
 
 static void
 end(struct reader *r)
 {
-	uint64_t lines;
-	size_t i;
+	uint64_t lines, t[PCG_MAXCOST];
 
 	nfields(r, 2 + r->p->ncost);
 	lines = num(r, 1, "lines");
 	if (lines != r->lineno - 1)
 		bad(r, "end record counts %llu lines but %zu precede it: stream corrupt or truncated",
 		    (unsigned long long)lines, r->lineno - 1);
-	costs(r, 2, r->p->duration);
+	costs(r, 2, t);
 	repeats(r);
-	for (i = 1; r->layer == PCG_EVENTS && i < r->p->nthread; i++) {
-		evtime(r, &r->st[i], 2, r->p->duration);
-		if (r->pt)
-			orphan(r, &r->pt[i], &r->st[i], r->p->duration);
-		pcg_close(r->p, &r->st[i], r->p->duration);
-	}
-	if (r->pt)
-		standins(r);
-	r->stage = DONE;
+	finish(r, t);
+}
+
+/* May the stream end here, cut short?  (Only an events stream, with --partial.) */
+static int
+cutok(const struct reader *r)
+{
+	return r->partial && r->layer == PCG_EVENTS && r->stage >= COST && r->stage != DONE;
+}
+
+/*
+ * An events stream cut short: its run ends at the last time seen in any
+ * thread (readings of one column share a clock: the end record's must not
+ * precede any thread's), and the profile says it was cut.
+ */
+static void
+cutshort(struct reader *r)
+{
+	static const char why[] = "events stream cut short (no end record): read to line %zu, "
+	    "open frames closed at the last time seen";
+	uint64_t t[PCG_MAXCOST] = { 0 };
+	char buf[sizeof(why) + 24];
+	struct pcg_str v;
+	size_t i, k;
+
+	for (i = 1; i < r->p->nthread; i++)
+		for (k = 0; k < r->p->ncost; k++)
+			t[k] = r->et[i].last[k] > t[k] ? r->et[i].last[k] : t[k];
+	finish(r, t);
+	snprintf(buf, sizeof(buf), why, r->lineno - 1);
+	v = pcg_cstr(buf);
+	pcg_add_meta(r->p, pcg_cstr("incomplete"), &v, 1);
+}
+
+/* The message for a stream without its end: where --partial helps, it says so. */
+static const char *
+truncated(const struct reader *r, const char *what)
+{
+	static char buf[128];
+
+	if (r->layer != PCG_EVENTS || r->stage < COST || r->partial)
+		return what;
+	snprintf(buf, sizeof(buf), "%s (--partial reads an events stream cut short)", what);
+	return buf;
 }
 
 static void
@@ -785,7 +748,7 @@ nextline(struct reader *r, size_t *n)
 }
 
 static int
-readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_prune *pr)
+readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_readopt *o)
 {
 	struct reader r = { 0 };
 	char *line;
@@ -795,13 +758,18 @@ readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_prune
 	r.p = p;
 	r.name = name;
 	r.fp = fp;
-	r.pr = pr;
+	r.hook = o ? o->hook : NULL;
+	r.partial = o && o->partial;
 	r.capbuf = 1 << 18;
 	r.buf = emalloc(r.capbuf);
 	while ((line = nextline(&r, &n))) {
 		r.lineno++;
+		if (line[n - 1] != '\n' && cutok(&r)) {
+			r.lineno--; /* cut inside its last record: that record is lost */
+			break;
+		}
 		if (line[n - 1] != '\n')
-			bad(&r, "truncated: last line has no newline");
+			bad(&r, "%s", truncated(&r, "truncated: last line has no newline"));
 		if (n > 1 && line[n - 2] == '\r')
 			bad(&r, "carriage return before newline (CRLF line ends are not allowed)");
 		split(&r, line, n - 1);
@@ -809,44 +777,39 @@ readfp(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_prune
 	}
 	if (ferror(fp)) {
 		int err = errno;
-		repeats(&r);
 		eprintf("%s: read error: %s", name, strerror(err));
 	}
 	r.lineno++;
 	if (r.stage == HEADER)
 		bad(&r, "empty input: missing pcg header");
+	if (cutok(&r))
+		cutshort(&r);
 	if (r.stage != DONE)
-		bad(&r, "truncated: no end record");
+		bad(&r, "%s", truncated(&r, "truncated: no end record"));
 	layer = r.layer;
 	reader_free(&r);
 	return layer;
 }
 
-void
-pcg_read(struct pcg_profile *p, FILE *fp, const char *name)
+int
+pcg_read(struct pcg_profile *p, FILE *fp, const char *name, const struct pcg_readopt *o)
 {
-	readfp(p, fp, name, NULL);
+	return readfp(p, fp, name, o);
 }
 
 int
-pcg_read_pruned(struct pcg_profile *p, const char *path, const struct pcg_prune *pr)
+pcg_read_path(struct pcg_profile *p, const char *path, const struct pcg_readopt *o)
 {
 	FILE *fp;
 	int layer;
 
 	if (!strcmp(path, "-"))
-		return readfp(p, stdin, "-", pr) == PCG_EVENTS && pr;
+		return readfp(p, stdin, "-", o);
 	if (!(fp = fopen(path, "r")))
 		eprintf("%s: %s", path, strerror(errno));
-	layer = readfp(p, fp, path, pr);
+	layer = readfp(p, fp, path, o);
 	fclose(fp);
-	return layer == PCG_EVENTS && pr;
-}
-
-void
-pcg_read_path(struct pcg_profile *p, const char *path)
-{
-	pcg_read_pruned(p, path, NULL);
+	return layer;
 }
 
 long

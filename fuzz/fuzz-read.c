@@ -42,7 +42,7 @@ readbuf(struct pcg_profile *p, const char *buf, size_t len)
 		pcg_free(p);
 		return -1;
 	}
-	pcg_read(p, fp, "fuzz");
+	pcg_read(p, fp, "fuzz", NULL);
 	fclose(fp);
 	return 0;
 }

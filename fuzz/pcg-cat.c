@@ -27,7 +27,7 @@ main(int argc, char **argv)
 	if (argc == 2)
 		in = argv[1];
 	pcg_init(&p);
-	pcg_read_path(&p, in);
+	pcg_read_path(&p, in, NULL);
 	ofile_open(&o, out);
 	if (pcg_write(&p, o.fp) < 0)
 		eprintf("write %s:", strcmp(out, "-") ? out : "<stdout>");

@@ -411,20 +411,39 @@ valid() { # FILE
 	cmp out.cg out2.cg
 }
 
-@test "emit: several inputs are merged, threads kept apart" {
+@test "emit: several inputs are merged as pcg-merge merges them, in either order" {
 	pcg-emit "$DATA/emit-fib.pcg" "$DATA/emit-mutual-events.pcg" >out
 	valid out
 	a=$(annotate out)
 	[ "$(tail -n 1 out)" = "totals: 200" ]
 	[ "$(incl "$a" fib)" = 80 ]
 	[ "$(incl "$a" b)" = 60 ]
-	[ "$(incl "$a" '<thread 2: MainThread>')" = 100 ]
+	# threads of one name are one thread, as with pcg-merge
+	[ "$(incl "$a" '<thread 1: MainThread>')" = 200 ]
+	! grep -q '<thread 2:' out || die "MainThread twice"
 	# the same function in two inputs is one function
 	pcg-emit "$DATA/emit-fib.pcg" "$DATA/emit-fib-events.pcg" >twice
 	valid twice
 	a=$(annotate twice)
 	[ "$(incl "$a" fib)" = 160 ]
 	[ "$(grep -c '^fn=([0-9]*) fib$' twice; grep -c '^cfn=([0-9]*) fib$' twice)" = "$(printf '0\n1')" ]
+	# the same bytes as pcg-merge | pcg-emit, in both orders; an input's
+	# incomplete mark stays, whichever comes first
+	printf 'pcg\t1\tprofile\nmeta\tincomplete\tlost a thread\n' >inc.pcg
+	tail -n +2 "$DATA/emit-fib-events.pcg" | sed '$d' >>inc.pcg
+	n=$(wc -l <inc.pcg)
+	sed -n '$p' "$DATA/emit-fib-events.pcg" | awk -F'\t' -v n="$n" '{ print "end\t" n "\t" $3 }' >>inc.pcg
+	sed -i '1s/profile/events/' inc.pcg
+	pcg-filter inc.pcg >/dev/null || die "inc.pcg does not read"
+	for pair in "$DATA/emit-fib.pcg inc.pcg" "inc.pcg $DATA/emit-fib.pcg" \
+	    "$DATA/emit-threads.pcg $DATA/emit-mutual-events.pcg inc.pcg" "$DATA/emit-mutual-events.pcg $DATA/emit-threads.pcg"; do
+		pcg-emit $pair >direct
+		pcg-merge $pair | pcg-emit >piped
+		cmp direct piped || { diff direct piped >&2; die "pcg-emit $pair differs from pcg-merge | pcg-emit"; }
+	done
+	for pair in "$DATA/emit-fib.pcg inc.pcg" "inc.pcg $DATA/emit-fib.pcg"; do
+		pcg-emit $pair | grep -qx 'desc: Incomplete: lost a thread' || die "pcg-emit $pair dropped incomplete"
+	done
 }
 
 @test "emit: inputs with different cost columns are an error naming both" {

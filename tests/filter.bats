@@ -501,3 +501,53 @@ oracle() {
 		done
 	done
 }
+
+# Time inside the outermost frames of function NAME of an events stream
+# (one thread, first cost column), from the raw calls and returns.
+outermost() {
+	awk -F'\t' -v want="$2" '
+	$1 == "fn" && $7 == want { w[$2] = 1 }
+	$1 == "c" || $1 == "s" { d++; if (w[$3] && !at) { at = d; t0 = $NF } }
+	$1 == "r" || $1 == "y" { if (at == d) { tot += $NF - t0; at = 0 } d-- }
+	END { print tot + 0 }' "$1"
+}
+
+@test "--focus through a dispatcher the focus re-enters: exact on the events layer, refused on a profile" {
+	local py want ev="$BATS_TEST_TMPDIR/ev" full="$BATS_TEST_TMPDIR/full" fe="$BATS_TEST_TMPDIR/fe"
+	command -v pcg-trace >/dev/null || skip "build/bin/pcg-trace not built: no real traces tested"
+	for py in $(pythons); do
+		say "$py"
+		pcg-trace -q --events -o "$ev" "$py" "$BATS_TEST_DIRNAME/py/filter_dispatch.py" || die "$py: pcg-trace failed"
+		pcg-filter "$ev" >"$full"
+		pcg-filter --focus work "$ev" >"$fe" || die "$py: --focus on the events layer failed"
+		want=$(outermost "$ev" work)
+		[ "$want" -gt 0 ] || die "$py: no time in work"
+		# One root, work, holding the time work was on the stack, all of it
+		# spent in work's subtree: the dispatcher and leaf under it.
+		[ "$(totals "$fe")" = "$want $want" ] || die "$py: roots and self $(totals "$fe"), not $want"
+		[ "$(callers "$fe" work)" = "-:0" ] || die "$py: work's nodes: $(callers "$fe" work)"
+		[ "$(fnstat "$fe" work | cut -d' ' -f1)" = 12 ] || die "$py: work: $(fnstat "$fe" work) calls"
+		[ "$(fnstat "$fe" dispatch | cut -d' ' -f1)" = 18 ] || die "$py: dispatch: $(fnstat "$fe" dispatch)"
+		[ "$(fnstat "$fe" leaf | cut -d' ' -f1)" = 9 ] || die "$py: leaf: $(fnstat "$fe" leaf)"
+		[ "$(callers "$fe" leaf | uniq)" = "dispatch:16" ] || die "$py: leaf's callers: $(callers "$fe" leaf)"
+		# work's time on the stack is the unfiltered profile's
+		[ "$(onstack "$fe" | grep ':work ' | cut -d' ' -f2)" = "$want" ] || die "$py: work on the stack"
+		[ "$(onstack "$full" | grep ':work ' | cut -d' ' -f2)" = "$want" ] || die "$py: the oracle disagrees"
+		# The profile layer folded the inner dispatch frames into the outer
+		# dispatch context: it says so instead of losing most of work's time.
+		run pcg-filter --focus work "$full"
+		[ "$status" = 1 ] || die "$py: a profile focused through a re-entered dispatcher"
+		[[ "$output" == "pcg-filter: $full: --focus: work calls dispatch, which was on the stack below the focus already:"*"(pcg-trace --events), which is exact" ]] ||
+			die "$py: $output"
+	done
+}
+
+@test "--focus on a profile: each root's inclusive cost is its function's time on the stack" {
+	local f
+	for f in main default _iterencode; do
+		pcg-filter --focus "$f" "$APP" >"$BATS_TEST_TMPDIR/out.pcg"
+		r=$(totals "$BATS_TEST_TMPDIR/out.pcg" | cut -d' ' -f1)
+		[ "$r" = "$(onstack "$APP" | grep ":$f " | cut -d' ' -f2)" ] ||
+			die "--focus $f: roots $r, on the stack $(onstack "$APP" | grep ":$f ")"
+	done
+}

@@ -271,6 +271,10 @@ sample_events() { cat "$BATS_TEST_DIRNAME/../fuzz/corpus/events-rec-threads.pcg"
 	rejects "$T/s" 8 "after the thread's rec"
 	{ pre; printf 'rec\t1\t1\t3\t1\t0\nrec\t1\t1\t3\t1\t0\n'; } >"$T/s" && endline "$T/s" 0
 	rejects "$T/s" 8 "repeats"
+	# a repeat is found at the end: an error met before it is the one told
+	# (the reader does not sort the profile to look for repeats first)
+	{ pre; printf 'node\t2\t1\t2\t4\t1\t0\t0\nnode\t3\t1\t2\t4\t1\t0\t0\nbogus\n'; } >"$T/s" && endline "$T/s" 0
+	rejects "$T/s" 9 "unknown record"
 	{ pre; printf 'thread\t2\t2\tu\nnode\t2\t0\t2\t0\t1\t0\t0\nrec\t2\t1\t3\t1\t0\n'; } >"$T/s" && endline "$T/s" 0
 	rejects "$T/s" 9 "another thread"
 	{ pre; printf 'rec\t0\t1\t3\t1\t0\n'; } >"$T/s" && endline "$T/s" 0

@@ -335,7 +335,7 @@ main()' 2> err
 		n=$(wc -l < ev)
 		run "$CAT" ev
 		[ "$status" = 1 ] || die "$p: truncated stream accepted"
-		[[ "$output" == "pcg-cat: ev:$((n + 1)): truncated: no end record" ]] || die "$p: $output"
+		[[ "$output" == "pcg-cat: ev:$((n + 1)): truncated: no end record (--partial reads an events stream cut short)" ]] || die "$p: $output"
 		# Everything before the cut is valid: with a trailer added (the
 		# last time reading), it reads, and all 1000 calls of f (flushed
 		# during the sleep) are there.
