@@ -125,7 +125,7 @@ nextenv(PyObject *args, const char *n)
 		py.PyErr_Clear();
 		if ((a = py.PyUnicode_AsEncodedString(k, "utf-8", "strict")))
 			v = py.PyObject_GetItem(env, a);
-		py.Py_DecRef(a ? a : R.none);
+		py.Py_DecRef(a);
 		a = NULL;
 	}
 	py.Py_DecRef(k);
@@ -144,7 +144,7 @@ nextenv(PyObject *args, const char *n)
 		py.PyTuple_SetItem(a, i, v);
 	}
 out:
-	py.Py_DecRef(d ? d : R.none);
+	py.Py_DecRef(d);
 	py.PyErr_Clear();
 	return a;
 }
@@ -186,7 +186,7 @@ osexec(PyObject *real, PyObject *args, int withenv)
 		setenv("PCG_TRACE_EXEC", n, 1);
 	finish();
 	r = py.PyObject_CallObject(real, a ? a : args);
-	py.Py_DecRef(a ? a : R.none);
+	py.Py_DecRef(a);
 	unsetenv("PCG_TRACE_EXEC");
 	fprintf(stderr, "pcg-trace: exec failed after the profile was written: "
 	    "the rest of process %ld is not recorded\n", (long)getpid());

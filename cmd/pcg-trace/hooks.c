@@ -241,12 +241,12 @@ startthread(PyObject *self, PyObject *args)
 			entry = NULL;
 		}
 	}
-	py.Py_DecRef(call ? call : R.none);
-	py.Py_DecRef(entry ? entry : R.none);
+	py.Py_DecRef(call);
+	py.Py_DecRef(entry);
 	if (!a)
 		py.PyErr_Clear();
 	r = py.PyObject_CallObject(realstart, a ? a : args);
-	py.Py_DecRef(a ? a : R.none);
+	py.Py_DecRef(a);
 	return r;
 }
 
@@ -316,7 +316,7 @@ stop(void)
 		z = py.PyLong_FromLong(0);
 		id = py.PyLong_FromLong(R.tool);
 		r = py.PyObject_CallFunctionObjArgs(py.PyObject_GetAttrString(mon, "set_events"), id, z, NULL);
-		py.Py_DecRef(r ? r : R.none);
+		py.Py_DecRef(r);
 		mon = NULL;
 		py.PyErr_Clear();
 	}

@@ -34,7 +34,7 @@ tobytes(PyObject *o)
 	}
 	if (s)
 		b = py.PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
-	py.Py_DecRef(s ? s : R.none);
+	py.Py_DecRef(s);
 	if (!b)
 		py.PyErr_Clear();
 	return b;
@@ -59,7 +59,7 @@ attrbytes(PyObject *o, const char *name)
 	PyObject *a = attr(o, name), *b;
 
 	b = tobytes(a);
-	py.Py_DecRef(a ? a : R.none);
+	py.Py_DecRef(a);
 	return b;
 }
 
@@ -144,9 +144,9 @@ intern(int kind, PyObject *mod, PyObject *file, long line, PyObject *name)
 		free(tmp);
 	if (O.events && id > O.nfn)
 		ev_fn(id);
-	py.Py_DecRef(mod ? mod : R.none);
-	py.Py_DecRef(file ? file : R.none);
-	py.Py_DecRef(name ? name : R.none);
+	py.Py_DecRef(mod);
+	py.Py_DecRef(file);
+	py.Py_DecRef(name);
 	return id;
 }
 
@@ -223,10 +223,8 @@ codename(PyObject *code)
 	char *buf;
 	size_t k;
 
-	if (!q || !n) {
-		py.Py_DecRef(q ? q : R.none);
-		return n ? n : q;
-	}
+	if (!q || !n) /* before 3.11 no co_qualname */
+		return q ? q : n;
 	qs = str(q);
 	ns = str(n);
 	dot = qs.len ? memrchr(qs.s, '.', qs.len) : NULL;
@@ -284,14 +282,14 @@ typename(PyObject *type, const char *meth, PyObject **mod, PyObject **name)
 	if (!q || py.PyBytes_AsStringAndSize(q, &s, &n) < 0) {
 		py.PyErr_Clear();
 		*name = tobytes(u = py.PyUnicode_FromString(meth));
-		py.Py_DecRef(u ? u : R.none);
-		py.Py_DecRef(q ? q : R.none);
+		py.Py_DecRef(u);
+		py.Py_DecRef(q);
 		return;
 	}
 	buf = emalloc(n + strlen(meth) + 2);
 	sprintf(buf, "%.*s.%s", (int)n, s, meth);
 	*name = tobytes(u = py.PyUnicode_FromString(buf));
-	py.Py_DecRef(u ? u : R.none);
+	py.Py_DecRef(u);
 	free(buf);
 	py.Py_DecRef(q);
 }
@@ -325,14 +323,14 @@ definer(PyObject *type, const struct pymethoddef *ml)
 			continue;
 		if ((m = py.PyObject_GetItem(d, key)) && methoddef_of(m) == ml)
 			found = k;
-		py.Py_DecRef(m ? m : R.none);
+		py.Py_DecRef(m);
 		py.Py_DecRef(d);
 		py.PyErr_Clear();
 	}
 	py.PyErr_Clear(); /* the IndexError past the end */
-	py.Py_DecRef(key ? key : R.none);
+	py.Py_DecRef(key);
 	py.Py_IncRef(found);
-	py.Py_DecRef(mro ? mro : R.none);
+	py.Py_DecRef(mro);
 	return found;
 }
 
@@ -346,15 +344,15 @@ cfunc_name(const struct pymethoddef *ml, PyObject *f, int descr)
 		self = attr(f, "__objclass__");
 		t = self ? definer(self, ml) : NULL;
 		typename(t, ml->name, &mod, &name);
-		py.Py_DecRef(t ? t : R.none);
-		py.Py_DecRef(self ? self : R.none);
+		py.Py_DecRef(t);
+		py.Py_DecRef(self);
 		goto done;
 	}
 	self = cpy_cfunc_self(f);
 	modobj = cpy_cfunc_module(f);
 	if (!self || TYPE(self) == py.PyModule_Type) {
 		name = tobytes(u = py.PyUnicode_FromString(ml->name));
-		py.Py_DecRef(u ? u : R.none);
+		py.Py_DecRef(u);
 		if (modobj && TYPE(modobj) == py.PyUnicode_Type)
 			mod = tobytes(modobj);
 		else if (self)
@@ -368,7 +366,7 @@ cfunc_name(const struct pymethoddef *ml, PyObject *f, int descr)
 done:
 	if (!mod) {
 		mod = tobytes(u = py.PyUnicode_FromString("builtins"));
-		py.Py_DecRef(u ? u : R.none);
+		py.Py_DecRef(u);
 	}
 	py.PyErr_Clear();
 	return intern(PCG_C, mod, NULL, 0, name);
@@ -468,9 +466,9 @@ thread_name(void)
 		    py.PyObject_IsInstance(self, cls) == 1)
 			name = attrbytes(self, "name");
 		py.PyErr_Clear();
-		py.Py_DecRef(self ? self : R.none);
-		py.Py_DecRef(key ? key : R.none);
-		py.Py_DecRef(loc ? loc : R.none);
+		py.Py_DecRef(self);
+		py.Py_DecRef(key);
+		py.Py_DecRef(loc);
 		loc = f;
 		f = py.PyObject_GetAttrString(f, "f_back");
 		py.Py_DecRef(loc);
@@ -479,8 +477,8 @@ thread_name(void)
 			f = NULL;
 		}
 	}
-	py.Py_DecRef(f ? f : R.none);
-	py.Py_DecRef(cls ? cls : R.none);
+	py.Py_DecRef(f);
+	py.Py_DecRef(cls);
 	py.PyErr_Clear();
 	return name;
 }
@@ -507,7 +505,7 @@ newthread(void)
 	R.th[R.nth++] = t;
 	if (O.events)
 		ev_thread(t->id, native, s);
-	py.Py_DecRef(name ? name : R.none);
+	py.Py_DecRef(name);
 	py.PyErr_Restore(et, ev, tb);
 	cur = t;
 	return t;

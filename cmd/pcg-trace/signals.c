@@ -228,7 +228,7 @@ catchsignals(void)
 			py.Py_DecRef(r);
 			front(termsigs[i]);
 		}
-		py.Py_DecRef(old ? old : R.none);
+		py.Py_DecRef(old);
 		py.Py_DecRef(n);
 	}
 out:
@@ -256,8 +256,8 @@ pysignal(int sig, PyObject *what)
 		r = py.PyObject_CallFunctionObjArgs(f, n, what, NULL);
 		py.Py_DecRef(f);
 	}
-	py.Py_DecRef(n ? n : R.none);
-	py.Py_DecRef(r ? r : R.none);
+	py.Py_DecRef(n);
+	py.Py_DecRef(r);
 	return r ? 0 : -1;
 }
 
@@ -278,11 +278,11 @@ ourhandlers(const int *sigs, size_t n, sigset_t *set)
 		h = py.PyObject_CallFunctionObjArgs(get, num, NULL);
 		if (h && (h == S.handler || (sigs[i] == SIGINT && h == intr)))
 			sigaddset(set, sigs[i]);
-		py.Py_DecRef(h ? h : R.none);
+		py.Py_DecRef(h);
 		py.Py_DecRef(num);
 	}
-	py.Py_DecRef(get ? get : R.none);
-	py.Py_DecRef(intr ? intr : R.none);
+	py.Py_DecRef(get);
+	py.Py_DecRef(intr);
 	py.PyErr_Clear();
 }
 
@@ -330,12 +330,12 @@ watchfork(void)
 	    py.PyDict_SetItemString(kw, "after_in_child", f) == 0 && (none = py.PyTuple_New(0)))
 		r = py.PyObject_Call(reg, none, kw);
 	S.afterfork = r != NULL; /* os.register_at_fork is 3.7+ */
-	py.Py_DecRef(r ? r : R.none);
-	py.Py_DecRef(none ? none : R.none);
-	py.Py_DecRef(kw ? kw : R.none);
-	py.Py_DecRef(f ? f : R.none);
-	py.Py_DecRef(reg ? reg : R.none);
-	py.Py_DecRef(os ? os : R.none);
+	py.Py_DecRef(r);
+	py.Py_DecRef(none);
+	py.Py_DecRef(kw);
+	py.Py_DecRef(f);
+	py.Py_DecRef(reg);
+	py.Py_DecRef(os);
 	py.PyErr_Clear();
 }
 
