@@ -86,7 +86,7 @@ BIN = os.path.abspath(env("BENCH_BIN", os.path.join(ROOT, "build", "bin")))
 WORK = os.path.abspath(env("BENCH_WORK", os.path.join(ROOT, "build", "bench")))
 OUT = env("BENCH_OUT", os.path.join(WORK, "RESULTS-quick.md") if QUICK
           else os.path.join(HERE, "RESULTS.md"))
-WORKLOADS = ["calls", "builtins", "recursion", "gens", "threads", "realistic"]
+WORKLOADS = ["calls", "builtins", "recursion", "gens", "threads", "realistic", "bigtree"]
 WORKLOAD_DOC = {
     "calls": "millions of tiny Python calls (functions, methods, property, lambda)",
     "builtins": "mostly C builtins and methods (len, min, dict.get, str.join, ...)",
@@ -94,6 +94,7 @@ WORKLOAD_DOC = {
     "gens": "generator pipelines, yield from, asyncio tasks",
     "threads": "4 worker threads + main thread, call-heavy",
     "realistic": "json, re, dataclasses, collections, textwrap: parse, validate, report",
+    "bigtree": "a large calling-context tree (~250k contexts): 400 functions on data-dependent paths",
 }
 # Overhead-ratio targets (tool - plain) / (cProfile - plain).
 TARGET_PROFILE = {"3.11": 0.9, "default": 0.7}  # <= 0.9 on 3.11, <= 0.7 on 3.12+

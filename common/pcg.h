@@ -123,6 +123,8 @@ uint32_t pcg_node_add(struct pcg_profile *p, const struct pcg_node *n);
  * repeats an earlier one's key, or 0 (0 too if the table exists already).
  */
 uint32_t pcg_node_repeat(struct pcg_profile *p);
+/* Free the node table (16 bytes a node); a later find builds it again. */
+void pcg_node_unindex(struct pcg_profile *p);
 /*
  * Start loading the table slot of key n (as for pcg_node_add()): a caller
  * that knows its keys a few finds ahead hides a cache miss per find.

@@ -285,6 +285,13 @@ newnode(struct pcg_profile *p, const struct pcg_node *key)
 	return id;
 }
 
+void
+pcg_node_unindex(struct pcg_profile *p)
+{
+	free(p->nodetab.slot);
+	memset(&p->nodetab, 0, sizeof(p->nodetab));
+}
+
 /* Index the nodes added by pcg_node_add(), all distinct, at the first find. */
 static void
 tabfill(struct pcg_profile *p)

@@ -263,9 +263,14 @@ closeall(uint64_t end)
 {
 	size_t i;
 
-	for (i = 0; i < R.nth; i++)
+	for (i = 0; i < R.nth; i++) {
 		pcg_close(&R.p, &R.th[i]->st, &end);
+		pcg_stack_free(&R.th[i]->st);
+	}
 	R.p.duration[0] = end;
+	/* The tree is complete: its index goes before the canonical writer
+	 * takes room of its own (the traced peak is then the writer's). */
+	pcg_node_unindex(&R.p);
 }
 
 /* Stop and write everything; once, whoever comes first. */
