@@ -419,12 +419,19 @@ checkkept(const char *path)
 				top = n->fn;
 		}
 	}
-	if (total && py * 20 < total && top)
+	if (total && py * 20 < total && top) {
+		const struct pcg_fn *f = &p.fn[top];
+		char what[512];
+		/* pcg-filter's stand-in is named as KCachegrind will show it (pcg-emit). */
+		if (pcg_str_eq(f->module, pcg_cstr("pcg")) && pcg_str_eq(f->name, pcg_cstr("(filtered)")))
+			snprintf(what, sizeof(what), "<dropped by pcg-filter>");
+		else
+			snprintf(what, sizeof(what), "%.*s%s%.*s", (int)f->module.len, f->module.s,
+			    f->module.len ? "." : "", (int)f->name.len, f->name.s);
 		weprintf("with the standard library dropped (the default), %.1f%% of the time is left "
-		    "in the program's own Python code and %.1f%% on %.*s%s%.*s: --keep-stdlib keeps it",
-		    100.0 * py / total, 100.0 * byfn[top] / total,
-		    (int)p.fn[top].module.len, p.fn[top].module.s, p.fn[top].module.len ? "." : "",
-		    (int)p.fn[top].name.len, p.fn[top].name.s);
+		    "in the program's own Python code and %.1f%% on %s: --keep-stdlib keeps it",
+		    100.0 * py / total, 100.0 * byfn[top] / total, what);
+	}
 	free(byfn);
 	pcg_free(&p);
 }

@@ -61,7 +61,7 @@ work2()' a -q > out 2> err || die "$p: -c: $(cat err)"
 		( usepy "$p"
 		pycachegrind --no-gui -q -o cg -m json.tool in.json > out 2> err || die "$p: failed: $(cat err)"
 		grep -q '"b": null' out || die "$p: the program's output: $(cat out)"
-		grep -Eq "^pycachegrind: with the standard library dropped \(the default\), [0-9.]+% of the time is left in the program's own Python code and [0-9.]+% on builtins\.[a-z_]+: --keep-stdlib keeps it\$" err ||
+		grep -Eq "^pycachegrind: with the standard library dropped \(the default\), [0-9.]+% of the time is left in the program's own Python code and [0-9.]+% on .+: --keep-stdlib keeps it\$" err ||
 			die "$p: not said: $(cat err)"
 		pycachegrind --no-gui -q --keep-stdlib -o cg -m json.tool in.json > out 2> err || die "$p: --keep-stdlib failed"
 		[ ! -s err ] || die "$p: --keep-stdlib: $(cat err)"
