@@ -939,6 +939,18 @@ putvals(FILE *fp, const char *prefix, const struct pcg_meta *m)
 	fputc('\n', fp);
 }
 
+/* A number as pcg-trace writes it (digits, a point): safe to copy out. */
+static int
+decimal(struct pcg_str s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		if ((s.s[i] < '0' || s.s[i] > '9') && s.s[i] != '.')
+			return 0;
+	return s.len > 0;
+}
+
 static void
 header(FILE *fp, const struct emit *e, uint32_t thread)
 {
@@ -958,6 +970,11 @@ header(FILE *fp, const struct emit *e, uint32_t thread)
 	for (i = 0; i < p->nmeta; i++)
 		if (pcg_str_eq(p->meta[i].key, pcg_cstr("incomplete")))
 			putvals(fp, "desc: Incomplete:", &p->meta[i]);
+	/* What pcg-trace took out of the costs: its own time (pcg-trace(1)). */
+	if ((m = pcg_find_meta(p, "compensation")) && m->nval == 2 && decimal(m->val[0]) && decimal(m->val[1]))
+		fprintf(fp, "desc: Compensation: the recorder's own time, %.*s ns per call or return of a"
+		    " Python function and %.*s ns of a C function, measured at start, is not in the costs"
+		    " (pcg-trace --raw keeps it)\n", (int)m->val[0].len, m->val[0].s, (int)m->val[1].len, m->val[1].s);
 	/* What the synthetic functions are, where the readers show the header. */
 	fputs("desc: Note: <thread N: NAME> is thread N, which nothing calls;"
 	      " it calls the functions the thread started in\n", fp);

@@ -71,6 +71,7 @@ forked(void)
 		t->depth = 0;
 		t->pset = 0;
 		t->last = 0;
+		t->owed = 0;
 		R.th[R.nth++] = t;
 	}
 	R.base = clk();

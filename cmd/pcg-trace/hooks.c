@@ -32,7 +32,7 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 {
 	char *p;
 
-	ts = stamp(t, ts);
+	ts = stamp(t, ts, key & 1 ? R.bias_c : R.bias_py);
 	if (t->depth == t->cap) {
 		size_t cap = t->cap;
 		egrow((void **)&t->key, &cap, t->depth, sizeof(*t->key));
@@ -65,7 +65,7 @@ pop(struct th *t, uint64_t ts, int yield)
 {
 	char *p;
 
-	ts = stamp(t, ts);
+	ts = stamp(t, ts, t->key[t->depth - 1] & 1 ? R.bias_c : R.bias_py);
 	t->depth--;
 	if (!O.events) {
 		pcg_leave(&R.p, &t->st, &ts);

@@ -277,7 +277,7 @@ closeall(uint64_t end)
 void
 finish(void)
 {
-	uint64_t end;
+	uint64_t end, raw;
 	size_t i;
 	FILE *fp;
 	char *p;
@@ -285,10 +285,13 @@ finish(void)
 	if (!R.on)
 		return;
 	R.on = 0;
-	end = now();
-	for (i = 0; i < R.nth; i++)
-		if (end < R.th[i]->last)
-			end = R.th[i]->last;
+	/* The end on the threads' clocks, which compensation moved back. */
+	raw = now();
+	for (end = 0, i = 0; i < R.nth; i++)
+		if (end < thread_time(R.th[i], raw))
+			end = thread_time(R.th[i], raw);
+	if (!R.nth)
+		end = raw;
 	if (O.events) {
 		if (O.prelude)
 			prelude(); /* its lines are counted in the trailer */

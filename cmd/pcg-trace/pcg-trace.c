@@ -40,7 +40,7 @@ static int killedby; /* the signal that ended the child, or 0 */
  */
 static int claim[2];
 static struct sigaction intwas; /* SIGINT's disposition when we started */
-static int quiet, follow;
+static int quiet, follow, raw;
 static char tmp[PATH_MAX]; /* the output until it is complete */
 static char *pattern;      /* of the output names: %p is the pid */
 static char rundir[PATH_MAX]; /* -f: the followed processes' marks (rec's out_mark) */
@@ -85,14 +85,14 @@ cleanup(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-q] [-f] [--events] [-o FILE|-] [--] COMMAND [ARG...]\n", argv0);
+	fprintf(stderr, "usage: %s [-q] [-f] [--events] [--raw] [-o FILE|-] [--] COMMAND [ARG...]\n", argv0);
 	exit(2);
 }
 
 static void
 help(void)
 {
-	printf("usage: %s [-q] [-f] [--events] [-o FILE|-] [--] COMMAND [ARG...]\n"
+	printf("usage: %s [-q] [-f] [--events] [--raw] [-o FILE|-] [--] COMMAND [ARG...]\n"
 	    "Run COMMAND, a command line running Python 3.6+, and record every call.\n"
 	    "  -o FILE     write to FILE (default pcg.out.%%p); %%p in FILE is the pid,\n"
 	    "              %%%% a %%; - writes to stdout, and the program's own stdout\n"
@@ -101,6 +101,7 @@ help(void)
 	    "              (fork, multiprocessing, subprocess): one file per process,\n"
 	    "              FILE gets .%%p appended when it has no %%p\n"
 	    "  --events    write the events layer live instead of the profile\n"
+	    "  --raw       keep the recorder's own time in the costs (no compensation)\n"
 	    "  -q          do not report where the output went\n"
 	    "  -h, --help  show this help;  --version  show the version\n"
 	    "Exits with the program's status (128+N when killed by signal N).\n", argv0);
@@ -189,7 +190,7 @@ setenvs(const char *lib, int events, const char *pattern)
 	} else {
 		setenv("PCG_TRACE_PP", "u", 1);
 	}
-	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1, CLAIMFD, CMDFD);
+	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1 | raw << 3, CLAIMFD, CMDFD);
 	if (follow) {
 		/* Absolute: a followed process may run in another directory. */
 		char cwd[PATH_MAX], *abs;
@@ -543,6 +544,8 @@ main(int argc, char *argv[])
 			follow = 1;
 		} else if (!strcmp(a, "--events")) {
 			events = 1;
+		} else if (!strcmp(a, "--raw")) {
+			raw = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = 1;
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {

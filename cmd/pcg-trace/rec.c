@@ -130,14 +130,16 @@ clock_pick(void)
 /*
  * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
  * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
- * writes its own file, named by pattern; fd is then -1; bits 8 on: the
- * image's exec count), the descriptor holding the command line (-1: this
+ * writes its own file, named by pattern; fd is then -1; 8: --raw, no
+ * compensation; bits 8 on: the image's exec count), the descriptor holding the command line (-1: this
  * process's own) and the interpreter's metadata (addmeta).
  */
 __attribute__((visibility("default"))) int
 pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const char *pattern)
 {
 	struct timespec ts;
+	struct th *me;
+	int calib, events;
 
 	argv0 = "pcg-trace";
 	if (R.hooked || cpy_resolve() < 0)
@@ -162,19 +164,31 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	addmeta1("start", (unsigned long long)ts.tv_sec * 1000000000u + ts.tv_nsec);
 	pcg_add_meta(&R.p, pcg_cstr("creator"),
 	    &(struct pcg_str){ "pcg-trace " PCG_VERSION_STRING, sizeof("pcg-trace " PCG_VERSION_STRING) - 1 }, 1);
-	if (out_begin() < 0)
-		return -1;
 	R.entcap = 1024;
 	R.ent = ecalloc(R.entcap, sizeof(*R.ent));
 	fork_install();
 	sig_install();
+	/* This thread is named before the hooks go in (naming runs Python
+	 * code), and written out once the header is (out_begin). */
+	events = O.events;
+	O.events = 0;
+	me = newthread();
+	/* The hooks go in with a scratch recording, to time them (calib.c). */
+	calib = !(flags & 8) && calib_begin() == 0;
 	R.base = clk();
 	R.on = 1;
-	newthread();
 	if (hooks_install() < 0) {
 		R.on = 0;
 		return -1;
 	}
+	if (calib)
+		calib_end();
+	O.events = events;
+	if (out_begin() < 0)
+		return -1;
+	if (O.events)
+		ev_thread(me->id, R.p.thread[me->id].native, R.p.thread[me->id].name);
+	R.base = clk();
 	R.hooked = 1;
 	return 0;
 }

@@ -19,6 +19,7 @@ struct th {
 	long poff;
 	int pset;
 	uint64_t last;         /* time of the thread's last event */
+	uint64_t owed;         /* the recorder's own time so far, 1/1024 ns (compensation) */
 };
 
 /* A code object or PyMethodDef and its function id. */
@@ -39,6 +40,7 @@ struct lent {
 /* The recording (rec.c starts it, hooks.c and names.c fill it). */
 struct rec {
 	int on, tool, hooked;
+	uint32_t bias_py, bias_c; /* per event of a Python frame, of a C call: 1/1024 ns */
 	struct pcg_profile p;
 	struct th **th;
 	size_t nth, capth;
@@ -111,14 +113,27 @@ now(void)
 	return d;
 }
 
-/* Never earlier than the thread's last event: the TSCs of two CPUs may
- * differ by a few cycles when the thread moves between them. */
+/*
+ * The time of a thread's event, less the recorder's own time in the thread
+ * so far (compensation: each event adds what one costs, measured at start,
+ * so each interval between two events loses the cost of one), and never
+ * earlier than its last event: the cost may be overestimated, and the TSCs
+ * of two CPUs may differ by a few cycles when the thread moves.
+ */
 static inline uint64_t
-stamp(struct th *t, uint64_t ts)
+thread_time(const struct th *t, uint64_t ts)
 {
-	if (ts < t->last)
-		return t->last;
-	return t->last = ts;
+	uint64_t o = t->owed >> 10;
+
+	ts = ts > o ? ts - o : 0;
+	return ts < t->last ? t->last : ts;
+}
+
+static inline uint64_t
+stamp(struct th *t, uint64_t ts, uint32_t cost)
+{
+	t->owed += cost;
+	return t->last = thread_time(t, ts);
 }
 
 
@@ -214,6 +229,10 @@ void sig_held_die(void);
 
 /* fork.c */
 void fork_install(void);
+
+/* calib.c */
+int calib_begin(void);
+void calib_end(void);
 
 /* hooks.c */
 int hooks_install(void);

@@ -1,0 +1,145 @@
+/*
+ * Compensation: what one event costs the program, measured at start on
+ * this interpreter and machine, so that each event's cost can be taken out
+ * of the interval it lands in (see stamp()).  The same loops of calls to
+ * an empty Python function and to a C function of ours are timed without
+ * the hooks, then with them, recording into a scratch profile; the
+ * difference per event, the least of several rounds (a loaded machine only
+ * adds time), is the cost.  About 3 ms.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rec.h"
+#include "util.h"
+
+#define ROUNDS 7
+#define CALLS 2000
+
+static const char loops[] =
+    "def f():\n"
+    "    pass\n"
+    "def pyloop(n, c):\n"
+    "    for _ in range(n):\n"
+    "        f()\n"
+    "def cloop(n, c):\n"
+    "    for _ in range(n):\n"
+    "        c()\n";
+
+static struct {
+	PyObject *py, *c, *n, *cfunc; /* the loops, CALLS, the C function */
+	uint64_t off[2];              /* least time of each loop without hooks */
+	struct pcg_profile real;      /* the recording, set aside meanwhile */
+	int events;
+	struct th *scratch, *thread;  /* ours, and the real one of this thread */
+} C;
+
+static PyObject *
+nothing(PyObject *self, PyObject *unused)
+{
+	(void)self, (void)unused;
+	py.Py_IncRef(R.none);
+	return R.none;
+}
+
+static struct pymethoddef nothingdef = { "calibration", nothing, 0x04 /* METH_NOARGS */, NULL };
+
+static uint64_t
+ns(uint64_t ticks)
+{
+#ifdef __x86_64__
+	if (R.tsc)
+		return (uint64_t)(((unsigned __int128)ticks * R.mult) >> 32);
+#endif
+	return ticks;
+}
+
+/* The least time of ROUNDS calls of LOOP, in ns, or 0 if it failed. */
+static uint64_t
+least(PyObject *loop)
+{
+	uint64_t best = 0, t, c0;
+	PyObject *r;
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		c0 = clk();
+		if (!(r = py.PyObject_CallFunctionObjArgs(loop, C.n, C.cfunc, NULL))) {
+			py.PyErr_Clear();
+			return 0;
+		}
+		t = ns(clk() - c0);
+		py.Py_DecRef(r);
+		if (!best || t < best)
+			best = t;
+	}
+	return best;
+}
+
+/* Before the hooks: the loops, timed alone; then the scratch recording in
+ * the real one's place.  -1 if the loops could not be made. */
+int
+calib_begin(void)
+{
+	PyObject *b = py.PyImport_ImportModule("builtins"), *exec = NULL, *g, *name = NULL, *src = NULL, *r = NULL;
+
+	/* g lives on: the loops' globals. */
+	if (b && (exec = py.PyObject_GetAttrString(b, "exec")) && (g = py.PyDict_New()) &&
+	    (name = py.PyUnicode_FromString("pcg.calibration")) && py.PyDict_SetItemString(g, "__name__", name) == 0 &&
+	    (src = py.PyUnicode_FromString(loops)) && (r = py.PyObject_CallFunctionObjArgs(exec, src, g, NULL))) {
+		C.py = py.PyDict_GetItemString(g, "pyloop");
+		C.c = py.PyDict_GetItemString(g, "cloop");
+		C.n = py.PyLong_FromLong(CALLS);
+		C.cfunc = py.PyCFunction_NewEx(&nothingdef, NULL, NULL);
+	}
+	py.Py_DecRef(r);
+	py.Py_DecRef(src);
+	py.Py_DecRef(name);
+	py.Py_DecRef(exec);
+	py.PyErr_Clear();
+	if (!C.py || !C.c || !C.n || !C.cfunc)
+		return -1;
+	C.off[0] = least(C.py);
+	C.off[1] = least(C.c);
+	C.real = R.p;
+	C.events = O.events;
+	pcg_init(&R.p);
+	pcg_add_cost(&R.p, "wall", "ns");
+	C.scratch = ecalloc(1, sizeof(*C.scratch));
+	C.scratch->id = pcg_thread_add(&R.p, 0, pcg_cstr("calibration"));
+	pcg_stack_init(&C.scratch->st, C.scratch->id);
+	O.events = 0;
+	C.thread = cur;
+	cur = C.scratch;
+	return 0;
+}
+
+/* Per event, in 1/1024 ns, from the times without and with the hooks. */
+static uint32_t
+cost(uint64_t off, uint64_t on)
+{
+	return on > off && off ? (uint32_t)(((on - off) << 10) / (2 * CALLS)) : 0;
+}
+
+/* The hooks are on: the loops again, the costs, the recording back. */
+void
+calib_end(void)
+{
+	char v[2][32];
+	struct pcg_str s[2];
+
+	R.bias_py = cost(C.off[0], least(C.py));
+	R.bias_c = cost(C.off[1], least(C.c));
+	cur = C.thread;
+	pcg_stack_free(&C.scratch->st);
+	free(C.scratch->key);
+	free(C.scratch);
+	pcg_free(&R.p);
+	R.p = C.real;
+	O.events = C.events;
+	snprintf(v[0], sizeof(v[0]), "%.1f", R.bias_py / 1024.0);
+	snprintf(v[1], sizeof(v[1]), "%.1f", R.bias_c / 1024.0);
+	s[0] = pcg_cstr(v[0]);
+	s[1] = pcg_cstr(v[1]);
+	pcg_add_meta(&R.p, pcg_cstr("compensation"), s, 2);
+}

@@ -1,0 +1,33 @@
+# Two halves of equal work by design, each timed by the program itself:
+# calls() makes many tiny calls, loop() none.  Prints "SHARE S", calls()'s
+# share of the two, by its own clock: without a profiler, the truth a
+# profile of the same run should show.
+import sys
+import time
+
+
+def tiny(x):
+    return x
+
+
+def calls(n):
+    s = 0
+    for i in range(n):
+        s += tiny(i)
+    return s
+
+
+def loop(n):
+    s = 0
+    for i in range(n):
+        s += i
+    return s
+
+
+n = int(sys.argv[1]) if len(sys.argv) > 1 else 200000
+t0 = time.perf_counter()
+calls(n)
+t1 = time.perf_counter()
+loop(3 * n)
+t2 = time.perf_counter()
+print("SHARE %.4f" % ((t1 - t0) / (t2 - t0)))
