@@ -18,6 +18,7 @@
  * is refused (unfocusable()).
  */
 #include <fnmatch.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +52,7 @@ static const char synopsis[] =
     "       [--min-incl N%%|N[UNIT]] [--min-self N%%|N[UNIT]] [--focus FUNC]... [--partial]\n"
     "       [-o FILE] [FILE]\n";
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, synopsis, argv0);
@@ -1182,76 +1183,73 @@ addpat(char ***list, size_t *n, const char *o, const char *pat)
 	(*list)[(*n)++] = (char *)pat;
 }
 
-/* --name VALUE or --name=VALUE; returns the value or NULL if argv[*i] is not --name. */
-static const char *
-optarg_of(char **argv, int argc, int *i, const char *name)
+static void __attribute__((noreturn))
+help(void)
 {
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n])
-		return NULL;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "%s: %s needs an argument\n", argv0, name);
-		usage();
-	}
-	return argv[++*i];
+	printf(synopsis, argv0);
+	printf("  --drop PAT          drop the functions PAT matches (MODULE, MODULE.*, MODULE:NAME)\n"
+	    "  --keep PAT          keep only the functions some --keep PAT matches\n"
+	    "  --drop-stdlib       drop the standard library's Python code (meta stdlib)\n"
+	    "  --drop-builtins     drop every C builtin\n"
+	    "  --min-incl LIMIT    then drop the functions whose inclusive cost is below LIMIT\n"
+	    "  --min-self LIMIT    then drop the functions whose self cost is below LIMIT\n"
+	    "                      (LIMIT: N%% of the total, or N with a unit ns, us, ms or s)\n"
+	    "  --focus FUNC        keep only the calls of FUNC (NAME or MODULE:NAME) and their callees\n"
+	    "  --partial           read an events stream cut short (no end record), marked incomplete\n"
+	    "  -o FILE             write to FILE (default: standard output)\n"
+	    "  -h, --help          show this help;  --version  show the version\n");
+	efshut(stdout, "stdout");
+	exit(0);
 }
 
+/* GNU style: options and the operand in any order; returns the input. */
 static const char *
 parseargs(int argc, char **argv)
 {
-	const char *in = NULL, *v;
-	int i, dashdash = 0;
+	enum { DROP = 256, KEEP, STDLIB, BUILTINS, MININCL, MINSELF, FOCUS, PARTIAL, VERSION };
+	static const struct option lo[] = {
+		{ "drop", required_argument, NULL, DROP },
+		{ "keep", required_argument, NULL, KEEP },
+		{ "drop-stdlib", no_argument, NULL, STDLIB },
+		{ "drop-builtins", no_argument, NULL, BUILTINS },
+		{ "min-incl", required_argument, NULL, MININCL },
+		{ "min-self", required_argument, NULL, MINSELF },
+		{ "focus", required_argument, NULL, FOCUS },
+		{ "partial", no_argument, NULL, PARTIAL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, VERSION },
+		{ 0 }
+	};
+	const char *v;
+	int c;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (dashdash || a[0] != '-' || !a[1]) {
-			if (in)
-				usage();
-			in = a;
-		} else if (!strcmp(a, "--")) {
-			dashdash = 1;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			printf(synopsis, argv0);
-			efshut(stdout, "stdout");
-			exit(0);
-		} else if (!strcmp(a, "--version")) {
-			printf("%s %s\n", argv0, PCG_VERSION_STRING);
-			efshut(stdout, "stdout");
-			exit(0);
-		} else if (!strcmp(a, "--drop-stdlib")) {
-			opt.stdlib = 1;
-		} else if (!strcmp(a, "--drop-builtins")) {
-			opt.builtins = 1;
-		} else if (!strcmp(a, "--partial")) {
-			opt.partial = 1;
-		} else if ((v = optarg_of(argv, argc, &i, "--drop"))) {
-			addpat(&opt.drop, &opt.ndrop, "--drop", v);
-		} else if ((v = optarg_of(argv, argc, &i, "--keep"))) {
-			addpat(&opt.keep, &opt.nkeep, "--keep", v);
-		} else if ((v = optarg_of(argv, argc, &i, "--focus"))) {
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		switch (v = optarg, c) {
+		case DROP: addpat(&opt.drop, &opt.ndrop, "--drop", v); break;
+		case KEEP: addpat(&opt.keep, &opt.nkeep, "--keep", v); break;
+		case STDLIB: opt.stdlib = 1; break;
+		case BUILTINS: opt.builtins = 1; break;
+		case MININCL: parsethr("--min-incl", v, &opt.minincl); break;
+		case MINSELF: parsethr("--min-self", v, &opt.minself); break;
+		case FOCUS:
 			if (!*v || *v == ':' || (strchr(v, ':') && !strchr(v, ':')[1]))
 				badopt("--focus", v, "expected NAME or MODULE:NAME");
 			opt.focus = ereallocarray(opt.focus, opt.nfocus + 1, sizeof(*opt.focus));
 			opt.focus[opt.nfocus++] = (char *)v;
-		} else if ((v = optarg_of(argv, argc, &i, "--min-incl"))) {
-			parsethr("--min-incl", v, &opt.minincl);
-		} else if ((v = optarg_of(argv, argc, &i, "--min-self"))) {
-			parsethr("--min-self", v, &opt.minself);
-		} else if (!strcmp(a, "-o")) {
-			if (++i == argc)
-				usage();
-			opt.out = argv[i];
-		} else {
-			fprintf(stderr, "%s: unknown option '%s'\n", argv0, a);
-			usage();
+			break;
+		case PARTIAL: opt.partial = 1; break;
+		case 'o': opt.out = v; break;
+		case 'h': help();
+		case VERSION:
+			printf("%s %s\n", argv0, PCG_VERSION_STRING);
+			efshut(stdout, "stdout");
+			exit(0);
+		default: usage();
 		}
 	}
-	return in ? in : "-";
+	if (argc - optind > 1)
+		usage();
+	return optind < argc ? argv[optind] : "-";
 }
 
 int

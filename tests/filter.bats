@@ -278,13 +278,28 @@ same_calls() {
 	[ "$status" -eq 2 ]
 	run pcg-filter --drop
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"--drop needs an argument"* ]]
+	[[ "$output" == *"option '--drop' requires an argument"*"usage: pcg-filter "* ]] || die "$output"
 	printf 'pcg\t1\tprofile\ncost\twall\tns\nnode\t1\n' >"$BATS_TEST_TMPDIR/bad.pcg"
 	run pcg-filter "$BATS_TEST_TMPDIR/bad.pcg"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"bad.pcg:3:"* ]]
 	run pcg-filter "$BATS_TEST_TMPDIR/nonexistent.pcg"
 	[ "$status" -eq 1 ]
+}
+
+@test "GNU options: after the operand, -oFILE, --opt value and --opt=value, --" {
+	pcg-filter --drop-stdlib --drop requests -o want "$APP"
+	pcg-filter "$APP" --drop requests -owant2 --drop-stdlib
+	cmp want want2
+	pcg-filter "$APP" --drop=requests --drop-stdlib -o want2
+	cmp want want2
+	cp "$APP" ./-app
+	pcg-filter --drop-stdlib --drop requests -o want2 -- -app
+	cmp want want2
+	run pcg-filter "$APP" --drop-stdlib --no-such-option
+	[ "$status" -eq 2 ] && [[ "$output" == *"usage: pcg-filter "* ]] || die "$status: $output"
+	run pcg-filter -- "$APP" -app
+	[ "$status" -eq 2 ] || die "two operands: status $status"
 }
 
 @test "-o writes the file only when everything succeeded" {
