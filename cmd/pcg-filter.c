@@ -1023,6 +1023,68 @@ rootfit(struct map *m)
 	free(given);
 }
 
+/*
+ * A root's arc never pauses: it is its frame's time on the stack, which
+ * holds the root's self and calls.  Where a folded recursion ran a kept
+ * function above a kept root while the tree made it a root too (nested
+ * imports: __import__ called back from importlib under another import),
+ * the two roots' times overlap, and after rootfit() the calls of a root can
+ * exceed its arc: its function's time on the stack, exact but overlapping,
+ * does not fit in the thread.  Take the excess from the root's calls, in
+ * proportion to their INCL, so that no root holds more than its arc and the
+ * thread never more than its total.
+ */
+static void
+rootcap(struct pcg_profile *o)
+{
+	size_t i, k, K = o->ncost, n = o->nnode * K + 1, T = o->nthread;
+	uint64_t *kids = ecalloc(n, sizeof(*kids)), *acc = ecalloc(n, sizeof(*acc));
+	uint64_t *given = ecalloc(n, sizeof(*given)), *raise = ecalloc(T * K + 1, sizeof(*raise));
+	uint32_t *big = ecalloc(T + 1, sizeof(*big));
+
+	/* a root whose self alone is above its arc (rootfit() shares by INCL)
+	 * takes it from the thread's largest root, whose calls pay below */
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t t = o->node[i].thread;
+		if (o->node[i].parent || o->node[i].rec)
+			continue;
+		if (!big[t] || pcg_incl(o, i)[0] > pcg_incl(o, big[t])[0])
+			big[t] = i;
+		for (k = 0; k < K; k++)
+			if (pcg_self(o, i)[k] > pcg_incl(o, i)[k]) {
+				raise[t * K + k] += pcg_self(o, i)[k] - pcg_incl(o, i)[k];
+				pcg_incl(o, i)[k] = pcg_self(o, i)[k];
+			}
+	}
+	for (i = 1; i < T; i++)
+		for (k = 0; big[i] && k < K; k++) {
+			uint64_t *x = &pcg_incl(o, big[i])[k], room = *x - pcg_self(o, big[i])[k];
+			*x -= raise[i * K + k] < room ? raise[i * K + k] : room;
+		}
+	for (i = 1; i < o->nnode; i++)
+		for (k = 0; o->node[i].parent && k < K; k++)
+			kids[o->node[i].parent * K + k] += pcg_incl(o, i)[k];
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t g = o->node[i].parent;
+		for (k = 0; g && !o->node[g].parent && k < K; k++) {
+			size_t j = g * K + k;
+			uint64_t have = pcg_incl(o, g)[k], self = pcg_self(o, g)[k], over, v;
+			if (self + kids[j] <= have)
+				continue;
+			over = self + kids[j] - have;
+			acc[j] += pcg_incl(o, i)[k];
+			v = muldiv(over, acc[j], kids[j]) - given[j];
+			given[j] += v;
+			pcg_incl(o, i)[k] -= v;
+		}
+	}
+	free(kids);
+	free(acc);
+	free(given);
+	free(raise);
+	free(big);
+}
+
 static void
 apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop, const uint8_t *focus)
 {
@@ -1059,6 +1121,7 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 	refit(&m);
 	balance(&m, tgt);
 	rootfit(&m);
+	rootcap(out);
 	free(tgt);
 	free(m.fn);
 	free(m.img);
