@@ -20,6 +20,7 @@
  * turned back (see pcg-emit(1), Recursion).
  */
 #include <inttypes.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,11 +65,27 @@ struct emit {
 
 static const struct emit *cmpctx; /* for qsort comparators */
 
-static void
+static const char synopsis[] =
+    "usage: %s [-o FILE] [--separate-threads] [--no-clones] [--partial] [FILE...]\n";
+
+static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [--no-clones] [--partial] [FILE...]\n", argv0);
-	exit(1);
+	fprintf(stderr, synopsis, argv0);
+	exit(2);
+}
+
+static void __attribute__((noreturn))
+help(void)
+{
+	printf(synopsis, argv0);
+	printf("  -o FILE             write to FILE (default: standard output)\n"
+	    "  --separate-threads  one file per thread: FILE-01, FILE-02...\n"
+	    "  --no-clones         one function per Python function, cycles and all\n"
+	    "  --partial           read an events stream cut short (no end record), marked incomplete\n"
+	    "  -h, --help          show this help;  --version  show the version\n");
+	efshut(stdout, "<stdout>");
+	exit(0);
 }
 
 /* Length of the well-formed UTF-8 sequence at s, or 0. */
@@ -1146,39 +1163,35 @@ main(int argc, char *argv[])
 	struct pcg_profile p;
 	struct pcg_readopt ro = { 0 };
 	struct emit e;
+	enum { SEP = 256, NOCLONES, PARTIAL, VERSION };
+	static const struct option lo[] = {
+		{ "separate-threads", no_argument, NULL, SEP },
+		{ "no-clones", no_argument, NULL, NOCLONES },
+		{ "partial", no_argument, NULL, PARTIAL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, VERSION },
+		{ 0 }
+	};
 	const char *out = NULL, *first;
-	int i, sep = 0;
+	int c, i, sep = 0;
 
 	argv0 = "pcg-emit";
 	memset(&e, 0, sizeof(e));
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		} else if (!strcmp(argv[i], "-o")) {
-			if (++i == argc)
-				usage();
-			out = argv[i];
-		} else if (!strncmp(argv[i], "-o", 2)) {
-			out = argv[i] + 2;
-		} else if (!strcmp(argv[i], "--separate-threads")) {
-			sep = 1;
-		} else if (!strcmp(argv[i], "--no-clones")) {
-			e.noclones = 1;
-		} else if (!strcmp(argv[i], "--partial")) {
-			ro.partial = 1;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: %s [-o FILE] [--separate-threads] [--no-clones] [--partial] [FILE...]\n", argv0);
-			efshut(stdout, "<stdout>");
-			return 0;
-		} else if (!strcmp(argv[i], "--version")) {
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case SEP: sep = 1; break;
+		case NOCLONES: e.noclones = 1; break;
+		case PARTIAL: ro.partial = 1; break;
+		case 'h': help();
+		case VERSION:
 			printf("pcg-emit %s\n", PCG_VERSION_STRING);
 			efshut(stdout, "<stdout>");
 			return 0;
-		} else {
-			usage();
+		default: usage();
 		}
 	}
+	i = optind;
 
 	/* Read everything before writing: a bad input leaves no output. */
 	first = i < argc ? argv[i] : "-";

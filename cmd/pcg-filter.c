@@ -18,6 +18,7 @@
  * is refused (unfocusable()).
  */
 #include <fnmatch.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +52,7 @@ static const char synopsis[] =
     "       [--min-incl N%%|N[UNIT]] [--min-self N%%|N[UNIT]] [--focus FUNC]... [--partial]\n"
     "       [-o FILE] [FILE]\n";
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, synopsis, argv0);
@@ -1022,6 +1023,68 @@ rootfit(struct map *m)
 	free(given);
 }
 
+/*
+ * A root's arc never pauses: it is its frame's time on the stack, which
+ * holds the root's self and calls.  Where a folded recursion ran a kept
+ * function above a kept root while the tree made it a root too (nested
+ * imports: __import__ called back from importlib under another import),
+ * the two roots' times overlap, and after rootfit() the calls of a root can
+ * exceed its arc: its function's time on the stack, exact but overlapping,
+ * does not fit in the thread.  Take the excess from the root's calls, in
+ * proportion to their INCL, so that no root holds more than its arc and the
+ * thread never more than its total.
+ */
+static void
+rootcap(struct pcg_profile *o)
+{
+	size_t i, k, K = o->ncost, n = o->nnode * K + 1, T = o->nthread;
+	uint64_t *kids = ecalloc(n, sizeof(*kids)), *acc = ecalloc(n, sizeof(*acc));
+	uint64_t *given = ecalloc(n, sizeof(*given)), *raise = ecalloc(T * K + 1, sizeof(*raise));
+	uint32_t *big = ecalloc(T + 1, sizeof(*big));
+
+	/* a root whose self alone is above its arc (rootfit() shares by INCL)
+	 * takes it from the thread's largest root, whose calls pay below */
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t t = o->node[i].thread;
+		if (o->node[i].parent || o->node[i].rec)
+			continue;
+		if (!big[t] || pcg_incl(o, i)[0] > pcg_incl(o, big[t])[0])
+			big[t] = i;
+		for (k = 0; k < K; k++)
+			if (pcg_self(o, i)[k] > pcg_incl(o, i)[k]) {
+				raise[t * K + k] += pcg_self(o, i)[k] - pcg_incl(o, i)[k];
+				pcg_incl(o, i)[k] = pcg_self(o, i)[k];
+			}
+	}
+	for (i = 1; i < T; i++)
+		for (k = 0; big[i] && k < K; k++) {
+			uint64_t *x = &pcg_incl(o, big[i])[k], room = *x - pcg_self(o, big[i])[k];
+			*x -= raise[i * K + k] < room ? raise[i * K + k] : room;
+		}
+	for (i = 1; i < o->nnode; i++)
+		for (k = 0; o->node[i].parent && k < K; k++)
+			kids[o->node[i].parent * K + k] += pcg_incl(o, i)[k];
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t g = o->node[i].parent;
+		for (k = 0; g && !o->node[g].parent && k < K; k++) {
+			size_t j = g * K + k;
+			uint64_t have = pcg_incl(o, g)[k], self = pcg_self(o, g)[k], over, v;
+			if (self + kids[j] <= have)
+				continue;
+			over = self + kids[j] - have;
+			acc[j] += pcg_incl(o, i)[k];
+			v = muldiv(over, acc[j], kids[j]) - given[j];
+			given[j] += v;
+			pcg_incl(o, i)[k] -= v;
+		}
+	}
+	free(kids);
+	free(acc);
+	free(given);
+	free(raise);
+	free(big);
+}
+
 static void
 apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop, const uint8_t *focus)
 {
@@ -1058,6 +1121,7 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 	refit(&m);
 	balance(&m, tgt);
 	rootfit(&m);
+	rootcap(out);
 	free(tgt);
 	free(m.fn);
 	free(m.img);
@@ -1182,76 +1246,73 @@ addpat(char ***list, size_t *n, const char *o, const char *pat)
 	(*list)[(*n)++] = (char *)pat;
 }
 
-/* --name VALUE or --name=VALUE; returns the value or NULL if argv[*i] is not --name. */
-static const char *
-optarg_of(char **argv, int argc, int *i, const char *name)
+static void __attribute__((noreturn))
+help(void)
 {
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n])
-		return NULL;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "%s: %s needs an argument\n", argv0, name);
-		usage();
-	}
-	return argv[++*i];
+	printf(synopsis, argv0);
+	printf("  --drop PAT          drop the functions PAT matches (MODULE, MODULE.*, MODULE:NAME)\n"
+	    "  --keep PAT          keep only the functions some --keep PAT matches\n"
+	    "  --drop-stdlib       drop the standard library's Python code (meta stdlib)\n"
+	    "  --drop-builtins     drop every C builtin\n"
+	    "  --min-incl LIMIT    then drop the functions whose inclusive cost is below LIMIT\n"
+	    "  --min-self LIMIT    then drop the functions whose self cost is below LIMIT\n"
+	    "                      (LIMIT: N%% of the total, or N with a unit ns, us, ms or s)\n"
+	    "  --focus FUNC        keep only the calls of FUNC (NAME or MODULE:NAME) and their callees\n"
+	    "  --partial           read an events stream cut short (no end record), marked incomplete\n"
+	    "  -o FILE             write to FILE (default: standard output)\n"
+	    "  -h, --help          show this help;  --version  show the version\n");
+	efshut(stdout, "stdout");
+	exit(0);
 }
 
+/* GNU style: options and the operand in any order; returns the input. */
 static const char *
 parseargs(int argc, char **argv)
 {
-	const char *in = NULL, *v;
-	int i, dashdash = 0;
+	enum { DROP = 256, KEEP, STDLIB, BUILTINS, MININCL, MINSELF, FOCUS, PARTIAL, VERSION };
+	static const struct option lo[] = {
+		{ "drop", required_argument, NULL, DROP },
+		{ "keep", required_argument, NULL, KEEP },
+		{ "drop-stdlib", no_argument, NULL, STDLIB },
+		{ "drop-builtins", no_argument, NULL, BUILTINS },
+		{ "min-incl", required_argument, NULL, MININCL },
+		{ "min-self", required_argument, NULL, MINSELF },
+		{ "focus", required_argument, NULL, FOCUS },
+		{ "partial", no_argument, NULL, PARTIAL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, VERSION },
+		{ 0 }
+	};
+	const char *v;
+	int c;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (dashdash || a[0] != '-' || !a[1]) {
-			if (in)
-				usage();
-			in = a;
-		} else if (!strcmp(a, "--")) {
-			dashdash = 1;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			printf(synopsis, argv0);
-			efshut(stdout, "stdout");
-			exit(0);
-		} else if (!strcmp(a, "--version")) {
-			printf("%s %s\n", argv0, PCG_VERSION_STRING);
-			efshut(stdout, "stdout");
-			exit(0);
-		} else if (!strcmp(a, "--drop-stdlib")) {
-			opt.stdlib = 1;
-		} else if (!strcmp(a, "--drop-builtins")) {
-			opt.builtins = 1;
-		} else if (!strcmp(a, "--partial")) {
-			opt.partial = 1;
-		} else if ((v = optarg_of(argv, argc, &i, "--drop"))) {
-			addpat(&opt.drop, &opt.ndrop, "--drop", v);
-		} else if ((v = optarg_of(argv, argc, &i, "--keep"))) {
-			addpat(&opt.keep, &opt.nkeep, "--keep", v);
-		} else if ((v = optarg_of(argv, argc, &i, "--focus"))) {
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		switch (v = optarg, c) {
+		case DROP: addpat(&opt.drop, &opt.ndrop, "--drop", v); break;
+		case KEEP: addpat(&opt.keep, &opt.nkeep, "--keep", v); break;
+		case STDLIB: opt.stdlib = 1; break;
+		case BUILTINS: opt.builtins = 1; break;
+		case MININCL: parsethr("--min-incl", v, &opt.minincl); break;
+		case MINSELF: parsethr("--min-self", v, &opt.minself); break;
+		case FOCUS:
 			if (!*v || *v == ':' || (strchr(v, ':') && !strchr(v, ':')[1]))
 				badopt("--focus", v, "expected NAME or MODULE:NAME");
 			opt.focus = ereallocarray(opt.focus, opt.nfocus + 1, sizeof(*opt.focus));
 			opt.focus[opt.nfocus++] = (char *)v;
-		} else if ((v = optarg_of(argv, argc, &i, "--min-incl"))) {
-			parsethr("--min-incl", v, &opt.minincl);
-		} else if ((v = optarg_of(argv, argc, &i, "--min-self"))) {
-			parsethr("--min-self", v, &opt.minself);
-		} else if (!strcmp(a, "-o")) {
-			if (++i == argc)
-				usage();
-			opt.out = argv[i];
-		} else {
-			fprintf(stderr, "%s: unknown option '%s'\n", argv0, a);
-			usage();
+			break;
+		case PARTIAL: opt.partial = 1; break;
+		case 'o': opt.out = v; break;
+		case 'h': help();
+		case VERSION:
+			printf("%s %s\n", argv0, PCG_VERSION_STRING);
+			efshut(stdout, "stdout");
+			exit(0);
+		default: usage();
 		}
 	}
-	return in ? in : "-";
+	if (argc - optind > 1)
+		usage();
+	return optind < argc ? argv[optind] : "-";
 }
 
 int

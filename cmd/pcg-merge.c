@@ -3,6 +3,7 @@
  *
  * The merge itself is common/merge.c's, which pcg-emit uses too.
  */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +14,14 @@ static int threadmode = PCG_THREADS_NAME;
 static int mean;
 static struct pcg_readopt readopt;
 
-static void
+static const char synopsis[] =
+    "usage: %s [-o FILE] [--threads=name|keep|join] [--mean] [--partial] [FILE...]\n";
+
+static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-o FILE] [--threads=name|keep|join] [--mean] [--partial] [FILE...]\n", argv0);
-	exit(1);
+	fprintf(stderr, synopsis, argv0);
+	exit(2);
 }
 
 static int
@@ -32,56 +36,55 @@ parsemode(const char *s)
 	eprintf("unknown thread mode '%s' (name, keep or join)", s);
 }
 
-static void
+static void __attribute__((noreturn))
 help(void)
 {
-	printf("usage: %s [-o FILE] [--threads=name|keep|join] [--mean] [--partial] [FILE...]\n"
-	    "  -o FILE             write to FILE (default: standard output)\n"
+	printf(synopsis, argv0);
+	printf("  -o FILE             write to FILE (default: standard output)\n"
 	    "  --threads=name      one tree per thread name: MainThread of every run together\n"
 	    "  --threads=keep      one tree per thread of each run, named PID/NAME\n"
 	    "  --threads=join      one tree for all threads of all runs\n"
 	    "  --mean              counts and costs per run (rounded), not sums\n"
-	    "  --partial           read an events stream cut short (no end record), marked incomplete\n", argv0);
+	    "  --partial           read an events stream cut short (no end record), marked incomplete\n"
+	    "  -h, --help          show this help;  --version  show the version\n");
 	efshut(stdout, "<stdout>");
 	exit(0);
 }
 
-/* Returns the index of the first operand. */
+/* GNU style: options and operands in any order; returns the first operand. */
 static int
 options(int argc, char *argv[], const char **out)
 {
-	int i;
+	enum { THREADS = 256, MEAN, PARTIAL, VERSION };
+	static const struct option lo[] = {
+		{ "threads", required_argument, NULL, THREADS },
+		{ "mean", no_argument, NULL, MEAN },
+		{ "partial", no_argument, NULL, PARTIAL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, VERSION },
+		{ 0 }
+	};
+	int c;
 
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--"))
-			return i + 1;
-		if (!strcmp(a, "-o") || !strcmp(a, "--threads")) {
-			if (++i == argc || !argv[i][0])
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (!*optarg)
 				usage();
-			if (a[1] == 'o')
-				*out = argv[i];
-			else
-				threadmode = parsemode(argv[i]);
-		} else if (!strncmp(a, "-o", 2)) {
-			*out = a + 2;
-		} else if (!strncmp(a, "--threads=", 10)) {
-			threadmode = parsemode(a + 10);
-		} else if (!strcmp(a, "--mean")) {
-			mean = 1;
-		} else if (!strcmp(a, "--partial")) {
-			readopt.partial = 1;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			help();
-		} else if (!strcmp(a, "--version")) {
+			*out = optarg;
+			break;
+		case THREADS: threadmode = parsemode(optarg); break;
+		case MEAN: mean = 1; break;
+		case PARTIAL: readopt.partial = 1; break;
+		case 'h': help();
+		case VERSION:
 			printf("pcg-merge %s\n", PCG_VERSION_STRING);
 			efshut(stdout, "<stdout>");
 			exit(0);
-		} else {
-			usage();
+		default: usage();
 		}
 	}
-	return i;
+	return optind;
 }
 
 int

@@ -36,6 +36,20 @@ usage(int status)
 	    "       [--min-self N%%|NS] [--separate-threads] [-f] [--keep-pcg FILE] [--no-gui] [-q]\n"
 	    "       [--] COMMAND [ARG...] | SCRIPT.py [ARG...] | -m MODULE [ARG...] | -c CODE [ARG...]\n"
 	    "SCRIPT.py, -m and -c run python3; COMMAND is any command line running Python\n", argv0);
+	if (!status)
+		printf("  -m MODULE, -c CODE  run python3 -m MODULE or -c CODE; the options end there\n"
+		    "  -o FILE, --output=FILE  write the callgrind file to FILE (default callgrind.out.PID)\n"
+		    "  --keep-stdlib       keep the standard library's functions\n"
+		    "  --drop PAT          drop what PAT matches (see pcg-filter(1))\n"
+		    "  --keep PAT          keep only what PAT matches\n"
+		    "  --min-incl N%%|NS    fold the functions whose inclusive cost is below it\n"
+		    "  --min-self N%%|NS    fold the functions whose self cost is below it\n"
+		    "  --separate-threads  one callgrind file per thread\n"
+		    "  -f, --follow        follow child processes and merge their profiles\n"
+		    "  --keep-pcg FILE     also keep the unfiltered pcg profile in FILE\n"
+		    "  --no-gui            never start a viewer\n"
+		    "  -q, --quiet         print nothing of its own\n"
+		    "  -h, --help          show this help;  --version  show the version\n");
 	exit(status);
 }
 

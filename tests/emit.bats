@@ -80,10 +80,29 @@ valid() { # FILE
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ ^pcg-emit\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 	run pcg-emit --bogus "$DATA/emit-fib.pcg"
-	[ "$status" -eq 1 ]
-	[[ "$output" == usage:* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *$'\n'"usage: pcg-emit "* ]]
 	run pcg-emit -o
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"usage: pcg-emit "* ]]
+}
+
+@test "emit: GNU options: after the operands, -oFILE, --opt=value, --" {
+	pcg-emit -o want "$DATA/emit-fib.pcg"
+	pcg-emit "$DATA/emit-fib.pcg" -oafter
+	cmp want after
+	pcg-emit --no-clones -o want "$DATA/emit-mutual.pcg"
+	pcg-emit "$DATA/emit-mutual.pcg" --no-clones -o after
+	cmp want after
+	# after --, a dash-named file is an operand, not an option
+	cp "$DATA/emit-fib.pcg" ./-x
+	pcg-emit -o dash -- -x
+	pcg-emit -o want "$DATA/emit-fib.pcg"
+	cmp want dash
+	run pcg-emit "$DATA/emit-fib.pcg" --no-such-option
+	[ "$status" -eq 2 ] && [[ "$output" == *"usage: pcg-emit "* ]] || die "$status: $output"
+	run pcg-emit --no-clones=yes "$DATA/emit-fib.pcg"
+	[ "$status" -eq 2 ] || die "a value for a flag: status $status"
 }
 
 @test "emit: header order and contents" {

@@ -278,13 +278,28 @@ same_calls() {
 	[ "$status" -eq 2 ]
 	run pcg-filter --drop
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"--drop needs an argument"* ]]
+	[[ "$output" == *"option '--drop' requires an argument"*"usage: pcg-filter "* ]] || die "$output"
 	printf 'pcg\t1\tprofile\ncost\twall\tns\nnode\t1\n' >"$BATS_TEST_TMPDIR/bad.pcg"
 	run pcg-filter "$BATS_TEST_TMPDIR/bad.pcg"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"bad.pcg:3:"* ]]
 	run pcg-filter "$BATS_TEST_TMPDIR/nonexistent.pcg"
 	[ "$status" -eq 1 ]
+}
+
+@test "GNU options: after the operand, -oFILE, --opt value and --opt=value, --" {
+	pcg-filter --drop-stdlib --drop requests -o want "$APP"
+	pcg-filter "$APP" --drop requests -owant2 --drop-stdlib
+	cmp want want2
+	pcg-filter "$APP" --drop=requests --drop-stdlib -o want2
+	cmp want want2
+	cp "$APP" ./-app
+	pcg-filter --drop-stdlib --drop requests -o want2 -- -app
+	cmp want want2
+	run pcg-filter "$APP" --drop-stdlib --no-such-option
+	[ "$status" -eq 2 ] && [[ "$output" == *"usage: pcg-filter "* ]] || die "$status: $output"
+	run pcg-filter -- "$APP" -app
+	[ "$status" -eq 2 ] || die "two operands: status $status"
 }
 
 @test "-o writes the file only when everything succeeded" {
@@ -549,5 +564,52 @@ outermost() {
 		r=$(totals "$BATS_TEST_TMPDIR/out.pcg" | cut -d' ' -f1)
 		[ "$r" = "$(onstack "$APP" | grep ":$f " | cut -d' ' -f2)" ] ||
 			die "--focus $f: roots $r, on the stack $(onstack "$APP" | grep ":$f ")"
+	done
+}
+
+# Roots of a profile, per thread: "ROOTS SELF FIT": the sum of the roots'
+# INCL, of all self costs, and of the roots' self plus their calls' INCL
+# (what pcg-emit writes as the thread's calls), and one line per root whose
+# self plus calls exceed its INCL (its arc, which never pauses).
+rootfit() {
+	awk -F'\t' '
+	$1 == "cost" { k++ }
+	$1 == "thread" { t = $2 }
+	$1 == "node" { s[t] += $(7 + k); if ($3 == 0) { root[$2] = t; r[t] += $7; inc[$2] = $7; own[$2] += $(7 + k) } else kid[$3] += $7 }
+	$1 == "rec" { kid[$2] += $6 }
+	END {
+		for (n in root) { f[root[n]] += own[n] + kid[n]; if (own[n] + kid[n] > inc[n]) print "root " n ": " own[n] " + " kid[n] " > " inc[n] }
+		for (t in s) print t, r[t], s[t], f[t]
+	}' "$1"
+}
+
+@test "nested imports under dropped stdlib code: no root holds more than its arc, the thread never more than its total" {
+	local p
+	cd "$BATS_TEST_TMPDIR"
+	# a package imported from runpy (python3 -m), whose modules import each
+	# other with from-imports (importlib calls __import__ back) and
+	# importlib.import_module, and run code and stdlib imports of their own
+	mkdir pkg
+	printf 'def work(n):\n    return sum(i * i for i in range(n))\nwork(20000)\nfrom pkg import a, b\n' >pkg/__init__.py
+	printf 'import json, fractions\nfrom pkg import c, d\nf = lambda: json.dumps([fractions.Fraction(1, 3)] * 200, default=str)\nf()\n' >pkg/a.py
+	printf 'from pkg import d\nimport importlib\ne = importlib.import_module("pkg.e")\nx = [d.g(i) for i in range(3000)]\n' >pkg/b.py
+	printf 'import decimal\ndef h(): return decimal.Decimal(1) / 7\nh()\n' >pkg/c.py
+	printf 'def g(i): return i %% 7\nfrom pkg import e\n' >pkg/d.py
+	printf 'import email.parser\ny = sum(range(5000))\n' >pkg/e.py
+	printf 'import pkg\n' >prog.py
+	for p in $(pythons); do
+		say "nested imports on $p"
+		pcg-trace -q -o p.pcg "$p" -m prog || die "$p: trace failed"
+		pcg-filter --drop-stdlib p.pcg >f.pcg
+		out=$(rootfit f.pcg)
+		read -r t roots self fit <<<"$(tail -1 <<<"$out")"
+		[ "$roots" = "$self" ] && [ "$fit" -le "$self" ] && [ "$(wc -l <<<"$out")" -eq 1 ] ||
+			die "$p: $out (thread: roots' INCL, self total, roots' self + calls)"
+		pcg-emit -o cg f.pcg
+		# from /: it strips the current directory from fl= names only
+		(cd / && callgrind_annotate --inclusive=yes "$OLDPWD/cg") | grep -E '^ *[0-9,]+ \(' |
+			awk '{ gsub(/[(%)]/, "", $2) } $2 + 0 > 100 { print; bad = 1 } END { exit bad }' >&2 ||
+			die "$p: above 100% in callgrind_annotate"
+		pcg-filter --drop-stdlib f.pcg | cmp - f.pcg || die "$p: a second pass changed it"
 	done
 }

@@ -275,15 +275,16 @@ scaled() {
 	cmp a stdout
 }
 
-@test "options: usage errors exit 1, --help and --version exit 0" {
+@test "options: usage errors exit 2, a bad thread mode 1, --help and --version exit 0" {
 	run pcg-merge --bogus "$A"
-	[ "$status" -eq 1 ]
-	[[ "$output" == usage:* ]] || die "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"usage: pcg-merge "* ]] || die "$output"
 	run pcg-merge --threads=bogus "$A"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"unknown thread mode 'bogus'"* ]] || die "$output"
 	run pcg-merge -o
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"usage: pcg-merge "* ]] || die "$output"
 	run pcg-merge --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *--threads=keep* ]]
@@ -294,6 +295,20 @@ scaled() {
 	# after --, a dash-named file is an operand
 	cp "$A" ./-x
 	pcg-merge -- -x | cmp - <(pcg-merge "$A")
+}
+
+@test "options: GNU style, after the operands, -oFILE, --opt value, --" {
+	pcg-merge --threads=keep --mean -o want "$A" "$B"
+	pcg-merge "$A" --threads keep "$B" --mean -ogot
+	cmp want got
+	pcg-merge "$A" "$B" -o got --mean --threads=keep
+	cmp want got
+	cp "$B" ./-b
+	pcg-merge --threads=keep --mean -o got -- "$A" -b
+	cmp want got
+	run pcg-merge "$A" "$B" --no-such-option
+	[ "$status" -eq 2 ] && [[ "$output" == *"usage: pcg-merge "* ]] || die "$status: $output"
+	[ ! -e ./--no-such-option ]
 }
 
 @test "merge, emit, callgrind_annotate: every function is there" {

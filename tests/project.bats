@@ -10,7 +10,11 @@ PROGS="pcg-trace pcg-merge pcg-filter pcg-emit pycachegrind"
 	for p in $PROGS; do
 		run "$p" --help
 		[ "$status" -eq 0 ] || die "$p --help: status $status"
-		[[ "$output" == *usage:* ]] || die "$p --help: no usage line"
+		[[ "$output" == usage:* ]] || die "$p --help: no usage line first"
+		# then a line per option: every long option of the usage line
+		for opt in $(grep -E '^(usage:|       [^ ])' <<<"$output" | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+			grep -qE -- "^ +(-[a-zA-Z][^,]*, )?$opt([ =,]|\$)" <<<"$output" || die "$p --help: no line for $opt"
+		done
 		run "$p" -h
 		[ "$status" -eq 0 ] || die "$p -h: status $status"
 	done
@@ -25,11 +29,13 @@ PROGS="pcg-trace pcg-merge pcg-filter pcg-emit pycachegrind"
 	done
 }
 
-@test "a bad option is a usage error, not a crash" {
+@test "a bad option or a missing value is a usage error: status 2 and the usage line" {
 	for p in $PROGS; do
-		run "$p" --no-such-option
-		[ "$status" -ne 0 ] && [ "$status" -lt 126 ] || die "$p: status $status"
-		[[ "$output" == *usage:* || "$output" == *"$p"* ]] || die "$p: '$output'"
+		for bad in --no-such-option -Z -o; do
+			run "$p" $bad
+			[ "$status" -eq 2 ] || die "$p $bad: status $status"
+			[[ "$output" == *"usage: $p "* ]] || die "$p $bad: '$output'"
+		done
 	done
 }
 

@@ -31,6 +31,17 @@ work2()' a -q > out 2> err || die "$p: -c: $(cat err)"
 	done
 }
 
+@test "pycachegrind: options end at the script or -m/-c; -oFILE; a bad option is status 2" {
+	local p=${PYS%%$'\n'*}
+	usepy "$p"
+	printf 'import sys\nprint("argv", sys.argv[1:])\n' > s.py
+	pycachegrind --no-gui -q -ocg s.py -o x --no-gui > out 2> err || die "script: $(cat err)"
+	grep -qx "argv \['-o', 'x', '--no-gui'\]" out || die "script: $(cat out err)"
+	[ -s cg ] && [ ! -e x ] || die "-ocg: $(ls)"
+	run pycachegrind --no-gui --no-such-option s.py
+	[ "$status" -eq 2 ] && [[ "$output" == *"usage: pycachegrind "* ]] || die "$status: $output"
+}
+
 @test "pycachegrind: the callgrind_annotate command it suggests prints one useful screen" {
 	local p=${PYS%%$'\n'*} cmd
 	# 400 functions in 400 modules: a large program's shape

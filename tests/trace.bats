@@ -543,3 +543,16 @@ inplace() {
 		[ -n "$ok" ] || die "$p: compensation did not bring the share closer to the program's own"
 	done
 }
+
+@test "trace: options end at the command: -oFILE, --output FILE, --, and the command's own options" {
+	local p=${PYS%%$'\n'*}
+	pcg-trace -q -oa.pcg "$p" -c 'import sys; print(sys.argv[1:])' -o x --events -q >out
+	[ "$(cat out)" = "['-o', 'x', '--events', '-q']" ] || die "$(cat out)"
+	grep -q '^pcg	1	profile$' a.pcg || die "not a profile: $(head -1 a.pcg)"
+	[ ! -e x ]
+	pcg-trace --quiet --output b.pcg -- "$p" -c 'print(1)' >out
+	[ "$(cat out)" = 1 ] && [ -s b.pcg ] || die "--output: $(cat out)"
+	run pcg-trace -q -o c.pcg --no-such-option "$p" -c 'open("ran", "w")'
+	[ "$status" -eq 2 ] && [[ "$output" == *"usage: pcg-trace "* ]] || die "$status: $output"
+	[ ! -e ran ] && [ ! -e c.pcg ]
+}

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* memrchr */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -82,19 +83,20 @@ cleanup(void)
 	*rundir = '\0';
 }
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-q] [-f] [--events] [--raw] [-o FILE|-] [--] COMMAND [ARG...]\n", argv0);
 	exit(2);
 }
 
-static void
+static void __attribute__((noreturn))
 help(void)
 {
 	printf("usage: %s [-q] [-f] [--events] [--raw] [-o FILE|-] [--] COMMAND [ARG...]\n"
 	    "Run COMMAND, a command line running Python 3.6+, and record every call.\n"
-	    "  -o FILE     write to FILE (default pcg.out.%%p); %%p in FILE is the pid,\n"
+	    "  -o FILE, --output=FILE\n"
+	    "              write to FILE (default pcg.out.%%p); %%p in FILE is the pid,\n"
 	    "              %%%% a %%; - writes to stdout, and the program's own stdout\n"
 	    "              then goes to stderr\n"
 	    "  -f, --follow  also trace the Python processes the program starts\n"
@@ -102,7 +104,7 @@ help(void)
 	    "              FILE gets .%%p appended when it has no %%p\n"
 	    "  --events    write the events layer live instead of the profile\n"
 	    "  --raw       keep the recorder's own time in the costs (no compensation)\n"
-	    "  -q          do not report where the output went\n"
+	    "  -q, --quiet do not report where the output went\n"
 	    "  -h, --help  show this help;  --version  show the version\n"
 	    "Exits with the program's status (128+N when killed by signal N).\n", argv0);
 	exit(0);
@@ -528,40 +530,37 @@ main(int argc, char *argv[])
 	struct stat sb;
 	struct sigaction sa;
 	unsigned long long size;
+	enum { EVENTS = 256, RAW, VERSION };
+	static const struct option lo[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "events", no_argument, NULL, EVENTS },
+		{ "raw", no_argument, NULL, RAW },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, VERSION },
+		{ 0 }
+	};
+	int c;
 
 	argv0 = "pcg-trace";
-	for (argc--, argv++; argc && argv[0][0] == '-' && argv[0][1]; argc--, argv++) {
-		char *a = argv[0];
-		if (!strcmp(a, "--")) {
-			argc--, argv++;
-			break;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			help();
-		} else if (!strcmp(a, "--version")) {
+	/* '+': the command's own options are the command's */
+	while ((c = getopt_long(argc, argv, "+o:fqh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'f': follow = 1; break;
+		case 'q': quiet = 1; break;
+		case EVENTS: events = 1; break;
+		case 'h': help();
+		case VERSION:
 			printf("pcg-trace %s\n", PCG_VERSION_STRING);
 			return 0;
-		} else if (!strcmp(a, "-f") || !strcmp(a, "--follow")) {
-			follow = 1;
-		} else if (!strcmp(a, "--events")) {
-			events = 1;
-		} else if (!strcmp(a, "--raw")) {
-			raw = 1;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			quiet = 1;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (argc < 2)
-				usage();
-			out = argv[1];
-			argc--, argv++;
-		} else if (!strncmp(a, "-o", 2)) {
-			out = a + 2;
-		} else if (!strncmp(a, "--output=", 9)) {
-			out = a + 9;
-		} else {
-			weprintf("unknown option %s", a);
-			usage();
+		case RAW: raw = 1; break;
+		default: usage();
 		}
 	}
+	argc -= optind;
+	argv += optind;
 	if (!argc)
 		usage();
 	if (out && !*out)
