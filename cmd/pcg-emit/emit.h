@@ -36,6 +36,10 @@ struct emit {
 	int noclones;       /* --no-clones: one callgrind function per function */
 	int filtered;       /* pcg-filter's stand-in is one of the functions */
 	int sep;            /* --separate-threads */
+	const char *sort;   /* --sort KEY, NULL: the format's default */
+	const char *cost;   /* --cost NAME, NULL: the first column */
+	uint64_t limit;     /* --limit N */
+	int haslimit;
 	char evname[PCG_MAXCOST][64];
 };
 
@@ -53,8 +57,20 @@ void tab64_free(struct tab64 *t);
 char *clean(const char *str, size_t len, const char *ifempty);
 char *cleanstr(struct pcg_str s, const char *ifempty);
 void setup_clones(struct emit *e);
+size_t costcol(const struct pcg_profile *p, const char *name);
+
+/* Per function, one cost column: what the table formats show. */
+struct fstat {
+	uint64_t calls;  /* every call, recursive ones included */
+	uint64_t prim;   /* calls made while the function was not on the stack */
+	uint64_t self;
+	uint64_t incl;   /* time on the stack, counted once (pcg_outer) */
+	int seen;        /* some context runs it */
+};
+struct fstat *fnstats(const struct emit *e, size_t k);
 
 /* The formats: write e to path (NULL or "-": stdout); in names the input. */
 void callgrind(struct emit *e, const char *path, const char *in);
+void text(struct emit *e, const char *path, const char *in);
 
 #endif

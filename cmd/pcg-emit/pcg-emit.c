@@ -13,11 +13,58 @@
 
 static const struct emit *cmpctx; /* for qsort comparators */
 
+/* The output formats, the first one the default (pcg-emit(1), FORMATS). */
+static const struct format {
+	const char *name;
+	void (*write)(struct emit *e, const char *path, const char *in);
+} formats[] = {
+	{ "callgrind", callgrind },
+	{ "text", text },
+};
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-o FILE] [--separate-threads] [--no-clones] [--partial] [FILE...]\n", argv0);
+	fprintf(stderr, "usage: %s [-o FILE] [-F FORMAT] [--sort KEY] [--limit N] [--cost NAME] [--separate-threads] [--no-clones] [--partial] [FILE...]\n", argv0);
 	exit(1);
+}
+
+/*
+ * The value of option argv[*i] if it is SHORT (-F V, -FV) or LONG (--long V,
+ * --long=V), else NULL.
+ */
+static const char *
+optval(int argc, char *argv[], int *i, const char *shrt, const char *lng)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(lng);
+
+	if (!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) {
+		if (++*i == argc)
+			usage();
+		return argv[*i];
+	}
+	if (!strncmp(a, lng, n) && a[n] == '=')
+		return a + n + 1;
+	if (shrt && !strncmp(a, shrt, 2))
+		return a + 2;
+	return NULL;
+}
+
+/* The cost column called name (NULL: the first). */
+size_t
+costcol(const struct pcg_profile *p, const char *name)
+{
+	size_t k;
+
+	if (!p->ncost)
+		eprintf("the profile has no cost column");
+	if (!name)
+		return 0;
+	for (k = 0; k < p->ncost; k++)
+		if (pcg_str_eq(p->costname[k], pcg_cstr(name)))
+			return k;
+	eprintf("--cost %s: no such cost column", name);
 }
 
 /* Length of the well-formed UTF-8 sequence at s, or 0. */
@@ -704,7 +751,9 @@ main(int argc, char *argv[])
 	struct pcg_profile p;
 	struct pcg_readopt ro = { 0 };
 	struct emit e;
-	const char *out = NULL, *first;
+	const struct format *fmt = &formats[0];
+	const char *out = NULL, *first, *v;
+	size_t f;
 	int i;
 
 	argv0 = "pcg-emit";
@@ -719,6 +768,20 @@ main(int argc, char *argv[])
 			out = argv[i];
 		} else if (!strncmp(argv[i], "-o", 2)) {
 			out = argv[i] + 2;
+		} else if ((v = optval(argc, argv, &i, "-F", "--format"))) {
+			for (f = 0; f < LEN(formats) && strcmp(formats[f].name, v); f++)
+				;
+			if (f == LEN(formats))
+				eprintf("-F %s: no such format (callgrind, text)", v);
+			fmt = &formats[f];
+		} else if ((v = optval(argc, argv, &i, NULL, "--sort"))) {
+			e.sort = v;
+		} else if ((v = optval(argc, argv, &i, NULL, "--limit"))) {
+			if (parse_u64(v, strlen(v), &e.limit))
+				eprintf("--limit %s: not a number", v);
+			e.haslimit = 1;
+		} else if ((v = optval(argc, argv, &i, NULL, "--cost"))) {
+			e.cost = v;
 		} else if (!strcmp(argv[i], "--separate-threads")) {
 			e.sep = 1;
 		} else if (!strcmp(argv[i], "--no-clones")) {
@@ -726,7 +789,7 @@ main(int argc, char *argv[])
 		} else if (!strcmp(argv[i], "--partial")) {
 			ro.partial = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: %s [-o FILE] [--separate-threads] [--no-clones] [--partial] [FILE...]\n", argv0);
+			printf("usage: %s [-o FILE] [-F FORMAT] [--sort KEY] [--limit N] [--cost NAME] [--separate-threads] [--no-clones] [--partial] [FILE...]\n", argv0);
 			efshut(stdout, "<stdout>");
 			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
@@ -737,6 +800,9 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
+
+	if (e.sep && fmt->write != callgrind)
+		eprintf("--separate-threads writes callgrind files only");
 
 	/* Read everything before writing: a bad input leaves no output. */
 	first = i < argc ? argv[i] : "-";
@@ -749,7 +815,7 @@ main(int argc, char *argv[])
 	e.p = &p;
 	setup_names(&e);
 	setup_outer(&e);
-	callgrind(&e, out, first);
+	fmt->write(&e, out, first);
 	emit_free(&e);
 	pcg_free(&p);
 	return 0;

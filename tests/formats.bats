@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# pcg-emit's other formats (-F text, collapsed, pstats): each checked against
+# a tool nobody here wrote where there is one (callgrind_annotate on the
+# callgrind output of the same profile, flamegraph.pl, Python's pstats and
+# cProfile).
+
+load common
+
+PY="$BATS_TEST_DIRNAME/py"
+
+setup() {
+	pysetup
+}
+
+# The rows of a text table: "SELF INCL CALLS PERCALL NAME LOC".
+rows() { awk 'go { print } /^ +self /{ go = 1 }' "$1"; }
+
+# The total of a text table, in its header's unit ("wall: 100 ns in all").
+ttotal() { sed -n 's/^[a-z]*: \([0-9.]*\) [a-z]* in all,.*/\1/p' "$1"; }
+
+# Inclusive cost of FUNCTION in callgrind_annotate's inclusive view.
+cgincl() { # CALLGRIND_FILE FUNCTION
+	(cd / && callgrind_annotate --inclusive=yes "$1" 2>&1) | F=$2 awk '
+		{ n = $1; gsub(/,/, "", n); f = $NF; sub(/.*:/, "", f) }
+		f == ENVIRON["F"] && n ~ /^[0-9]+$/ { print n; exit }'
+}
+
+@test "text: the numbers of the hand-made profiles, and callgrind_annotate's" {
+	pcg-emit -F text "$DATA/emit-fib.pcg" > out
+	[ "$(ttotal out)" = 100 ]
+	# emit.bats works these out: self fib 65, <module> 20, len 15;
+	# fib on the stack 80 once (not 110), called twice, once primitive
+	rows out > r
+	diff - r <<-EOF
+	        65         80       2/1         80  fib  /home/u/fib.py:3
+	        20        100         1        100  __main__.<module>  /home/u/fib.py:1
+	        15         15         2          7  builtins.len  <built-in>
+	EOF
+	pcg-emit "$DATA/emit-fib.pcg" > cg
+	[ "$(cgincl "$PWD/cg" fib)" = 80 ]
+	pcg-emit -F text "$DATA/emit-mutual.pcg" > out
+	rows out | awk '{ print $2, $3, $5 }' | sort > r
+	diff - r <<-EOF
+	100 1 main
+	60 2/1 b
+	80 2/1 a
+	EOF
+	# the second cost column
+	pcg-emit -F text --cost cpu "$DATA/emit-2cost.pcg" > out
+	grep -q '^cpu: 80 ns in all' out
+	run pcg-emit -F text --cost nope "$DATA/emit-2cost.pcg"
+	[ "$status" -eq 1 ] && [[ "$output" == *"no such cost column"* ]]
+	run pcg-emit -F nope "$DATA/emit-fib.pcg"
+	[ "$status" -eq 1 ] && [[ "$output" == *"no such format"* ]]
+	run pcg-emit -F text --separate-threads -o x "$DATA/emit-fib.pcg"
+	[ "$status" -eq 1 ]
+}
+
+@test "text: a recursive program: inclusive never above the total, as callgrind_annotate says, every interpreter" {
+	local p
+	for p in $PYS; do
+		say "formats_rec.py on $p"
+		pcg-trace -q -o prof "$p" "$PY/formats_rec.py" > /dev/null || die "$p: pcg-trace failed"
+		pcg-emit -F text --limit 0 prof > out
+		pcg-emit prof > cg
+		t=$(ttotal out)
+		[ -n "$t" ] || die "$p: no total"
+		rows out > r
+		[ "$(wc -l < r)" -ge 8 ] || die "$p: few rows"
+		awk -v t="$t" '$2 + 0 > t + 0 { print "above the total " t ": " $0; bad = 1 } END { exit bad }' r >&2 ||
+			die "$p: an inclusive time above the total"
+		grep -Eq '^ +[0-9.]+ +[0-9.]+ +1973/1 +[0-9.]+  fib  ' r || die "$p: fib not 1973/1 calls"
+		grep -Eq ' 260/10 +[0-9.]+  even  ' r || die "$p: even not 260/10 calls"
+		grep -Eq ' 250/10 +[0-9.]+  odd  ' r || die "$p: odd not 250/10 calls"
+		# no line wider than a terminal
+		awk 'length($0) > 80 { print; bad = 1 } END { exit bad }' out >&2 || die "$p: a line over 80 columns"
+		# the totals and fib's inclusive time are callgrind_annotate's
+		# (in the table's unit, ms: a run takes more than 1 ms; decimals cut)
+		want=$(awk '/^totals:/ { printf "%d.%03d", int($2 / 1e6), int($2 / 1000) % 1000 }' cg)
+		[ "$t" = "$want" ] || die "$p: total $t, callgrind $want"
+		want=$(cgincl "$PWD/cg" fib | awk '{ printf "%d.%03d", int($1 / 1e6), int($1 / 1000) % 1000 }')
+		got=$(awk '$5 == "fib" { print $2 }' r)
+		[ "$got" = "$want" ] || die "$p: fib incl $got, callgrind_annotate $want"
+	done
+}
+
+@test "text: --sort orders by each column, --limit cuts" {
+	pcg-trace -q -o prof /usr/bin/python3 "$PY/formats_rec.py" > /dev/null
+	for key in self incl calls percall name; do
+		pcg-emit -F text --sort "$key" --limit 0 prof > out
+		grep -q "^sorted by $key, all " out || die "$key: header"
+		case $key in
+		self) c=1 ;; incl) c=2 ;; calls) c=3 ;; percall) c=4 ;; name) c=5 ;;
+		esac
+		# (names cut to fit start with ...: left out)
+		rows out | awk -v c="$c" '$5 !~ /^\.\.\./ { v = $c; sub(/\/.*/, "", v); print v }' > col
+		if [ "$key" = name ]; then
+			LC_ALL=C sort -c col || die "not sorted by name"
+		else
+			sort -g -r -c col || die "not sorted by $key"
+		fi
+	done
+	pcg-emit -F text --sort calls --limit 3 prof > out
+	grep -q '^sorted by calls, the first 3$' out
+	[ "$(rows out | wc -l)" -eq 3 ]
+	[ "$(rows out | awk 'NR == 1 { print $5 }')" = builtins.len ]
+	# the default: 30 rows
+	pcg-emit -F text prof > out
+	[ "$(rows out | wc -l)" -eq 30 ]
+	run pcg-emit -F text --sort bogus prof
+	[ "$status" -eq 1 ]
+	run pcg-emit -F text --limit x prof
+	[ "$status" -eq 1 ]
+}
