@@ -112,3 +112,62 @@ cgincl() { # CALLGRIND_FILE FUNCTION
 	run pcg-emit -F text --limit x prof
 	[ "$status" -eq 1 ]
 }
+
+# The sum of a collapsed file's values.
+csum() { awk '{ s += $NF } END { print s + 0 }' "$1"; }
+
+@test "collapsed: values add up to the total, per cost column, and stacks are unique" {
+	for f in emit-fib emit-mutual emit-threads emit-2cost filter-app filter-nested; do
+		pcg-emit -F collapsed "$DATA/$f.pcg" > out
+		pcg-emit "$DATA/$f.pcg" > cg
+		[ "$(csum out)" = "$(awk '/^totals:/ { print $2 }' cg)" ] || die "$f: sum $(csum out)"
+		! awk '{ $NF = ""; print }' out | sort | uniq -d | grep -q . || die "$f: a stack twice"
+		! grep -Ev '^[^ ].* [1-9][0-9]*$' out || die "$f: a line not 'STACK VALUE'"
+	done
+	pcg-emit -F collapsed --cost cpu "$DATA/emit-2cost.pcg" > out
+	pcg-emit "$DATA/emit-2cost.pcg" > cg
+	[ "$(csum out)" = "$(awk '/^totals:/ { print $3 }' cg)" ]
+	# one thread: no thread frame; several: each stack starts with its thread
+	pcg-emit -F collapsed "$DATA/emit-fib.pcg" > out
+	diff - out <<-EOF
+	__main__.<module> 20
+	__main__.<module>;fib 65
+	__main__.<module>;fib;builtins.len 15
+	EOF
+	pcg-emit -F collapsed "$DATA/emit-threads.pcg" > out
+	[ "$(grep -c '^<thread [12]: ' out)" -eq "$(wc -l < out)" ]
+	# a ';' in a name is not a frame separator
+	sed 's/	work\\tit/	wo;rk/' "$DATA/emit-threads.pcg" > semi.pcg
+	pcg-emit -F collapsed semi.pcg > out
+	grep -qF '<thread 2: worker\tone\x01>;wo\x3brk \xff' out
+}
+
+@test "collapsed: a known program's stacks, on every interpreter" {
+	local p
+	for p in $PYS; do
+		say "formats_rec.py on $p"
+		pcg-trace -q -o prof "$p" "$PY/formats_rec.py" > /dev/null || die "$p: pcg-trace failed"
+		pcg-emit -F collapsed prof > out
+		pcg-emit prof > cg
+		[ "$(csum out)" = "$(awk '/^totals:/ { print $2 }' cg)" ] || die "$p: the sum is not the total"
+		awk '{ $NF = ""; print }' out | sed 's/ $//' > stacks
+		# recursion folds into the frame it re-entered: fib once, even
+		# and odd once each, whatever the depth
+		for s in '__main__.<module>;main;fib' '__main__.<module>;main;even;odd' \
+			'__main__.<module>;main;work;builtins.len'; do
+			grep -qFx "$s" stacks || die "$p: no stack $s"
+		done
+		! grep -q 'fib;fib\|even;odd;even' stacks || die "$p: recursion not folded"
+	done
+}
+
+@test "collapsed: flamegraph.pl draws it (Debian's flamegraph package)" {
+	command -v flamegraph.pl > /dev/null || command -v flamegraph > /dev/null ||
+		skip "flamegraph.pl not installed (Debian package flamegraph): not checked"
+	fg=$(command -v flamegraph.pl || command -v flamegraph)
+	pcg-trace -q -o prof /usr/bin/python3 "$PY/formats_rec.py" > /dev/null
+	pcg-emit -F collapsed prof > out
+	"$fg" out > fg.svg 2> err || die "flamegraph.pl failed: $(cat err)"
+	grep -q '<svg' fg.svg
+	for f in fib even odd work; do grep -q ">$f<\|>$f (" fg.svg || die "no $f in the SVG"; done
+}

@@ -72,5 +72,6 @@ struct fstat *fnstats(const struct emit *e, size_t k);
 /* The formats: write e to path (NULL or "-": stdout); in names the input. */
 void callgrind(struct emit *e, const char *path, const char *in);
 void text(struct emit *e, const char *path, const char *in);
+void collapsed(struct emit *e, const char *path, const char *in);
 
 #endif

@@ -20,6 +20,7 @@ static const struct format {
 } formats[] = {
 	{ "callgrind", callgrind },
 	{ "text", text },
+	{ "collapsed", collapsed },
 };
 
 static void
@@ -772,7 +773,7 @@ main(int argc, char *argv[])
 			for (f = 0; f < LEN(formats) && strcmp(formats[f].name, v); f++)
 				;
 			if (f == LEN(formats))
-				eprintf("-F %s: no such format (callgrind, text)", v);
+				eprintf("-F %s: no such format (callgrind, text, collapsed)", v);
 			fmt = &formats[f];
 		} else if ((v = optval(argc, argv, &i, NULL, "--sort"))) {
 			e.sort = v;
