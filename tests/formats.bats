@@ -171,3 +171,45 @@ csum() { awk '{ s += $NF } END { print s + 0 }' "$1"; }
 	grep -q '<svg' fg.svg
 	for f in fib even odd work; do grep -q ">$f<\|>$f (" fg.svg || die "no $f in the SVG"; done
 }
+
+@test "pstats: pstats.Stats loads it and call counts are cProfile's, on every interpreter" {
+	local p s
+	for p in $PYS; do
+		for s in calls.py formats_rec.py cnames.py; do
+			say "$s on $p"
+			m=cprofile M=pstats
+			[ "$s" = cnames.py ] && m=cprofile-owners M=pstats-owners
+			"$p" "$PY/counts.py" $m "$PY/$s" > want 2> /dev/null || die "$p: cProfile run of $s failed"
+			pcg-trace -q -o prof "$p" "$PY/$s" > /dev/null || die "$p: pcg-trace $s failed"
+			pcg-emit -F pstats -o out.prof prof 2> err || { cat err >&2; die "$p: pcg-emit failed"; }
+			nosan err
+			"$p" -c 'import pstats, sys; pstats.Stats(sys.argv[1]).sort_stats("cumulative").print_stats()' \
+				out.prof > printed 2>&1 || { cat printed >&2; die "$p: pstats does not load it"; }
+			grep -q 'function calls' printed || die "$p: print_stats printed no summary"
+			"$p" "$PY/counts.py" $M out.prof "$PY/$s" > got
+			diff want got >&2 || die "$p: $s: counts differ from cProfile's"
+		done
+		# primitive calls too, and times: tt adds up to the total, no ct
+		# above it (seconds; the total from the callgrind output)
+		pcg-trace -q -o prof "$p" "$PY/formats_rec.py" > /dev/null
+		pcg-emit -F pstats -o out.prof prof
+		total=$(pcg-emit prof | awk '/^totals:/ { print $2 }')
+		"$p" - out.prof "$PY/formats_rec.py" "$total" <<-'EOF' || die "$p: pstats figures"
+		import cProfile, pstats, sys, os
+		st = pstats.Stats(sys.argv[1]).stats
+		total = int(sys.argv[3]) / 1e9
+		tt = sum(v[2] for v in st.values())
+		assert abs(tt - total) < 1e-9 * len(st), (tt, total)
+		assert all(v[3] <= total + 1e-12 for v in st.values()), 'ct above the total'
+		src = os.path.abspath(sys.argv[2])
+		prof = cProfile.Profile()
+		sys.stdout = open(os.devnull, 'w')
+		prof.runctx(compile(open(src).read(), src, 'exec'), {'__name__': '__main__'}, None)
+		sys.stdout = sys.__stdout__
+		want = {k[2]: v[:2] for k, v in pstats.Stats(prof).stats.items() if k[0] == src}
+		got = {k[2]: v[:2] for k, v in st.items() if k[0] == src}
+		for f in ('fib', 'even', 'odd', 'work', 'main'):
+		    assert want[f] == got[f], (f, want[f], got[f])
+		EOF
+	done
+}

@@ -54,6 +54,7 @@ void tab64_init(struct tab64 *t, size_t n);
 uint32_t *tab64_slot(struct tab64 *t, uint64_t k, int *isnew);
 void tab64_free(struct tab64 *t);
 
+size_t utf8len(const unsigned char *s, size_t n);
 char *clean(const char *str, size_t len, const char *ifempty);
 char *cleanstr(struct pcg_str s, const char *ifempty);
 void setup_clones(struct emit *e);
@@ -73,5 +74,6 @@ struct fstat *fnstats(const struct emit *e, size_t k);
 void callgrind(struct emit *e, const char *path, const char *in);
 void text(struct emit *e, const char *path, const char *in);
 void collapsed(struct emit *e, const char *path, const char *in);
+void pstats(struct emit *e, const char *path, const char *in);
 
 #endif

@@ -21,6 +21,7 @@ static const struct format {
 	{ "callgrind", callgrind },
 	{ "text", text },
 	{ "collapsed", collapsed },
+	{ "pstats", pstats },
 };
 
 static void
@@ -69,7 +70,7 @@ costcol(const struct pcg_profile *p, const char *name)
 }
 
 /* Length of the well-formed UTF-8 sequence at s, or 0. */
-static size_t
+size_t
 utf8len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
@@ -773,7 +774,7 @@ main(int argc, char *argv[])
 			for (f = 0; f < LEN(formats) && strcmp(formats[f].name, v); f++)
 				;
 			if (f == LEN(formats))
-				eprintf("-F %s: no such format (callgrind, text, collapsed)", v);
+				eprintf("-F %s: no such format (callgrind, text, collapsed, pstats)", v);
 			fmt = &formats[f];
 		} else if ((v = optval(argc, argv, &i, NULL, "--sort"))) {
 			e.sort = v;
