@@ -213,3 +213,17 @@ csum() { awk '{ s += $NF } END { print s + 0 }' "$1"; }
 		EOF
 	done
 }
+
+@test "pycachegrind -F passes the format to pcg-emit" {
+	pycachegrind --no-gui -F pstats -o out.prof /usr/bin/python3 "$PY/formats_rec.py" > /dev/null 2> err ||
+		{ cat err >&2; die "pycachegrind -F pstats failed"; }
+	grep -q 'wrote out.prof (pstats)' err
+	/usr/bin/python3 -c 'import pstats, sys; pstats.Stats(sys.argv[1]).print_stats()' out.prof | grep -q '1973/1 .*(fib)'
+	pycachegrind --no-gui -q -F collapsed -o out.folded /usr/bin/python3 "$PY/formats_rec.py" > /dev/null
+	grep -q '^__main__.<module>;main;fib [0-9]*$' out.folded
+	mkdir d && cd d
+	pycachegrind --no-gui -q -F text /usr/bin/python3 "$PY/formats_rec.py" > /dev/null
+	grep -q '^sorted by self' pcg.*.text
+	run pycachegrind --no-gui -q -F nope /usr/bin/python3 "$PY/formats_rec.py"
+	[ "$status" -ne 0 ] && [[ "$output" == *"no such format"* ]]
+}
