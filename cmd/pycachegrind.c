@@ -25,6 +25,7 @@ struct opts {
 	const char *run;     /* "-m" or "-c": python3 -m MODULE or -c CODE */
 	const char *runarg;  /* the MODULE or CODE */
 	size_t nfilter;
+	const char *format;  /* -F: pcg-emit's, NULL for callgrind */
 	int keep_stdlib, separate, follow, gui, quiet;
 };
 
@@ -33,7 +34,7 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: %s [-o FILE] [--keep-stdlib] [--drop PAT] [--keep PAT] [--min-incl N%%|NS]\n"
-	    "       [--min-self N%%|NS] [--separate-threads] [-f] [--keep-pcg FILE] [--no-gui] [-q]\n"
+	    "       [--min-self N%%|NS] [--separate-threads] [-F FORMAT] [-f] [--keep-pcg FILE] [--no-gui] [-q]\n"
 	    "       [--] COMMAND [ARG...] | SCRIPT.py [ARG...] | -m MODULE [ARG...] | -c CODE [ARG...]\n"
 	    "SCRIPT.py, -m and -c run python3; COMMAND is any command line running Python\n", argv0);
 	if (!status)
@@ -45,6 +46,7 @@ usage(int status)
 		    "  --min-incl N%%|NS    fold the functions whose inclusive cost is below it\n"
 		    "  --min-self N%%|NS    fold the functions whose self cost is below it\n"
 		    "  --separate-threads  one callgrind file per thread\n"
+	    "  -F, --format=FORMAT  write FORMAT as pcg-emit -F does: callgrind, text, collapsed, pstats\n"
 		    "  -f, --follow        follow child processes and merge their profiles\n"
 		    "  --keep-pcg FILE     also keep the unfiltered pcg profile in FILE\n"
 		    "  --no-gui            never start a viewer\n"
@@ -324,6 +326,7 @@ parse(struct opts *o, int argc, char **argv)
 		{ "min-incl", required_argument, NULL, MININCL },
 		{ "min-self", required_argument, NULL, MINSELF },
 		{ "separate-threads", no_argument, NULL, SEP },
+		{ "format", required_argument, NULL, 'F' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "keep-pcg", required_argument, NULL, KEEPPCG },
 		{ "no-gui", no_argument, NULL, NOGUI },
@@ -334,7 +337,7 @@ parse(struct opts *o, int argc, char **argv)
 	};
 	int c;
 
-	while (!o->run && (c = getopt_long(argc, argv, "+o:fqhm:c:", lo, NULL)) != -1) {
+	while (!o->run && (c = getopt_long(argc, argv, "+o:F:fqhm:c:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 		case 'c':
@@ -344,6 +347,7 @@ parse(struct opts *o, int argc, char **argv)
 			break;
 		case 'o': o->out = optarg; break;
 		case 'f': o->follow = 1; break;
+		case 'F': o->format = strcmp(optarg, "callgrind") ? optarg : NULL; break;
 		case 'q': o->quiet = 1; break;
 		case KEEPSTD: o->keep_stdlib = 1; break;
 		case DROP:
@@ -474,6 +478,10 @@ emit(const struct opts *o, const char *bin, const char *dir, const char *profile
 	push(&e, sibling(bin, "pcg-emit"));
 	if (o->separate)
 		push(&e, "--separate-threads");
+	if (o->format) {
+		push(&e, "-F");
+		push(&e, o->format);
+	}
 	push(&e, "-o");
 	push(&e, out);
 	if (o->keep_stdlib) {
@@ -510,7 +518,10 @@ main(int argc, char **argv)
 	if (!(dir = mkdtemp(tmpl)))
 		eprintf("mkdtemp %s:", tmpl);
 	if (!o.out) {
-		snprintf(defout, sizeof(defout), "callgrind.out.%ld", (long)getpid());
+		if (o.format)
+			snprintf(defout, sizeof(defout), "pcg.%ld.%.16s", (long)getpid(), o.format);
+		else
+			snprintf(defout, sizeof(defout), "callgrind.out.%ld", (long)getpid());
 		o.out = defout;
 	}
 	/* Like system(3): the terminal's ^C is for the program, not for us. */
@@ -525,10 +536,12 @@ main(int argc, char **argv)
 		copyfile(profile, o.keep_pcg);
 	if (emit(&o, bin, dir, profile, o.out)) {
 		rmtree(dir);
-		eprintf("could not convert the profile to callgrind format");
+		eprintf("could not convert the profile to %s format", o.format ? o.format : "callgrind");
 	}
 	rmtree(dir);
-	if (!o.quiet && !(o.gui && viewer(o.out)))
+	if (o.format && !o.quiet)
+		fprintf(stderr, "%s: wrote %s (%s)\n", argv0, o.out, o.format);
+	else if (!o.quiet && !(o.gui && viewer(o.out)))
 		hint(o.out, o.separate);
 	free(profile);
 	free(bin);

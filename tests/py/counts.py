@@ -5,6 +5,8 @@
   counts.py pcgall PROFILE SCRIPT      the same, generators included
   counts.py cprofile-owners SCRIPT [ARG...], counts.py pcg-owners PROFILE SCRIPT
                                        the C methods only, "c OWNER.NAME"
+  counts.py pstats FILE SCRIPT         a pstats file (pcg-emit -F pstats) as
+                                       cProfile's own stats; pstats-owners too
   counts.py callgrind FILE SCRIPT      read pcg-emit's output: the calls=
                                        lines into each function, its clones
                                        (NAME'2...) added to it
@@ -75,7 +77,11 @@ def from_cprofile(script, args, owners=False):
     except SystemExit:
         pass
     sys.stdout = sys.__stdout__
-    stats = pstats.Stats(prof).stats
+    return from_stats(pstats.Stats(prof).stats, script, owners)
+
+
+def from_stats(stats, script, owners=False):
+    """Counts from a pstats dict, cProfile's or a file's."""
     gens = genlike(script)
     out = {}
     for (file, line, name), (cc, nc, tt, ct, callers) in stats.items():
@@ -176,6 +182,10 @@ def main():
         out = from_cprofile(sys.argv[2], sys.argv[3:], owners)
     elif len(sys.argv) == 4 and mode in ('pcg', 'pcgall', 'pcg-owners'):
         out = from_pcg(sys.argv[2], sys.argv[3], mode == 'pcgall', owners)
+    elif len(sys.argv) == 4 and mode in ('pstats', 'pstats-owners'):
+        import pstats
+        out = from_stats(pstats.Stats(sys.argv[2]).stats,
+                         os.path.abspath(sys.argv[3]), owners)
     elif len(sys.argv) == 4 and mode == 'callgrind':
         out = from_callgrind(sys.argv[2], sys.argv[3])
     else:

@@ -1,23 +1,7 @@
 /*
- * pcg-emit: write pcg streams (either layer) in the callgrind format read by
- * KCachegrind and callgrind_annotate.
- *
- * Both readers take a function's inclusive cost from the sum of its incoming
- * call arcs, not from self + outgoing.  The profile's INCL values follow the
- * other convention (see pcg-format(5)), so the arcs written here carry, for a
- * plain node, the time that node's outermost frame was on the stack, and 0 for
- * a recursive edge: the sum over a function's incoming arcs is then the time
- * it was on the stack, counted once.  Every thread gets a synthetic root
- * function that calls the thread's roots, so that no function is left
- * without a caller (a root that is also called elsewhere would otherwise lose
- * its root time in both readers).
- *
- * The readers also fold every strongly connected set of functions into one
- * "<cycle N>", which on a framework (plugin hooks, visitors, middleware)
- * swallows most of the program.  The profile is a tree, so the graph need not
- * have cycles: setup_clones() splits the functions of such a set into
- * clones, fn'2, fn'3..., numbered by how often a path through the set has
- * turned back (see pcg-emit(1), Recursion).
+ * pcg-emit: write pcg streams (either layer) for a viewer.  Here: the
+ * options, the input, and the display names of the functions, which every
+ * format uses; each format is a file of its own (callgrind.c).
  */
 #include <inttypes.h>
 #include <getopt.h>
@@ -26,47 +10,24 @@
 
 #include "pcg.h"
 #include "util.h"
-
-/* The profile's counters are one past the last id (id 0 means none). */
-#define LASTFN(p)     ((p)->nfn ? (p)->nfn - 1 : 0)
-#define LASTTHREAD(p) ((p)->nthread ? (p)->nthread - 1 : 0)
-#define LASTNODE(p)   ((p)->nnode ? (p)->nnode - 1 : 0)
-
-/* One callgrind function: a pcg function, or the synthetic root of a thread. */
-struct cfun {
-	char *file, *name;  /* display strings, NUL-terminated */
-	uint32_t line;
-	uint32_t fileno;    /* index into the sorted unique display files */
-	uint32_t rank;      /* position in the output order */
-	uint32_t fnid;      /* callgrind id in the current part, 0: not yet */
-	uint32_t base;      /* the function a clone splits (itself if no clone) */
-	uint32_t level;     /* 1, or N of a clone fn'N */
-};
-
-struct arc {
-	uint32_t from, to, line;
-	uint64_t calls;
-	uint64_t *cost;     /* ncost values */
-};
-
-struct emit {
-	const struct pcg_profile *p;
-	struct cfun *fun;   /* 1..nfn: pcg functions; nfn+t: root of thread t */
-	size_t nfun;
-	char **files;       /* unique display files, sorted */
-	uint32_t *flid;     /* per file: callgrind id in the current part */
-	size_t nfiles;
-	uint64_t *outer;    /* per node: time its outermost frame was on stack */
-	uint32_t *cl;       /* per node: the function its arc calls (clone or not) */
-	int noclones;       /* --no-clones: one callgrind function per function */
-	int filtered;       /* pcg-filter's stand-in is one of the functions */
-	char evname[PCG_MAXCOST][64];
-};
+#include "emit.h"
 
 static const struct emit *cmpctx; /* for qsort comparators */
 
+/* The output formats, the first one the default (pcg-emit(1), FORMATS). */
+static const struct format {
+	const char *name;
+	void (*write)(struct emit *e, const char *path, const char *in);
+} formats[] = {
+	{ "callgrind", callgrind },
+	{ "text", text },
+	{ "collapsed", collapsed },
+	{ "pstats", pstats },
+};
+
 static const char synopsis[] =
-    "usage: %s [-o FILE] [--separate-threads] [--no-clones] [--partial] [FILE...]\n";
+    "usage: %s [-o FILE] [-F FORMAT] [--sort KEY] [--limit N] [--cost NAME]\n"
+    "       [--separate-threads] [--no-clones] [--partial] [FILE...]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -80,16 +41,36 @@ help(void)
 {
 	printf(synopsis, argv0);
 	printf("  -o FILE             write to FILE (default: standard output)\n"
-	    "  --separate-threads  one file per thread: FILE-01, FILE-02...\n"
-	    "  --no-clones         one function per Python function, cycles and all\n"
+	    "  -F, --format=FORMAT callgrind (default), text, collapsed or pstats\n"
+	    "  --sort=KEY          text: order by self (default), incl, calls, percall or name\n"
+	    "  --limit=N           text: the first N rows (default 30; 0: all)\n"
+	    "  --cost=NAME         text, collapsed: the cost column (default the first)\n"
+	    "  --separate-threads  callgrind: one file per thread: FILE-01, FILE-02...\n"
+	    "  --no-clones         callgrind: one function per Python function, cycles and all\n"
 	    "  --partial           read an events stream cut short (no end record), marked incomplete\n"
 	    "  -h, --help          show this help;  --version  show the version\n");
 	efshut(stdout, "<stdout>");
 	exit(0);
 }
 
+/* The cost column called name (NULL: the first). */
+size_t
+costcol(const struct pcg_profile *p, const char *name)
+{
+	size_t k;
+
+	if (!p->ncost)
+		eprintf("the profile has no cost column");
+	if (!name)
+		return 0;
+	for (k = 0; k < p->ncost; k++)
+		if (pcg_str_eq(p->costname[k], pcg_cstr(name)))
+			return k;
+	eprintf("--cost %s: no such cost column", name);
+}
+
 /* Length of the well-formed UTF-8 sequence at s, or 0. */
-static size_t
+size_t
 utf8len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
@@ -126,7 +107,7 @@ utf8len(const unsigned char *s, size_t n)
  * names distinct) and leading spaces go.  An empty result would read as an id
  * reference.
  */
-static char *
+char *
 clean(const char *str, size_t len, const char *ifempty)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -159,7 +140,7 @@ clean(const char *str, size_t len, const char *ifempty)
 	return o;
 }
 
-static char *
+char *
 cleanstr(struct pcg_str s, const char *ifempty)
 {
 	return clean(s.s, s.len, ifempty);
@@ -457,14 +438,7 @@ sccs(size_t nv, const uint32_t *off, const uint32_t *adj)
 	return comp;
 }
 
-/* Open addressing from a nonzero 64-bit key to a 32-bit value. */
-struct tab64 {
-	uint64_t *key;
-	uint32_t *val;
-	size_t cap;
-};
-
-static void
+void
 tab64_init(struct tab64 *t, size_t n)
 {
 	for (t->cap = 16; t->cap < 2 * n; t->cap *= 2)
@@ -474,7 +448,7 @@ tab64_init(struct tab64 *t, size_t n)
 }
 
 /* k's value, 0 if k is new; *isnew says which. */
-static uint32_t *
+uint32_t *
 tab64_slot(struct tab64 *t, uint64_t k, int *isnew)
 {
 	size_t i = (size_t)((k * 0x9e3779b97f4a7c15u) >> 40) & (t->cap - 1);
@@ -487,7 +461,7 @@ tab64_slot(struct tab64 *t, uint64_t k, int *isnew)
 	return &t->val[i];
 }
 
-static void
+void
 tab64_free(struct tab64 *t)
 {
 	free(t->key);
@@ -643,7 +617,7 @@ clonecmp(const void *va, const void *vb)
  * so no cycle is left.  Paths enter a set at level 1.  Node ids put parents
  * first (every reader and merge() add a node after its parent).
  */
-static void
+void
 setup_clones(struct emit *e)
 {
 	const struct pcg_profile *p = e->p;
@@ -729,353 +703,6 @@ setup_outer(struct emit *e)
 {
 	e->outer = pcg_outer(e->p);
 }
-
-/* Event names are identifiers: NAME_UNIT with anything else made '_'. */
-static void
-setup_events(struct emit *e)
-{
-	const struct pcg_profile *p = e->p;
-	size_t i, j, n;
-
-	for (i = 0; i < p->ncost; i++) {
-		char *s = e->evname[i];
-		const struct pcg_str *nm = &p->costname[i], *u = &p->costunit[i];
-		n = snprintf(s, 48, "%.*s%s%.*s", (int)(nm->len < 20 ? nm->len : 20), nm->s,
-		             u->len ? "_" : "", (int)(u->len < 20 ? u->len : 20), u->s);
-		for (j = 0; j < n; j++) {
-			char c = s[j];
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			      (c >= '0' && c <= '9')))
-				s[j] = '_';
-		}
-		if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
-			n = sprintf(s, "cost%zu", i + 1);
-		for (j = 0; j < i; j++)
-			if (!strcmp(e->evname[j], s))
-				snprintf(s + n, 8, "_%zu", i + 1);
-	}
-}
-
-/*
- * The sort key of node i's arc, its place in the output: caller rank, call
- * line, callee rank.  Marks used functions and adds up self costs.
- */
-static struct pcg_key
-arcof(const struct emit *e, uint32_t i, uint64_t *self, char *used)
-{
-	const struct pcg_profile *p = e->p;
-	const struct pcg_node *nd = &p->node[i];
-	struct pcg_key k = { { 0 }, i };
-	uint32_t from, to;
-	size_t c, K = p->ncost;
-
-	from = nd->parent ? e->cl[nd->parent] : LASTFN(p) + nd->thread;
-	to = e->cl[i];
-	/* a clone may be called only by recursive calls */
-	used[from] = used[to] = 1;
-	for (c = 0; !nd->rec && c < K; c++)
-		self[to * K + c] += pcg_self(p, i)[c];
-	k.v[0] = e->fun[to].rank;
-	k.v[1] = nd->line;
-	k.v[2] = e->fun[from].rank;
-	return k;
-}
-
-/*
- * The call arcs and self costs of the threads selected (thread 0: all), arcs
- * in output order, those with the same caller, line and callee made one.
- * byrank[r] is the function of rank r.
- */
-static size_t
-collect(const struct emit *e, uint32_t thread, const uint32_t *byrank, uint64_t *self,
-        char *used, struct arc **arcsp, uint64_t **costp)
-{
-	const struct pcg_profile *p = e->p;
-	size_t i, c, n = 0, na = 0, K = p->ncost;
-	struct pcg_key *key = ereallocarray(NULL, LASTNODE(p) + 1, sizeof(*key)), *tmp, *sk;
-	struct arc *arcs, *a = NULL;
-	uint64_t *cost;
-
-	for (i = 1; i <= LASTNODE(p); i++)
-		if (!thread || p->node[i].thread == thread)
-			key[n++] = arcof(e, i, self, used);
-	tmp = ereallocarray(NULL, n + 1, sizeof(*tmp));
-	sk = pcg_keysort(key, tmp, n);
-	arcs = ereallocarray(NULL, n + 1, sizeof(*arcs));
-	cost = ecalloc(n + 1, (K ? K : 1) * sizeof(*cost));
-	for (i = 0; i < n; i++) {
-		const struct pcg_node *nd = &p->node[sk[i].id];
-		if (!i || memcmp(sk[i].v, sk[i - 1].v, sizeof(sk[i].v))) {
-			a = &arcs[na];
-			a->from = byrank[sk[i].v[2]];
-			a->to = byrank[sk[i].v[0]];
-			a->line = sk[i].v[1];
-			a->calls = 0;
-			a->cost = cost + na++ * K;
-		}
-		a->calls += nd->calls;
-		/* A rec edge's time is already in the outermost frame's arc. */
-		for (c = 0; !nd->rec && c < K; c++)
-			a->cost[c] += e->outer[sk[i].id * K + c];
-	}
-	free(key);
-	free(tmp);
-	*arcsp = arcs;
-	*costp = cost;
-	return na;
-}
-
-/*
- * The body goes through this buffer, not stdio: a million arcs make four
- * million short lines, and a stdio call per field cost more than all the
- * formatting.  Write errors show at the commit, as stdio keeps them.
- */
-struct out {
-	FILE *fp;
-	size_t n;
-	char buf[1 << 16];
-};
-
-static void
-oflush(struct out *o)
-{
-	fwrite(o->buf, 1, o->n, o->fp);
-	o->n = 0;
-}
-
-static void
-ostr(struct out *o, const char *s, size_t len)
-{
-	if (o->n + len > sizeof(o->buf)) {
-		oflush(o);
-		if (len > sizeof(o->buf)) {
-			fwrite(s, 1, len, o->fp);
-			return;
-		}
-	}
-	memcpy(o->buf + o->n, s, len);
-	o->n += len;
-}
-
-static void
-oputs(struct out *o, const char *s)
-{
-	ostr(o, s, strlen(s));
-}
-
-/* A separator (none if 0) and a decimal number. */
-static void
-onum(struct out *o, int sep, uint64_t v)
-{
-	char buf[24], *end = buf + sizeof(buf), *s = pcg_utoa(end, v);
-
-	if (sep)
-		*--s = sep;
-	ostr(o, s, end - s);
-}
-
-static void
-putcosts(struct out *o, uint32_t line, const uint64_t *v, size_t K)
-{
-	size_t k;
-
-	onum(o, 0, line);
-	for (k = 0; k < K; k++)
-		onum(o, ' ', v[k]);
-	ostr(o, "\n", 1);
-}
-
-/* "KEY=(N) NAME" the first time, "KEY=(N)" after: ids are never redefined. */
-static void
-putref(struct out *o, const char *key, uint32_t *id, uint32_t *next, const char *name)
-{
-	int first = !*id;
-
-	if (first)
-		*id = ++*next;
-	oputs(o, key);
-	onum(o, '(', *id);
-	ostr(o, ")", 1);
-	if (first) {
-		ostr(o, " ", 1);
-		oputs(o, name);
-	}
-	ostr(o, "\n", 1);
-}
-
-static void
-putfile(struct out *o, struct emit *e, const char *key, uint32_t fileno, uint32_t *next)
-{
-	putref(o, key, &e->flid[fileno], next, e->files[fileno]);
-}
-
-static void
-putfun(struct out *o, struct emit *e, const char *key, uint32_t f, uint32_t *next)
-{
-	putref(o, key, &e->fun[f].fnid, next, e->fun[f].name);
-}
-
-/* cfi= for a callee in another file, every time: readers clear it per call. */
-static void
-putcall(struct out *o, struct emit *e, const struct cfun *from, struct arc *a,
-        uint32_t *nextfl, uint32_t *nextfn)
-{
-	const struct cfun *to = &e->fun[a->to];
-	size_t k, K = e->p->ncost;
-
-	/* Both readers take the line after calls=0 for self cost. */
-	if (!a->calls) {
-		for (k = 0; k < K && !a->cost[k]; k++)
-			;
-		if (k == K)
-			return;
-		a->calls = 1;
-	}
-	if (to->fileno != from->fileno)
-		putfile(o, e, "cfi=", to->fileno, nextfl);
-	putfun(o, e, "cfn=", a->to, nextfn);
-	oputs(o, "calls=");
-	onum(o, 0, a->calls);
-	onum(o, ' ', to->line);
-	ostr(o, "\n", 1);
-	putcosts(o, a->line, a->cost, K);
-}
-
-/* A header line: PREFIX, then the record's values, each after a space. */
-static void
-putvals(FILE *fp, const char *prefix, const struct pcg_meta *m)
-{
-	size_t i;
-
-	fputs(prefix, fp);
-	for (i = 0; i < m->nval; i++) {
-		char *s = cleanstr(m->val[i], "''");
-		fprintf(fp, " %s", s);
-		free(s);
-	}
-	fputc('\n', fp);
-}
-
-/* A number as pcg-trace writes it (digits, a point): safe to copy out. */
-static int
-decimal(struct pcg_str s)
-{
-	size_t i;
-
-	for (i = 0; i < s.len; i++)
-		if ((s.s[i] < '0' || s.s[i] > '9') && s.s[i] != '.')
-			return 0;
-	return s.len > 0;
-}
-
-static void
-header(FILE *fp, const struct emit *e, uint32_t thread)
-{
-	const struct pcg_profile *p = e->p;
-	const struct pcg_meta *m;
-	uint64_t pid;
-	size_t i;
-
-	fprintf(fp, "# callgrind format\nversion: 1\ncreator: pcg-emit %s\n", PCG_VERSION_STRING);
-	if ((m = pcg_find_meta(p, "pid")) && m->nval &&
-	    !parse_u64(m->val[0].s, m->val[0].len, &pid))
-		fprintf(fp, "pid: %" PRIu64 "\n", pid);
-	/* cmd: before events:, or callgrind_annotate ignores it. */
-	if ((m = pcg_find_meta(p, "cmd")) && m->nval)
-		putvals(fp, "cmd:", m);
-	/* A profile that missed calls says so where KCachegrind shows it. */
-	for (i = 0; i < p->nmeta; i++)
-		if (pcg_str_eq(p->meta[i].key, pcg_cstr("incomplete")))
-			putvals(fp, "desc: Incomplete:", &p->meta[i]);
-	/* What pcg-trace took out of the costs: its own time (pcg-trace(1)). */
-	if ((m = pcg_find_meta(p, "compensation")) && m->nval == 2 && decimal(m->val[0]) && decimal(m->val[1]))
-		fprintf(fp, "desc: Compensation: the recorder's own time, %.*s ns per call or return of a"
-		    " Python function and %.*s ns of a C function, measured at start, is not in the costs"
-		    " (pcg-trace --raw keeps it)\n", (int)m->val[0].len, m->val[0].s, (int)m->val[1].len, m->val[1].s);
-	/* What the synthetic functions are, where the readers show the header. */
-	fputs("desc: Note: <thread N: NAME> is thread N, which nothing calls;"
-	      " it calls the functions the thread started in\n", fp);
-	if (e->filtered)
-		fputs("desc: Note: <dropped by pcg-filter> is the time of dropped code"
-		      " that no kept function called\n", fp);
-	if (thread) {
-		char *s = cleanstr(p->thread[thread].name, "?");
-		fprintf(fp, "thread: %" PRIu32 "\ndesc: Thread: %s (native id %" PRIu64 ")\n",
-		        thread, s, p->thread[thread].native);
-		free(s);
-	}
-	fputs("positions: line\n", fp);
-	for (i = 0; i < p->ncost; i++) {
-		char *n = cleanstr(p->costname[i], "?"), *u = cleanstr(p->costunit[i], "?");
-		if (!strcmp(n, "wall") && !strcmp(u, "ns"))
-			fprintf(fp, "event: %s : Wall-clock time (ns)\n", e->evname[i]);
-		else
-			fprintf(fp, "event: %s : %s (%s)\n", e->evname[i], n, u);
-		free(n);
-		free(u);
-	}
-	fputs("events:", fp);
-	for (i = 0; i < p->ncost; i++)
-		fprintf(fp, " %s", e->evname[i]);
-	fputc('\n', fp);
-}
-
-/* One callgrind part: the threads selected (thread 0: all of them). */
-static void
-emit(FILE *fp, struct emit *e, uint32_t thread)
-{
-	static struct out o;
-	const struct pcg_profile *p = e->p;
-	size_t i, j, k, narc, K = p->ncost;
-	uint64_t *self = ecalloc((e->nfun + 1) * (K ? K : 1), sizeof(*self));
-	uint64_t total[PCG_MAXCOST] = {0};
-	char *used = ecalloc(e->nfun + 1, 1);
-	uint32_t *order = emalloc((e->nfun + 1) * sizeof(*order));
-	uint32_t nextfl = 0, nextfn = 0, curfl = UINT32_MAX;
-	struct arc *arcs;
-	uint64_t *cost;
-
-	for (i = 0; i <= e->nfun; i++)
-		e->fun[i].fnid = 0;
-	memset(e->flid, 0, (e->nfiles + 1) * sizeof(*e->flid));
-	for (i = 1; i <= e->nfun; i++)
-		order[e->fun[i].rank] = i;
-	narc = collect(e, thread, order, self, used, &arcs, &cost);
-
-	header(fp, e, thread);
-	o.fp = fp;
-	o.n = 0;
-	for (i = j = 0; i < e->nfun; i++) {
-		uint32_t f = order[i];
-		struct cfun *c = &e->fun[f];
-		if (!used[f])
-			continue;
-		ostr(&o, "\n", 1);
-		if (c->fileno != curfl || !e->flid[c->fileno]) {
-			putfile(&o, e, "fl=", c->fileno, &nextfl);
-			curfl = c->fileno;
-		}
-		putfun(&o, e, "fn=", f, &nextfn);
-		putcosts(&o, c->line, self + f * K, K);
-		for (k = 0; k < K; k++)
-			total[k] += self[f * K + k];
-		for (; j < narc && e->fun[arcs[j].from].rank < c->rank; j++)
-			;
-		for (; j < narc && arcs[j].from == f; j++)
-			putcall(&o, e, c, &arcs[j], &nextfl, &nextfn);
-	}
-	oputs(&o, "\ntotals:");
-	for (k = 0; k < K; k++)
-		onum(&o, ' ', total[k]);
-	ostr(&o, "\n", 1);
-	oflush(&o);
-	free(self);
-	free(used);
-	free(order);
-	free(arcs);
-	free(cost);
-}
-
 /*
  * Several inputs: pcg-merge's merge, then through the canonical writer and
  * back, so that functions and nodes are numbered as `pcg-merge | pcg-emit`
@@ -1105,43 +732,6 @@ mergeall(struct pcg_profile *p, char **paths, int n, const struct pcg_readopt *r
 }
 
 static void
-writeout(struct emit *e, const char *path, uint32_t thread)
-{
-	struct ofile o;
-
-	ofile_open(&o, path);
-	emit(o.fp, e, thread);
-	ofile_commit(&o);
-}
-
-/* One file per thread, named like callgrind's, which KCachegrind loads together. */
-static void
-separate(struct emit *e, const char *out, const char *in)
-{
-	const struct pcg_meta *m;
-	uint64_t pid;
-	uint32_t t;
-	char *path;
-	size_t len;
-
-	if (out && !strcmp(out, "-"))
-		eprintf("--separate-threads writes files: -o must name one");
-	if (!out && (!(m = pcg_find_meta(e->p, "pid")) || !m->nval ||
-	    parse_u64(m->val[0].s, m->val[0].len, &pid)))
-		eprintf("%s: no pid to name the output files: use -o", in);
-	len = (out ? strlen(out) : 64) + 32;
-	path = emalloc(len);
-	for (t = 1; t <= LASTTHREAD(e->p); t++) {
-		if (out)
-			snprintf(path, len, "%s-%02" PRIu32, out, t);
-		else
-			snprintf(path, len, "callgrind.out.%" PRIu64 "-%02" PRIu32, pid, t);
-		writeout(e, path, t);
-	}
-	free(path);
-}
-
-static void
 emit_free(struct emit *e)
 {
 	size_t i;
@@ -1163,8 +753,13 @@ main(int argc, char *argv[])
 	struct pcg_profile p;
 	struct pcg_readopt ro = { 0 };
 	struct emit e;
-	enum { SEP = 256, NOCLONES, PARTIAL, VERSION };
+	const struct format *fmt = &formats[0];
+	enum { SORT = 256, LIMIT, COST, SEP, NOCLONES, PARTIAL, VERSION };
 	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'F' },
+		{ "sort", required_argument, NULL, SORT },
+		{ "limit", required_argument, NULL, LIMIT },
+		{ "cost", required_argument, NULL, COST },
 		{ "separate-threads", no_argument, NULL, SEP },
 		{ "no-clones", no_argument, NULL, NOCLONES },
 		{ "partial", no_argument, NULL, PARTIAL },
@@ -1173,14 +768,29 @@ main(int argc, char *argv[])
 		{ 0 }
 	};
 	const char *out = NULL, *first;
-	int c, i, sep = 0;
+	size_t f;
+	int c, i;
 
 	argv0 = "pcg-emit";
 	memset(&e, 0, sizeof(e));
-	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:F:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
-		case SEP: sep = 1; break;
+		case 'F':
+			for (f = 0; f < LEN(formats) && strcmp(formats[f].name, optarg); f++)
+				;
+			if (f == LEN(formats))
+				eprintf("-F %s: no such format (callgrind, text, collapsed, pstats)", optarg);
+			fmt = &formats[f];
+			break;
+		case SORT: e.sort = optarg; break;
+		case LIMIT:
+			if (parse_u64(optarg, strlen(optarg), &e.limit))
+				eprintf("--limit %s: not a number", optarg);
+			e.haslimit = 1;
+			break;
+		case COST: e.cost = optarg; break;
+		case SEP: e.sep = 1; break;
 		case NOCLONES: e.noclones = 1; break;
 		case PARTIAL: ro.partial = 1; break;
 		case 'h': help();
@@ -1193,6 +803,9 @@ main(int argc, char *argv[])
 	}
 	i = optind;
 
+	if (e.sep && fmt->write != callgrind)
+		eprintf("--separate-threads writes callgrind files only");
+
 	/* Read everything before writing: a bad input leaves no output. */
 	first = i < argc ? argv[i] : "-";
 	pcg_init(&p);
@@ -1203,13 +816,8 @@ main(int argc, char *argv[])
 
 	e.p = &p;
 	setup_names(&e);
-	setup_clones(&e);
 	setup_outer(&e);
-	setup_events(&e);
-	if (sep)
-		separate(&e, out, first);
-	else
-		writeout(&e, out, 0);
+	fmt->write(&e, out, first);
 	emit_free(&e);
 	pcg_free(&p);
 	return 0;
