@@ -15,6 +15,9 @@ Measures, on this machine:
      pcg-merge | pcg-emit against that + pyprof2calltree; the merged runs
      and call counts are checked;
   5. output sizes;
+  5b. compensation: the calibrated program (tests/py/calibrated.py), calls()'s
+     share by its own clock (truth) against pcg, pcg --raw and cProfile, and
+     pcg's overhead with compensation against --raw;
   6. optional (BENCH_SECTIONS=...,icount): the overhead ratios of 1. in
      instructions executed, counted by valgrind's callgrind (one run each at
      BENCH_ICOUNT_SCALE, with an empty script's row for each tool's fixed
@@ -39,8 +42,8 @@ Environment:
                       the tests' Debian sid chroot's 3.14 and 3.15); default:
                       /usr/bin/python3 and the newest 3.12, 3.13, 3.14, 3.15
   BENCH_WORKLOADS=... subset of workload names (default: all)
-  BENCH_SECTIONS=...  subset of overhead,throughput,e2e,merge,icount (default:
-                      the first four; icount takes about 6 minutes)
+  BENCH_SECTIONS=...  subset of overhead,throughput,e2e,merge,compensation,icount
+                      (default: all but icount, which takes about 6 minutes)
   BENCH_ICOUNT_SCALE=F  workload size factor under callgrind (default 0.1;
                       0.05 in quick mode, which also counts 1 interpreter and
                       2 workloads, calls and realistic)
@@ -778,6 +781,94 @@ MERGE_FN = b"Order.compute_total"  # called once per order: a fixed count per ru
 PSTATS_MERGE = "import pstats, sys; pstats.Stats(*sys.argv[2:]).dump_stats(sys.argv[1])"
 
 
+# ---------------------------------------------------------------- compensation
+
+CALIBRATED = os.path.join(ROOT, "tests", "py", "calibrated.py")
+SHARE = os.path.join(ROOT, "tests", "py", "share.py")
+CP_SHARE = ("import pstats, sys; s = pstats.Stats(sys.argv[1]).stats\n"
+            "f = lambda n: sum(v[3] for k, v in s.items() if k[2] == n)\n"
+            "print('%.4f' % (f('calls') / (f('calls') + f('loop'))))")
+COMP_PP = 5.0        # target: pcg's share within 5 percentage points of the truth
+COMP_OVERHEAD = 1.05  # and the overhead with compensation within 5 % of without
+
+
+def compensation(pythons):
+    """The calibrated program (tests/py/calibrated.py: calls() many tiny calls,
+    loop() none, each timed by the program itself): calls()'s share of the two
+    by the program's own clock without a profiler (the truth), by pcg, pcg
+    --raw and cProfile; medians of RUNS.  And the overhead of pcg with
+    compensation against --raw on the calls workload (CPU medians)."""
+    trace = tool("pcg-trace")
+    if not trace:
+        return [], {}
+    d = os.path.join(WORK, "comp")
+    os.makedirs(d, exist_ok=True)
+    rows, summary = [], {}
+    for py, ver in pythons:
+        got = {"truth": [], "pcg": [], "raw": [], "cProfile": []}
+        cpu = {"plain": [], "pcg": [], "raw": []}
+        calls = [os.path.join(HERE, "workloads", "calls.py"), str(SCALE)]
+        for i in range(RUNS):
+            log("compensation: Python %s, run %d/%d" % (ver, i + 1, RUNS))
+            r = run([py, CALIBRATED], tag="comp")
+            m = re.search(rb"SHARE ([0-9.]+)", r.out)
+            if r.rc or not m:
+                warnings.append("compensation: the calibrated program failed on Python %s" % ver)
+                break
+            got["truth"].append(float(m.group(1)))
+            for t, cmd, out in (("pcg", [trace, "-q", "-o"], "c.pcg"), ("raw", [trace, "-q", "--raw", "-o"], "r.pcg")):
+                f = os.path.join(d, out)
+                if run(cmd + [f, py, CALIBRATED], tag="comp").rc == 0:
+                    s = run([py, SHARE, f, CALIBRATED], tag="share")
+                    if s.rc == 0:
+                        got[t].append(float(s.out))
+            f = os.path.join(d, "c.prof")
+            if run([py, "-m", "cProfile", "-o", f, CALIBRATED], tag="comp").rc == 0:
+                s = run([py, "-c", CP_SHARE, f], tag="share")
+                if s.rc == 0:
+                    got["cProfile"].append(float(s.out))
+            for t, cmd in (("plain", [py] + calls),
+                           ("pcg", [trace, "-q", "-o", os.path.join(d, "w.pcg"), py] + calls),
+                           ("raw", [trace, "-q", "--raw", "-o", os.path.join(d, "w.pcg"), py] + calls)):
+                r = run(cmd, tag="comp-cpu")
+                if r.rc == 0:
+                    cpu[t].append(r.cpu)
+        m = {k: med(v) for k, v in got.items()}
+        c = {k: med(v) for k, v in cpu.items()}
+        over = None
+        if None not in c.values() and c["raw"] > c["plain"]:
+            over = (c["pcg"] - c["plain"]) / (c["raw"] - c["plain"])
+        err = None if m["truth"] is None or m["pcg"] is None else 100 * abs(m["pcg"] - m["truth"])
+        cperr = None if m["truth"] is None or m["cProfile"] is None else 100 * abs(m["cProfile"] - m["truth"])
+        summary[ver] = (err, over)
+        f2 = lambda x: "n/a" if x is None else "%.3f" % x
+        f1 = lambda x: "n/a" if x is None else "%.1f" % x
+        rows.append("| %s | %s | %s | %s | %s | %s %s | %s | %s %s |" % (
+            ver, f2(m["truth"]), f2(m["pcg"]), f2(m["raw"]), f2(m["cProfile"]), f1(err),
+            "" if err is None else "✓" if err <= COMP_PP else "✗", f1(cperr),
+            f2(over), "" if over is None else "✓" if over <= COMP_OVERHEAD else "✗"))
+    tab = ["calls()'s share of calls() + loop() in `tests/py/calibrated.py`, median of %d runs: "
+           "the program's own clock without a profiler (truth), pcg (compensated, the default), "
+           "`pcg-trace --raw`, cProfile; the errors in percentage points (target: pcg within %g). "
+           "Overhead: pcg's CPU overhead over plain on the `calls` workload, with compensation / "
+           "with `--raw` (target ≤ %g).\n" % (RUNS, COMP_PP, COMP_OVERHEAD),
+           "| Python | truth | pcg | pcg --raw | cProfile | pcg error (pp) | cProfile error (pp) | overhead comp/raw |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|"] + rows + [""]
+    return tab, summary
+
+
+def comp_targets(summary):
+    out = []
+    for ver, (err, over) in summary.items():
+        out.append("| compensation: pcg's share within %g pp of the truth, Python %s | %s | %s |" % (
+            COMP_PP, ver, "n/a" if err is None else "%.1f pp" % err,
+            "n/a" if err is None else "met" if err <= COMP_PP else "**missed**"))
+        out.append("| compensation costs ≤ %g× the overhead without, Python %s | %s | %s |" % (
+            COMP_OVERHEAD, ver, "n/a" if over is None else "%.3f×" % over,
+            "n/a" if over is None else "met" if over <= COMP_OVERHEAD else "**missed**"))
+    return out
+
+
 def merge_inputs(py, n):
     """Trace realistic.py n times with pcg-trace and n times with cProfile, each
     run its own process (its own pid and start), into WORK/merge.  Nothing is
@@ -1092,7 +1183,7 @@ def ratio_targets(summary, clocks, what=""):
     return lines
 
 
-def targets(summary, perf, e2e, merged, isummary):
+def targets(summary, perf, e2e, merged, isummary, csummary):
     lines = ["| target | measured (overhead ratio per workload) | verdict |", "|---|---|---|"]
     lines += ratio_targets(summary, ("wall", "cpu"))
     lines += ratio_targets(isummary, ("instr",), " in instructions")
@@ -1115,6 +1206,7 @@ def targets(summary, perf, e2e, merged, isummary):
     else:
         lines.append("| trace + emit no slower than cProfile + pyprof2calltree | n/a | n/a |")
     lines += merge_targets(merged)
+    lines += comp_targets(csummary)
     lines.append("")
     lines.append("Every workload counts, except `threads` before Python 3.12: there cProfile "
                  "records only the main thread, so its overhead is not comparable.")
@@ -1196,7 +1288,7 @@ def main():
     if not has_module("/usr/bin/python3", "yappi"):
         warnings.append("yappi is not installed for /usr/bin/python3 (apt-get install python3-yappi): n/a")
 
-    sections = set(re.split(r"[\s,]+", env("BENCH_SECTIONS", "overhead,throughput,e2e,merge")))
+    sections = set(re.split(r"[\s,]+", env("BENCH_SECTIONS", "overhead,throughput,e2e,merge,compensation")))
     results, files, otab, summary, ttab, perf, etab, e2e, stab = {}, {}, [], {}, [], {}, [], {}, []
     mtab, merged = [], {}
     if "overhead" in sections:
@@ -1216,6 +1308,9 @@ def main():
         etab, e2e = end_to_end(pythons)
     if "merge" in sections:
         mtab, merged = merge_runs(pythons)
+    ctab, csummary = [], {}
+    if "compensation" in sections:
+        ctab, csummary = compensation(pythons)
     elapsed = time.perf_counter() - t_start
     load1 = loadavg()
 
@@ -1238,7 +1333,7 @@ def main():
             "the CPU-time columns are less affected" if busy else ""))
     rep.append("")
     rep.append("## Targets\n")
-    rep += targets(summary, perf, e2e, merged, isummary)
+    rep += targets(summary, perf, e2e, merged, isummary, csummary)
     rep.append("## Tracing overhead\n")
     rep.append("Wall time of the whole command (interpreter start, the run, writing the profile), "
                "median of %d runs interleaved round-robin. Tool columns: slowdown vs plain. "
@@ -1266,6 +1361,9 @@ def main():
     rep += etab
     rep.append("## Merging many runs\n")
     rep += mtab
+    if "compensation" in sections:
+        rep.append("## Compensation: the recorder's own time taken out\n")
+        rep += ctab or ["n/a (see the notes).", ""]
     rep.append("## Output sizes\n")
     rep += stab
     if warnings:
