@@ -1034,6 +1034,17 @@ rootfit(struct map *m)
  * proportion to their INCL, so that no root holds more than its arc and the
  * thread never more than its total.
  */
+/* Lower node I's inclusive cost K by up to WANT, never below its self;
+ * returns by how much. */
+static uint64_t
+lower(struct pcg_profile *o, size_t i, size_t k, uint64_t want)
+{
+	uint64_t *x = &pcg_incl(o, i)[k], room = *x - pcg_self(o, i)[k], v = want < room ? want : room;
+
+	*x -= v;
+	return v;
+}
+
 static void
 rootcap(struct pcg_profile *o)
 {
@@ -1043,7 +1054,9 @@ rootcap(struct pcg_profile *o)
 	uint32_t *big = ecalloc(T + 1, sizeof(*big));
 
 	/* a root whose self alone is above its arc (rootfit() shares by INCL)
-	 * takes it from the thread's largest root, whose calls pay below */
+	 * takes it from the thread's other roots, the largest first, whose
+	 * calls pay below; their room (incl - self) adds up to at least what
+	 * is taken: the roots' incl add up to the total, all selfs too */
 	for (i = 1; i < o->nnode; i++) {
 		uint32_t t = o->node[i].thread;
 		if (o->node[i].parent || o->node[i].rec)
@@ -1057,10 +1070,13 @@ rootcap(struct pcg_profile *o)
 			}
 	}
 	for (i = 1; i < T; i++)
-		for (k = 0; big[i] && k < K; k++) {
-			uint64_t *x = &pcg_incl(o, big[i])[k], room = *x - pcg_self(o, big[i])[k];
-			*x -= raise[i * K + k] < room ? raise[i * K + k] : room;
-		}
+		for (k = 0; big[i] && k < K; k++)
+			raise[i * K + k] -= lower(o, big[i], k, raise[i * K + k]);
+	for (i = 1; i < o->nnode; i++) {
+		uint32_t t = o->node[i].thread;
+		for (k = 0; !o->node[i].parent && !o->node[i].rec && k < K; k++)
+			raise[t * K + k] -= lower(o, i, k, raise[t * K + k]);
+	}
 	for (i = 1; i < o->nnode; i++)
 		for (k = 0; o->node[i].parent && k < K; k++)
 			kids[o->node[i].parent * K + k] += pcg_incl(o, i)[k];

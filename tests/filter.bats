@@ -357,6 +357,18 @@ trace() {
 	[ "$n" -gt 0 ] || skip "no python3 found"
 }
 
+# A real trace (tests/py/filter_callbacks.py) on which --min-self 50us left a
+# root whose self alone was above its arc and more to take back than the
+# thread's largest root had room for: the roots got 0.5 % more than the total.
+@test "filter: roots add up to the total when --min-self raises a small root (taken from every root with room)" {
+	local o t
+	t=$(totals "$DATA/filter-minself-roots.pcg" | cut -d' ' -f1)
+	for o in "--min-self 50us" "--min-self 200us" "--min-incl 1%" "--min-incl 5%" --drop-stdlib --drop-builtins; do
+		pcg-filter $o "$DATA/filter-minself-roots.pcg" > "$BATS_TEST_TMPDIR/out.pcg" || die "$o: failed"
+		[ "$(totals "$BATS_TEST_TMPDIR/out.pcg")" = "$t $t" ] || die "$o: roots and selfs $(totals "$BATS_TEST_TMPDIR/out.pcg"), total $t"
+	done
+}
+
 @test "real trace: totals, calls, idempotence, order and pipelines" {
 	command -v pcg-trace >/dev/null || skip "build/bin/pcg-trace not built: no real traces tested"
 	py=$(pythons | head -1)
