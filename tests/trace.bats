@@ -556,3 +556,19 @@ inplace() {
 	[ "$status" -eq 2 ] && [[ "$output" == *"usage: pcg-trace "* ]] || die "$status: $output"
 	[ ! -e ran ] && [ ! -e c.pcg ]
 }
+
+# The events layer goes out in 1 MiB writes, or every 0.2 s: not a write
+# per event (the flush check once compared the compensated clock with the
+# raw one, and flushed at every event).
+@test "trace: --events writes its stream in large blocks" {
+	command -v strace > /dev/null || skip "strace not installed (apt-get install strace)"
+	local p n
+	for p in $PYS; do
+		say "--events writes on $p"
+		strace -f -qq -e trace=write -o st pcg-trace -q --events -o ev "$p" -c 'def f(): pass
+for i in range(100000): f()' || die "$p: failed"
+		n=$(grep -c 'write(' st)
+		[ "$(grep -c '^c	' ev)" -ge 100000 ] || die "$p: calls missing"
+		[ "$n" -lt 100 ] || die "$p: $n writes for 200,000 events"
+	done
+}

@@ -30,6 +30,7 @@ thr(void)
 static void
 push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int resume)
 {
+	uint64_t raw = ts; /* the flushes' clock: compensation moves ts back */
 	char *p;
 
 	ts = stamp(t, ts, key & 1 ? R.bias_c : R.bias_py);
@@ -56,13 +57,14 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 	*p++ = '\n';
 	O.blen = p - O.buf;
 	O.lines++;
-	if (ts - O.flushed > FLUSH_NS)
+	if (raw - O.flushed > FLUSH_NS)
 		ev_flush();
 }
 
 static void
 pop(struct th *t, uint64_t ts, int yield)
 {
+	uint64_t raw = ts;
 	char *p;
 
 	ts = stamp(t, ts, t->key[t->depth - 1] & 1 ? R.bias_c : R.bias_py);
@@ -80,7 +82,7 @@ pop(struct th *t, uint64_t ts, int yield)
 	*p++ = '\n';
 	O.blen = p - O.buf;
 	O.lines++;
-	if (ts - O.flushed > FLUSH_NS)
+	if (raw - O.flushed > FLUSH_NS)
 		ev_flush();
 }
 
