@@ -128,8 +128,8 @@ calib_end(void)
 	char v[2][32];
 	struct pcg_str s[2];
 
-	R.bias_py = cost(C.off[0], least(C.py));
-	R.bias_c = cost(C.off[1], least(C.c));
+	R.bias[0] = cost(C.off[0], least(C.py));
+	R.bias[1] = cost(C.off[1], least(C.c));
 	cur = C.thread;
 	pcg_stack_free(&C.scratch->st);
 	free(C.scratch->key);
@@ -137,8 +137,8 @@ calib_end(void)
 	pcg_free(&R.p);
 	R.p = C.real;
 	O.events = C.events;
-	snprintf(v[0], sizeof(v[0]), "%.1f", R.bias_py / 1024.0);
-	snprintf(v[1], sizeof(v[1]), "%.1f", R.bias_c / 1024.0);
+	snprintf(v[0], sizeof(v[0]), "%.1f", R.bias[0] / 1024.0);
+	snprintf(v[1], sizeof(v[1]), "%.1f", R.bias[1] / 1024.0);
 	s[0] = pcg_cstr(v[0]);
 	s[1] = pcg_cstr(v[1]);
 	pcg_add_meta(&R.p, pcg_cstr("compensation"), s, 2);

@@ -40,7 +40,7 @@ struct lent {
 /* The recording (rec.c starts it, hooks.c and names.c fill it). */
 struct rec {
 	int on, tool, hooked;
-	uint32_t bias_py, bias_c; /* per event of a Python frame, of a C call: 1/1024 ns */
+	uint32_t bias[2];   /* per event of a Python frame [0], of a C call [1]: 1/1024 ns */
 	struct pcg_profile p;
 	struct th **th;
 	size_t nth, capth;
@@ -132,8 +132,12 @@ thread_time(const struct th *t, uint64_t ts)
 static inline uint64_t
 stamp(struct th *t, uint64_t ts, uint32_t cost)
 {
-	t->owed += cost;
-	return t->last = thread_time(t, ts);
+	uint64_t o = (t->owed += cost) >> 10;
+
+	ts = ts > o ? ts - o : 0;
+	if (ts < t->last)
+		ts = t->last;
+	return t->last = ts;
 }
 
 
