@@ -2,8 +2,9 @@
  * Compensation: what one event costs the program, measured at start on
  * this interpreter and machine, so that each event's cost can be taken out
  * of the interval it lands in (see stamp()).  The same loops of calls to
- * an empty Python function and to a C function of ours are timed without
- * the hooks, then with them, recording into a scratch profile; the
+ * an empty Python function, of calls to a C function of ours and over a
+ * generator (a resumption costs less than a call: its frame exists) are
+ * timed without the hooks, then with them, recording into a scratch profile; the
  * difference per event, the least of several rounds (a loaded machine only
  * adds time), is the cost.  About 1.5 ms (20 million instructions).
  */
@@ -24,11 +25,17 @@ static const char loops[] =
     "        f()\n"
     "def cloop(n, c):\n"
     "    for _ in range(n):\n"
-    "        c()\n";
+    "        c()\n"
+    "def g(n):\n"
+    "    for i in range(n):\n"
+    "        yield i\n"
+    "def genloop(n, c):\n"
+    "    for _ in g(n):\n"
+    "        pass\n";
 
 static struct {
-	PyObject *py, *c, *n, *cfunc; /* the loops, CALLS, the C function */
-	uint64_t off[2];              /* least time of each loop without hooks */
+	PyObject *loop[3], *n, *cfunc; /* the loops (by BIAS_*), CALLS, the C function */
+	uint64_t off[3];               /* least time of each loop without hooks */
 	struct pcg_profile real;      /* the recording, set aside meanwhile */
 	int events;
 	struct th *scratch, *thread;  /* ours, and the real one of this thread */
@@ -82,13 +89,15 @@ int
 calib_begin(void)
 {
 	PyObject *b = py.PyImport_ImportModule("builtins"), *exec = NULL, *g, *name = NULL, *src = NULL, *r = NULL;
+	int i;
 
 	/* g lives on: the loops' globals. */
 	if (b && (exec = py.PyObject_GetAttrString(b, "exec")) && (g = py.PyDict_New()) &&
 	    (name = py.PyUnicode_FromString("pcg.calibration")) && py.PyDict_SetItemString(g, "__name__", name) == 0 &&
 	    (src = py.PyUnicode_FromString(loops)) && (r = py.PyObject_CallFunctionObjArgs(exec, src, g, NULL))) {
-		C.py = py.PyDict_GetItemString(g, "pyloop");
-		C.c = py.PyDict_GetItemString(g, "cloop");
+		C.loop[BIAS_PY] = py.PyDict_GetItemString(g, "pyloop");
+		C.loop[BIAS_C] = py.PyDict_GetItemString(g, "cloop");
+		C.loop[BIAS_GEN] = py.PyDict_GetItemString(g, "genloop");
 		C.n = py.PyLong_FromLong(CALLS);
 		C.cfunc = py.PyCFunction_NewEx(&nothingdef, NULL, NULL);
 	}
@@ -97,10 +106,10 @@ calib_begin(void)
 	py.Py_DecRef(name);
 	py.Py_DecRef(exec);
 	py.PyErr_Clear();
-	if (!C.py || !C.c || !C.n || !C.cfunc)
+	if (!C.loop[0] || !C.loop[1] || !C.loop[2] || !C.n || !C.cfunc)
 		return -1;
-	C.off[0] = least(C.py);
-	C.off[1] = least(C.c);
+	for (i = 0; i < 3; i++)
+		C.off[i] = least(C.loop[i]);
 	C.real = R.p;
 	C.events = O.events;
 	pcg_init(&R.p);
@@ -125,11 +134,12 @@ cost(uint64_t off, uint64_t on)
 void
 calib_end(void)
 {
-	char v[2][32];
-	struct pcg_str s[2];
+	char v[3][32];
+	struct pcg_str s[3];
+	int i;
 
-	R.bias[0] = cost(C.off[0], least(C.py));
-	R.bias[1] = cost(C.off[1], least(C.c));
+	for (i = 0; i < 3; i++)
+		R.bias[i] = cost(C.off[i], least(C.loop[i]));
 	cur = C.thread;
 	pcg_stack_free(&C.scratch->st);
 	free(C.scratch->key);
@@ -137,9 +147,9 @@ calib_end(void)
 	pcg_free(&R.p);
 	R.p = C.real;
 	O.events = C.events;
-	snprintf(v[0], sizeof(v[0]), "%.1f", R.bias[0] / 1024.0);
-	snprintf(v[1], sizeof(v[1]), "%.1f", R.bias[1] / 1024.0);
-	s[0] = pcg_cstr(v[0]);
-	s[1] = pcg_cstr(v[1]);
-	pcg_add_meta(&R.p, pcg_cstr("compensation"), s, 2);
+	for (i = 0; i < 3; i++) {
+		snprintf(v[i], sizeof(v[i]), "%.1f", R.bias[i] / 1024.0);
+		s[i] = pcg_cstr(v[i]);
+	}
+	pcg_add_meta(&R.p, pcg_cstr("compensation"), s, 3);
 }

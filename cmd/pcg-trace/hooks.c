@@ -33,7 +33,7 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 	uint64_t raw = ts; /* the flushes' clock: compensation moves ts back */
 	char *p;
 
-	ts = stamp(t, ts, R.bias[key & 1]);
+	ts = stamp(t, ts, R.bias[resume ? BIAS_GEN : key & 1]);
 	if (t->depth == t->cap) {
 		size_t cap = t->cap;
 		egrow((void **)&t->key, &cap, t->depth, sizeof(*t->key));
@@ -67,7 +67,9 @@ pop(struct th *t, uint64_t ts, int yield)
 	uint64_t raw = ts;
 	char *p;
 
-	ts = stamp(t, ts, R.bias[t->key[t->depth - 1] & 1]);
+	/* Before 3.12 a generator's yield is not told from its return in the
+	 * profile layer: its frame's mark says generator. */
+	ts = stamp(t, ts, R.bias[yield || (t->key[t->depth - 1] & 3) == GEN ? BIAS_GEN : t->key[t->depth - 1] & 1]);
 	t->depth--;
 	if (!O.events) {
 		pcg_leave(&R.p, &t->st, &ts);

@@ -40,7 +40,7 @@ struct lent {
 /* The recording (rec.c starts it, hooks.c and names.c fill it). */
 struct rec {
 	int on, tool, hooked;
-	uint32_t bias[2];   /* per event of a Python frame [0], of a C call [1]: 1/1024 ns */
+	uint32_t bias[3];   /* per event, 1/1024 ns: BIAS_PY, BIAS_C, BIAS_GEN (calib.c) */
 	struct pcg_profile p;
 	struct th **th;
 	size_t nth, capth;
@@ -54,6 +54,10 @@ struct rec {
 	size_t lentcap, nlent;
 	PyObject *missing, *threading, *none;
 };
+
+/* Kinds of event, by what one costs: a Python call or return, a C call
+ * or return, a generator's resumption or yield (its frame exists already). */
+enum { BIAS_PY, BIAS_C, BIAS_GEN };
 
 /* Where it goes (out.c). */
 struct out {

@@ -1,5 +1,5 @@
-# Two halves of equal work by design, each timed by the program itself:
-# calls() makes many tiny calls, loop() none.  Prints "SHARE S", calls()'s
+# Two halves, each timed by the program itself: calls() makes many tiny
+# calls (or, with "gen" after N, resumes a generator as often), loop() none.  Prints "SHARE S", calls()'s
 # share of the two, by its own clock: without a profiler, the truth a
 # profile of the same run should show.
 import sys
@@ -17,6 +17,18 @@ def calls(n):
     return s
 
 
+def gen(n):
+    for i in range(n):
+        yield i
+
+
+def calls_gen(n):
+    s = 0
+    for i in gen(n):
+        s += i
+    return s
+
+
 def loop(n):
     s = 0
     for i in range(n):
@@ -25,6 +37,8 @@ def loop(n):
 
 
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 200000
+if sys.argv[2:] == ["gen"]:
+    calls = calls_gen  # noqa: F811 (share.py reads calls()'s name)
 t0 = time.perf_counter()
 calls(n)
 t1 = time.perf_counter()
