@@ -345,18 +345,20 @@ ismark(const char *name, void *arg)
  * executable named python-something; a `sleep &` does not.
  */
 static unsigned
-unmarked(char *pids, size_t cap)
+unmarked(char *pids, size_t pcap)
 {
-	char path[64], buf[8192], exe[PATH_MAX], *p, *want;
+	char path[64], exe[PATH_MAX], *p, *want, *env = NULL;
+	size_t n, cap = 8192;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	struct markof m;
-	unsigned n = 0;
+	unsigned count = 0;
 	ssize_t len;
 	int fd, hit;
 
 	if (!d)
 		return 0;
+	env = emalloc(cap);
 	want = emalloc(strlen(rundir) + sizeof("PCG_TRACE_RUN="));
 	sprintf(want, "PCG_TRACE_RUN=%s", rundir);
 	while ((e = readdir(d))) {
@@ -371,23 +373,26 @@ unmarked(char *pids, size_t cap)
 		snprintf(path, sizeof(path), "/proc/%ld/environ", m.pid);
 		if ((fd = open(path, O_RDONLY)) < 0)
 			continue;
-		for (hit = 0; !hit && (len = read(fd, buf, sizeof(buf) - 1)) > 0;) {
-			buf[len] = '\0'; /* a variable cut by the read is missed: ours comes late, rarely */
-			for (p = buf; p < buf + len && !hit; p += strlen(p) + 1)
-				hit = !strcmp(p, want);
-		}
+		/* The whole of it: a variable cut between two reads would be missed. */
+		for (n = 0; (len = read(fd, env + n, cap - n - 1)) > 0;)
+			if ((n += len) == cap - 1)
+				env = ereallocarray(env, cap *= 2, 1);
 		close(fd);
+		env[n] = '\0';
+		for (hit = 0, p = env; p < env + n && !hit; p += strlen(p) + 1)
+			hit = !strcmp(p, want);
 		m.found = 0;
 		if (hit)
 			eachmark(ismark, &m);
 		if (hit && !m.found) {
-			n++;
-			snprintf(pids + strlen(pids), cap - strlen(pids), " %ld", m.pid);
+			count++;
+			snprintf(pids + strlen(pids), pcap - strlen(pids), " %ld", m.pid);
 		}
 	}
 	closedir(d);
 	free(want);
-	return n;
+	free(env);
+	return count;
 }
 
 /*
@@ -411,10 +416,12 @@ followed(char *buf, size_t cap)
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 		memset(&t, 0, sizeof(t));
+		/* The unmarked first: one that marks meanwhile is then counted
+		 * by its mark, never missed by both. */
+		t.running = unmarked(t.running_pids, sizeof(t.running_pids));
 		quiet++; /* no report while counting */
 		eachmark(count, &t);
 		quiet--;
-		t.running += unmarked(t.running_pids, sizeof(t.running_pids));
 		if (!t.running)
 			break;
 		if (++waited == 100 && !quiet)
