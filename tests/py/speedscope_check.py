@@ -10,6 +10,10 @@ mean; then print what the tests compare, one fact a line:
                                  once however deep it recursed
   depth NAME N                   evented: the most frames of NAME open at once
 
+Given a second argument, the schema file itself (speedscope's npm package
+has it, dist/release/file-format-schema.json), the file is validated
+against it too, by the few JSON Schema (draft-07) keywords it uses.
+
 Exits 1 with a message on the first thing wrong."""
 import json
 import sys
@@ -112,9 +116,56 @@ def sampled(p, fr, w, selfs, totals):
     return len(samples), sum(weights)
 
 
+TYPES = {'object': dict, 'array': list, 'string': str, 'number': (int, float)}
+
+
+def valid(v, s, root, where):
+    """The first error of v against schema s, or None."""
+    if '$ref' in s:
+        node = root
+        for part in s['$ref'].lstrip('#/').split('/'):
+            node = node[part]
+        err = valid(v, node, root, where)
+        if err:
+            return err
+    if 'type' in s and (not isinstance(v, TYPES[s['type']]) or isinstance(v, bool)):
+        return '%s: not a %s' % (where, s['type'])
+    if 'const' in s and v != s['const']:
+        return '%s: %r is not %r' % (where, v, s['const'])
+    if 'enum' in s and v not in s['enum']:
+        return '%s: %r not one of %r' % (where, v, s['enum'])
+    if 'anyOf' in s:
+        errs = [valid(v, x, root, where) for x in s['anyOf']]
+        if all(errs):
+            return '; '.join(errs)
+    for k in s.get('required', ()):
+        if k not in v:
+            return '%s: no %r' % (where, k)
+    for k, x in s.get('properties', {}).items():
+        if isinstance(v, dict) and k in v:
+            err = valid(v[k], x, root, where + '.' + k)
+            if err:
+                return err
+    if 'items' in s and isinstance(v, list):
+        for i, x in enumerate(v):
+            err = valid(x, s['items'], root, '%s[%d]' % (where, i))
+            if err:
+                return err
+    for k in set(s) - {'$ref', '$schema', 'type', 'const', 'enum', 'anyOf', 'required',
+                       'properties', 'items', 'title', 'definitions'}:
+        fail('the schema uses %r, which this checker does not know' % k)
+    return None
+
+
 def main():
     with open(sys.argv[1], encoding='utf-8') as fp:  # strict: UTF-8 only
         f = json.load(fp)
+    if len(sys.argv) > 2:
+        with open(sys.argv[2], encoding='utf-8') as fp:
+            schema = json.load(fp)
+        err = valid(f, schema, schema, 'file')
+        if err:
+            fail('against the schema: ' + err[:2000])
     if not isinstance(f, dict) or f.get('$schema') != SCHEMA:
         fail('$schema is not ' + SCHEMA)
     need(f, 'name', str, 'file', True)
