@@ -335,6 +335,7 @@ speedscope(struct emit *e, const char *path, const char *in)
 {
 	struct ofile o;
 
+	costcol(e->p, e->cost); /* a bad --cost before any output */
 	ofile_open(&o, path);
 	header(o.fp, e, in);
 	if (e->layer == PCG_EVENTS && e->fmtdata)
