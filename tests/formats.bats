@@ -227,3 +227,161 @@ csum() { awk '{ s += $NF } END { print s + 0 }' "$1"; }
 	run pycachegrind --no-gui -q -F nope /usr/bin/python3 "$PY/formats_rec.py"
 	[ "$status" -ne 0 ] && [[ "$output" == *"no such format"* ]]
 }
+
+# speedscope_check.py's facts about a speedscope file (it fails on a file
+# that breaks the schema's required fields or an evented profile that does
+# not nest; with speedscope's npm package, on one its schema file rejects);
+# json.tool parses it first, as UTF-8.
+sscheck() {
+	local d
+	python3 -m json.tool "$1" > /dev/null || die "$1: not JSON"
+	d=$(ssdir) && [ -f "$d/file-format-schema.json" ] || d=
+	python3 "$PY/speedscope_check.py" "$1" ${d:+"$d/file-format-schema.json"}
+}
+
+# The sum of the profiles' own time (the weights of sampled ones).
+ssown() { awk '$1 == "profile" { s += $NF } END { print s + 0 }' "$1"; }
+
+@test "speedscope: the hand-made profiles: schema, nesting, weights add up to the total, names in JSON" {
+	ssdir > /dev/null || say "speedscope's npm package not found: its schema file not used, the checker's fields only"
+	for f in emit-fib emit-mutual emit-threads emit-2cost filter-app filter-nested \
+		emit-fib-events emit-gen-events emit-mutual-events emit-rootrec-events emit-threads-events; do
+		pcg-emit -F speedscope -o out.json "$DATA/$f.pcg"
+		sscheck out.json > chk || die "$f: $(cat chk)"
+		pcg-emit "$DATA/$f.pcg" > cg
+		[ "$(ssown chk)" = "$(awk '/^totals:/ { print $2 }' cg)" ] || die "$f: own time $(ssown chk)"
+		# an events stream gives a timeline, a profile samples
+		if head -n 1 "$DATA/$f.pcg" | grep -q events; then
+			! grep -q '^profile sampled' chk || die "$f: sampled from events"
+		else
+			! grep -q '^profile evented' chk || die "$f: evented from a profile"
+		fi
+	done
+	# the second cost column; several inputs merge into a profile: sampled
+	pcg-emit -F speedscope --cost cpu -o out.json "$DATA/emit-2cost.pcg"
+	[ "$(ssown <(sscheck out.json))" = "$(pcg-emit "$DATA/emit-2cost.pcg" | awk '/^totals:/ { print $3 }')" ]
+	pcg-emit -F speedscope -o out.json "$DATA/emit-fib-events.pcg" "$DATA/emit-fib.pcg"
+	sscheck out.json > chk
+	[ "$(grep -c '^profile sampled' chk)" -eq 1 ] && [ "$(ssown chk)" -eq 200 ]
+	# the timeline: a yield closes the generator's frame, its resumption
+	# opens it again inside its consumer; frames are function ids - 1
+	pcg-emit -F speedscope "$DATA/emit-gen-events.pcg" | grep '^{"type":"[OC]"' > ev
+	diff - ev <<-'EOF'
+	{"type":"O","frame":0,"at":0},
+	{"type":"O","frame":1,"at":10},
+	{"type":"C","frame":1,"at":20},
+	{"type":"O","frame":2,"at":30},
+	{"type":"O","frame":1,"at":40},
+	{"type":"C","frame":1,"at":50},
+	{"type":"C","frame":2,"at":60},
+	{"type":"C","frame":0,"at":70}
+	EOF
+	# any bytes in names: control characters as JSON escapes, a byte that
+	# is not UTF-8 (0xff) as U+FFFD, UTF-8 as it is; a thread per profile
+	pcg-emit -F speedscope -o out.json "$DATA/emit-threads-events.pcg"
+	python3 - out.json <<-'EOF'
+	import json, sys
+	f = json.load(open(sys.argv[1], encoding='utf-8'))
+	names = [x['name'] for x in f['shared']['frames']]
+	assert names == ['__main__.<module>', 'work\tit \ufffd', 'time.sleep', '<lambda>', '<lambda>'], names
+	assert f['shared']['frames'][0] == {'name': '__main__.<module>', 'file': '/tmp/my dir/prog é.py', 'line': 1}
+	assert 'file' not in f['shared']['frames'][2]
+	assert [p['name'] for p in f['profiles']] == ['<thread 1: MainThread>', '<thread 2: worker\tone\x01>']
+	assert f['name'] == 'python3 /tmp/my dir/prog é.py --n\\t1'.replace('\\t', '\t'), f['name']
+	assert all(p['unit'] == 'nanoseconds' and p['endValue'] == 100 for p in f['profiles'])
+	EOF
+	grep -qF '"name":"work\tit \ufffd"' out.json
+	grep -qF '"name":"<thread 2: worker\tone\u0001>"' out.json
+	# a profile read cut short (--partial): frames still open close at the end
+	head -n 18 "$DATA/emit-threads-events.pcg" > cut.pcg
+	pcg-emit -F speedscope --partial -o out.json cut.pcg
+	sscheck out.json > chk || die "cut: $(cat chk)"
+}
+
+@test "speedscope: a real program's timeline and its profile, on every interpreter" {
+	local p
+	for p in $PYS; do
+		say "formats_rec.py on $p"
+		pcg-trace -q --events -o run.ev "$p" "$PY/formats_rec.py" > /dev/null || die "$p: pcg-trace failed"
+		pcg-emit -F speedscope -o ev.json run.ev 2> err || { cat err >&2; die "$p: pcg-emit failed"; }
+		nosan err
+		sscheck ev.json > ev.chk || die "$p: $(cat ev.chk)"
+		# the real nesting: fib(15) is 15 frames deep, even(50) 26 evens
+		# and 25 odds
+		grep -qx 'depth fib 15' ev.chk && grep -qx 'depth even 26' ev.chk && grep -qx 'depth odd 25' ev.chk ||
+			die "$p: depths $(grep -E '^depth (fib|even|odd) ' ev.chk)"
+		# the same run aggregated: a sample per context, each function's
+		# self cost as the timeline has it, to the nanosecond, and the
+		# weights add up to the total
+		pcg-merge run.ev | pcg-emit -F speedscope -o prof.json
+		sscheck prof.json > prof.chk || die "$p: $(cat prof.chk)"
+		diff <(grep '^self ' ev.chk) <(grep '^self ' prof.chk) >&2 || die "$p: self costs differ"
+		pcg-emit run.ev > cg
+		[ "$(ssown ev.chk)" = "$(awk '/^totals:/ { print $2 }' cg)" ] || die "$p: timeline not the total"
+		[ "$(ssown prof.chk)" = "$(awk '/^totals:/ { print $2 }' cg)" ] || die "$p: weights not the total"
+		# a function's time on the stack, counted once: pcg-emit -F
+		# text's inclusive time (ms, cut to 3 decimals)
+		pcg-emit -F text --limit 0 run.ev > txt
+		for f in fib even odd work main; do
+			want=$(awk -v f="$f" '$5 == f { print $2 }' txt)
+			got=$(awk -v f="$f" '$1 == "total" && $2 == f { printf "%d.%03d", int($NF / 1e6), int($NF / 1000) % 1000 }' ev.chk)
+			[ "$got" = "$want" ] || die "$p: $f on the stack $got ms, text says $want"
+		done
+		# and from a profile-layer trace
+		pcg-trace -q -o run.pcg "$p" "$PY/formats_rec.py" > /dev/null
+		pcg-emit -F speedscope -o prof.json run.pcg
+		sscheck prof.json > prof.chk || die "$p: $(cat prof.chk)"
+		[ "$(ssown prof.chk)" = "$(pcg-emit run.pcg | awk '/^totals:/ { print $2 }')" ] || die "$p: weights"
+		grep -q '^self fib .*/formats_rec.py:6 [1-9]' prof.chk || die "$p: no fib"
+	done
+}
+
+# speedscope's own page, from its npm package (PCG_SPEEDSCOPE: the folder
+# that holds its index.html; default: where .ci/run installs it).
+ssdir() {
+	local d=${PCG_SPEEDSCOPE:-$BATS_TEST_DIRNAME/../build/speedscope/node_modules/speedscope/dist/release}
+	[ -f "$d/index.html" ] && (cd "$d" && pwd)
+}
+
+# chromium, headless, on URL with a fresh profile: chromium ARGS... URL
+browse() {
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$PWD/chromium.$RANDOM" --window-size=1280,800 --virtual-time-budget=10000 "$@" 2> /dev/null
+}
+
+@test "speedscope: speedscope itself shows the file in chromium, as a user opens it" {
+	command -v chromium > /dev/null || skip "chromium not installed (Debian package chromium): not checked"
+	ss=$(ssdir) || skip "speedscope's npm package not found (npm install --prefix build/speedscope speedscope; or PCG_SPEEDSCOPE=DIR): not checked"
+	pcg-trace -q --events -o run.ev /usr/bin/python3 "$PY/formats_rec.py" > /dev/null
+	mkdir www
+	ln -s "$ss" www/speedscope
+	pcg-emit -F speedscope -o www/ev.json run.ev
+	pcg-merge run.ev | pcg-emit -F speedscope -o www/prof.json
+	sscheck www/ev.json > ev.chk
+	sscheck www/prof.json > prof.chk
+	# served on 127.0.0.1 only, for a minute at most
+	python3 "$PY/speedscope_view.py" serve www port 60 &
+	srv=$!
+	for _ in $(seq 50); do [ -s port ] && break; sleep 0.1; done
+	url="http://127.0.0.1:$(cat port)/speedscope/index.html#profileURL=%2F"
+	# the timeline as it opens (time order): drawn, in colour
+	browse --screenshot="$PWD/ev.png" "${url}ev.json"
+	cp ev.png "${PCG_SHOTS:-$BATS_TEST_TMPDIR}/speedscope-evented.png" 2> /dev/null || true
+	read -r w h share < <(python3 "$PY/speedscope_view.py" png ev.png)
+	[ "$w" -eq 1280 ] && [ "$h" -eq 800 ] || { kill "$srv"; die "screenshot ${w}x$h"; }
+	awk -v s="$share" 'BEGIN { exit !(s > 0.02) }' || { kill "$srv"; die "screenshot: $share coloured"; }
+	# speedscope's sandwich table: each function's total and self as the
+	# file has them; the profile's name in its title
+	browse --dump-dom "${url}ev.json&view=sandwich" > ev.dom
+	python3 "$PY/speedscope_view.py" sandwich ev.dom ev.chk fib even odd work main builtins.len >&2 ||
+		{ kill "$srv"; die "the evented profile, as speedscope shows it"; }
+	grep -q '<title>/usr/bin/python3 .*formats_rec.py - speedscope</title>' ev.dom || { kill "$srv"; die "title"; }
+	grep -q '&lt;thread 1: MainThread&gt;' ev.dom || { kill "$srv"; die "no thread's name"; }
+	# the sampled profile: each function's self (totals of a mutual
+	# recursion are the tree's, folded: fib, work and main only)
+	browse --dump-dom "${url}prof.json&view=sandwich" > prof.dom
+	python3 "$PY/speedscope_view.py" sandwich prof.dom prof.chk fib work main builtins.len >&2 ||
+		{ kill "$srv"; die "the sampled profile, as speedscope shows it"; }
+	kill "$srv" 2> /dev/null || true
+}

@@ -41,6 +41,8 @@ struct emit {
 	uint64_t limit;     /* --limit N */
 	int haslimit;
 	char evname[PCG_MAXCOST][64];
+	int layer;          /* the input's (several inputs: merged, PCG_PROFILE) */
+	void *fmtdata;      /* what a format's reader hook kept, or NULL */
 };
 
 /* Open addressing from a nonzero 64-bit key to a 32-bit value. */
@@ -75,5 +77,8 @@ void callgrind(struct emit *e, const char *path, const char *in);
 void text(struct emit *e, const char *path, const char *in);
 void collapsed(struct emit *e, const char *path, const char *in);
 void pstats(struct emit *e, const char *path, const char *in);
+void speedscope(struct emit *e, const char *path, const char *in);
+/* Reading one events stream for speedscope: a hook that keeps the timeline. */
+void speedscope_hook(struct emit *e, struct pcg_evhook *h);
 
 #endif

@@ -14,15 +14,20 @@
 
 static const struct emit *cmpctx; /* for qsort comparators */
 
-/* The output formats, the first one the default (pcg-emit(1), FORMATS). */
+/*
+ * The output formats, the first one the default (pcg-emit(1), FORMATS).
+ * hook, if any, is given the events of a lone events stream as it is read.
+ */
 static const struct format {
 	const char *name;
 	void (*write)(struct emit *e, const char *path, const char *in);
+	void (*hook)(struct emit *e, struct pcg_evhook *h);
 } formats[] = {
-	{ "callgrind", callgrind },
-	{ "text", text },
-	{ "collapsed", collapsed },
-	{ "pstats", pstats },
+	{ "callgrind", callgrind, NULL },
+	{ "text", text, NULL },
+	{ "collapsed", collapsed, NULL },
+	{ "pstats", pstats, NULL },
+	{ "speedscope", speedscope, speedscope_hook },
 };
 
 static const char synopsis[] =
@@ -41,10 +46,10 @@ help(void)
 {
 	printf(synopsis, argv0);
 	printf("  -o FILE             write to FILE (default: standard output)\n"
-	    "  -F, --format=FORMAT callgrind (default), text, collapsed or pstats\n"
+	    "  -F, --format=FORMAT callgrind (default), text, collapsed, pstats or speedscope\n"
 	    "  --sort=KEY          text: order by self (default), incl, calls, percall or name\n"
 	    "  --limit=N           text: the first N rows (default 30; 0: all)\n"
-	    "  --cost=NAME         text, collapsed: the cost column (default the first)\n"
+	    "  --cost=NAME         the cost column, but for callgrind (default the first)\n"
 	    "  --separate-threads  callgrind: one file per thread: FILE-01, FILE-02...\n"
 	    "  --no-clones         callgrind: one function per Python function, cycles and all\n"
 	    "  --partial           read an events stream cut short (no end record), marked incomplete\n"
@@ -752,6 +757,7 @@ main(int argc, char *argv[])
 {
 	struct pcg_profile p;
 	struct pcg_readopt ro = { 0 };
+	struct pcg_evhook hook;
 	struct emit e;
 	const struct format *fmt = &formats[0];
 	enum { SORT = 256, LIMIT, COST, SEP, NOCLONES, PARTIAL, VERSION };
@@ -780,7 +786,8 @@ main(int argc, char *argv[])
 			for (f = 0; f < LEN(formats) && strcmp(formats[f].name, optarg); f++)
 				;
 			if (f == LEN(formats))
-				eprintf("-F %s: no such format (callgrind, text, collapsed, pstats)", optarg);
+				eprintf("-F %s: no such format (callgrind, text, collapsed, pstats, speedscope)",
+				    optarg);
 			fmt = &formats[f];
 			break;
 		case SORT: e.sort = optarg; break;
@@ -809,10 +816,16 @@ main(int argc, char *argv[])
 	/* Read everything before writing: a bad input leaves no output. */
 	first = i < argc ? argv[i] : "-";
 	pcg_init(&p);
-	if (argc - i > 1)
+	e.layer = PCG_PROFILE;
+	if (argc - i > 1) {
 		mergeall(&p, argv + i, argc - i, &ro);
-	else
-		pcg_read_path(&p, first, &ro);
+	} else {
+		if (fmt->hook) {
+			fmt->hook(&e, &hook);
+			ro.hook = &hook;
+		}
+		e.layer = pcg_read_path(&p, first, &ro);
+	}
 
 	e.p = &p;
 	setup_names(&e);
