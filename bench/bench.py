@@ -97,7 +97,7 @@ WORKLOAD_DOC = {
     "gens": "generator pipelines, yield from, asyncio tasks",
     "threads": "4 worker threads + main thread, call-heavy",
     "realistic": "json, re, dataclasses, collections, textwrap: parse, validate, report",
-    "bigtree": "a large calling-context tree (~250k contexts): 400 functions on data-dependent paths",
+    "bigtree": "a large calling-context tree (~160k contexts): 400 functions on data-dependent paths",
 }
 # Overhead-ratio targets (tool - plain) / (cProfile - plain).
 TARGET_PROFILE = {"3.11": 0.9, "default": 0.7}  # <= 0.9 on 3.11, <= 0.7 on 3.12+
