@@ -208,84 +208,106 @@ pcg_fn_ranks(const struct pcg_profile *p)
 	return rank;
 }
 
-/* Depth-first walk of one thread's nodes; keys sorted, first[] per parent. */
-static size_t
-walk(const struct pcg_key *key, size_t lo, size_t hi, const uint32_t *first, const uint32_t *nchild,
-    uint32_t *order, size_t n)
-{
-	size_t *stack, *end, sp = 0, cap = 64;
+#define THREAD(k) ((k).v[3])
 
+/* A child's place among its siblings: (thread,) function rank, line; id. */
+struct sib {
+	uint64_t hi, lo;
+	uint32_t id;
+};
+
+static int
+sibcmp(const void *va, const void *vb)
+{
+	const struct sib *a = va, *b = vb;
+
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Sort the ids child[lo..hi) as canonical siblings (roots: thread first). */
+static void
+sortsibs(const struct pcg_profile *p, const uint32_t *fnrank, uint32_t *child, size_t lo, size_t hi,
+    struct sib *tmp)
+{
+	size_t i;
+
+	for (i = lo; i < hi; i++) {
+		const struct pcg_node *nd = &p->node[child[i]];
+		tmp[i - lo].hi = (uint64_t)nd->thread << 32 | fnrank[nd->fn];
+		tmp[i - lo].lo = nd->line;
+		tmp[i - lo].id = child[i];
+	}
+	qsort(tmp, hi - lo, sizeof(*tmp), sibcmp);
+	for (i = lo; i < hi; i++)
+		child[i] = tmp[i - lo].id;
+}
+
+/*
+ * Non-rec nodes depth first, threads in order; rank[] = their output ids.
+ * The children of each context are grouped by a counting sort on the
+ * parent (16 bytes a node at the peak, where a sort of whole keys took 56:
+ * the recorder writes at exit, beside the whole tree), then each group is
+ * sorted on its own.
+ */
+static size_t
+canon_nodes(const struct pcg_profile *p, uint32_t *order, uint32_t *rank)
+{
+	uint32_t *fnrank = pcg_fn_ranks(p), *start = ecalloc(p->nnode + 1, sizeof(*start)), *child;
+	size_t i, k, nk = 0, big = 0, n = 0, sp, cap = 64, *stack, *end;
+	struct sib *tmp;
+
+	for (i = 1; i < p->nnode; i++)
+		if (!p->node[i].rec)
+			start[p->node[i].parent]++, nk++;
+	for (i = 0, k = 0; i <= p->nnode - 1; i++) { /* group ends */
+		if (start[i] > big)
+			big = start[i];
+		start[i] = k += start[i];
+	}
+	start[p->nnode] = nk;
+	child = ereallocarray(NULL, nk + 1, sizeof(*child));
+	for (i = p->nnode; i-- > 1;)
+		if (!p->node[i].rec)
+			child[--start[p->node[i].parent]] = i; /* start[] becomes the group starts */
+	tmp = ereallocarray(NULL, big + 1, sizeof(*tmp));
+	for (i = 0; i < p->nnode; i++)
+		if (start[i + 1] - start[i] > 1)
+			sortsibs(p, fnrank, child, start[i], start[i + 1], tmp);
+	free(tmp);
+	/* Depth first from the roots (parent 0's group, in thread order). */
 	stack = ereallocarray(NULL, cap, sizeof(*stack));
 	end = ereallocarray(NULL, cap, sizeof(*end));
-	stack[0] = lo;
-	end[0] = hi;
-	sp = 1;
-	while (sp) {
-		size_t i = stack[sp - 1];
+	stack[0] = start[0];
+	end[0] = start[1];
+	for (sp = 1; sp;) {
 		uint32_t id;
-		if (i == end[sp - 1]) {
+		if (stack[sp - 1] == end[sp - 1]) {
 			sp--;
 			continue;
 		}
-		stack[sp - 1]++;
-		id = key[i].id;
+		id = child[stack[sp - 1]++];
 		order[n++] = id;
-		if (!nchild[id])
+		if (start[id] == start[id + 1])
 			continue;
 		if (sp == cap) {
 			cap *= 2;
 			stack = ereallocarray(stack, cap, sizeof(*stack));
 			end = ereallocarray(end, cap, sizeof(*end));
 		}
-		stack[sp] = first[id];
-		end[sp] = first[id] + nchild[id];
-		sp++;
-	}
-	free(stack);
-	free(end);
-	return n;
-}
-
-#define THREAD(k) ((k).v[3])
-#define PARENT(k) ((k).v[2])
-
-/* Non-rec nodes depth first, per thread; rank[] = their output ids. */
-static size_t
-canon_nodes(const struct pcg_profile *p, uint32_t *order, uint32_t *rank)
-{
-	uint32_t *fnrank = pcg_fn_ranks(p);
-	struct pcg_key *key = ereallocarray(NULL, p->nnode, sizeof(*key)), *tmp, *sk;
-	uint32_t *first = ecalloc(p->nnode, sizeof(*first));
-	uint32_t *nchild = ecalloc(p->nnode, sizeof(*nchild));
-	size_t i, r, nk = 0, n = 0;
-
-	for (i = 1; i < p->nnode; i++) {
-		const struct pcg_node *nd = &p->node[i];
-		if (!nd->rec)
-			key[nk++] = nodekey(nd->thread, nd->parent, fnrank[nd->fn], nd->line, i);
-	}
-	tmp = ereallocarray(NULL, p->nnode, sizeof(*tmp));
-	sk = pcg_keysort(key, tmp, nk);
-	for (i = nk; i-- > 0;)
-		if (PARENT(sk[i])) {
-			first[PARENT(sk[i])] = i;
-			nchild[PARENT(sk[i])]++;
-		}
-	/* A thread's roots (parent 0) lead its run of sorted keys. */
-	for (i = 0; i < nk; i = r) {
-		for (r = i; r < nk && THREAD(sk[r]) == THREAD(sk[i]) && PARENT(sk[r]) == 0; r++)
-			;
-		n = walk(sk, i, r, first, nchild, order, n);
-		for (r = i; r < nk && THREAD(sk[r]) == THREAD(sk[i]); r++)
-			;
+		stack[sp] = start[id];
+		end[sp++] = start[id + 1];
 	}
 	for (i = 0; i < n; i++)
 		rank[order[i]] = i + 1;
+	free(stack);
+	free(end);
+	free(child);
+	free(start);
 	free(fnrank);
-	free(key);
-	free(tmp);
-	free(first);
-	free(nchild);
 	return n;
 }
 
@@ -295,10 +317,11 @@ pcg_canon(const struct pcg_profile *p, uint32_t **orderp, uint32_t **rankp)
 	uint32_t *order = ereallocarray(NULL, p->nnode, sizeof(*order));
 	uint32_t *rank = ecalloc(p->nnode, sizeof(*rank));
 	uint32_t *nodes = ereallocarray(NULL, p->nnode, sizeof(*nodes));
-	struct pcg_key *key = ereallocarray(NULL, p->nnode, sizeof(*key)), *tmp, *rk;
+	struct pcg_key *key, *tmp, *rk;
 	size_t i, j = 0, nn, nr = 0, out = 0;
 
 	nn = canon_nodes(p, nodes, rank);
+	key = ereallocarray(NULL, p->nnode - nn, sizeof(*key)); /* the rec edges */
 	for (i = 1; i < p->nnode; i++) {
 		const struct pcg_node *nd = &p->node[i];
 		if (nd->rec)
