@@ -97,6 +97,8 @@ chain_hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 		py.Py_DecRef(obj);
 		return r;
 	}
+	if (R.paused) /* theirs alone meanwhile, ours still in front */
+		return passon(obj, f, what, arg);
 	if (fresh) { /* the return of the sys.setprofile that set theirs */
 		fresh = 0;
 		if (what == PYTRACE_C_RETURN)

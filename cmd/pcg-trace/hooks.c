@@ -127,6 +127,33 @@ resumed(const struct ent *e, PyObject *f)
 	return cpy_gen_resumed(e->co, e->nco, cpy_frame_lasti(f));
 }
 
+/* Our hook can be put back into every thread's (3.9 to 3.11). */
+static int
+rehookable(void)
+{
+	return py._PyEval_SetProfile && py.PyThreadState_Get && py.PyThreadState_GetInterpreter &&
+	    py.PyInterpreterState_ThreadHead && py.PyThreadState_Next && py.off_tsprofile;
+}
+
+static int hook(PyObject *obj, PyObject *f, int what, PyObject *arg);
+
+/* Resumed: ours into every thread that has no hook. */
+static void
+rehook(void)
+{
+	void *me = py.PyThreadState_Get(), *ts;
+
+	for (ts = py.PyInterpreterState_ThreadHead(py.PyThreadState_GetInterpreter(me)); ts;
+	    ts = py.PyThreadState_Next(ts)) {
+		if (cpy_tstate_profilefunc(ts))
+			continue;
+		if (ts == me)
+			py.PyEval_SetProfile(hook, NULL);
+		else
+			py._PyEval_SetProfile(ts, hook, NULL);
+	}
+}
+
 static int
 hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 {
@@ -140,6 +167,11 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 		return chain_hook(obj, f, what, arg);
 	if (!R.on) {
 		py.PyEval_SetProfile(NULL, NULL);
+		return 0;
+	}
+	if (R.paused) { /* out of this thread until resumed (hooks_pause) */
+		if (rehookable())
+			py.PyEval_SetProfile(NULL, NULL);
 		return 0;
 	}
 	t = thr();
@@ -306,6 +338,7 @@ legacy_install(void)
 #define A PyObject *self, PyObject *const *a, size_t n, PyObject *kw
 
 static PyObject *mon;
+static long monmask; /* our events, for set_events */
 
 static PyObject *
 stop(void)
@@ -580,6 +613,7 @@ monitoring_install(void)
 		mask |= py.PyLong_AsLong(ev);
 		py.Py_DecRef(r);
 	}
+	monmask = mask;
 	if (!(r = call(mon, "set_events", id, py.PyLong_FromLong(mask), NULL)))
 		goto fail;
 	py.Py_DecRef(r);
@@ -587,6 +621,55 @@ monitoring_install(void)
 fail:
 	py.PyErr_Print();
 	return -1;
+}
+
+/* sys.monitoring.set_events(our tool, MASK): every thread at once. */
+static void
+monset(long mask)
+{
+	PyObject *id, *m, *r;
+
+	id = py.PyLong_FromLong(R.tool);
+	m = py.PyLong_FromLong(mask);
+	if (!(r = call(mon, "set_events", id, m, NULL)))
+		py.PyErr_Print();
+	py.Py_DecRef(r);
+	py.Py_DecRef(m);
+	py.Py_DecRef(id);
+}
+
+/*
+ * --paused: recording off (PAUSED) or on again, from the main thread with
+ * the GIL, between two bytecodes (a Python-level signal handler).  Every
+ * thread's open frames end now: frames entered while paused never return
+ * onto a stack they were not pushed on, and a return with nothing open is
+ * ignored (pypop), so each stretch starts from empty stacks.  From 3.12
+ * the events go off in every thread at once.  Before, a thread's hook
+ * takes itself out at its next event, and goes back into every thread
+ * without a hook on resume; where the hook is chained to the program's
+ * own (chain.c) it stays, passing theirs its events.  3.6 to 3.8 cannot
+ * set another thread's hook: there it stays in, idle.
+ */
+void
+hooks_pause(int paused)
+{
+	uint64_t ts = now();
+	size_t i;
+
+	if (!R.on || R.paused == paused)
+		return;
+	if (paused) {
+		for (i = 0; i < R.nth; i++) {
+			while (R.th[i]->depth)
+				pop(R.th[i], ts, 0);
+			R.th[i]->pset = 0;
+		}
+	}
+	R.paused = paused;
+	if (mon)
+		monset(paused ? 0 : monmask);
+	else if (!paused && rehookable())
+		rehook();
 }
 
 int

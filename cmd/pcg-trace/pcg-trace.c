@@ -41,7 +41,7 @@ static int killedby; /* the signal that ended the child, or 0 */
  */
 static int claim[2];
 static struct sigaction intwas; /* SIGINT's disposition when we started */
-static int quiet, follow, raw;
+static int quiet, follow, raw, paused;
 static char tmp[PATH_MAX]; /* the output until it is complete */
 static char *pattern;      /* of the output names: %p is the pid */
 static char rundir[PATH_MAX]; /* -f: the followed processes' marks (rec's out_mark) */
@@ -86,14 +86,14 @@ cleanup(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-q] [-f] [--events] [--raw] [-o FILE|-] [--] COMMAND [ARG...]\n", argv0);
+	fprintf(stderr, "usage: %s [-q] [-f] [--events] [--raw] [--paused] [-o FILE|-] [--] COMMAND [ARG...]\n", argv0);
 	exit(2);
 }
 
 static void __attribute__((noreturn))
 help(void)
 {
-	printf("usage: %s [-q] [-f] [--events] [--raw] [-o FILE|-] [--] COMMAND [ARG...]\n"
+	printf("usage: %s [-q] [-f] [--events] [--raw] [--paused] [-o FILE|-] [--] COMMAND [ARG...]\n"
 	    "Run COMMAND, a command line running Python 3.6+, and record every call.\n"
 	    "  -o FILE, --output=FILE\n"
 	    "              write to FILE (default pcg.out.%%p); %%p in FILE is the pid,\n"
@@ -104,6 +104,8 @@ help(void)
 	    "              FILE gets .%%p appended when it has no %%p\n"
 	    "  --events    write the events layer live instead of the profile\n"
 	    "  --raw       keep the recorder's own time in the costs (no compensation)\n"
+	    "  --paused    start with recording off; SIGUSR2 (to the program or to\n"
+	    "              pcg-trace) turns it on, the next one off again, and so on\n"
 	    "  -q, --quiet do not report where the output went\n"
 	    "  -h, --help  show this help;  --version  show the version\n"
 	    "Exits with the program's status (128+N when killed by signal N).\n", argv0);
@@ -192,7 +194,7 @@ setenvs(const char *lib, int events, const char *pattern)
 	} else {
 		setenv("PCG_TRACE_PP", "u", 1);
 	}
-	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1 | raw << 3, CLAIMFD, CMDFD);
+	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1 | raw << 3 | paused << 4, CLAIMFD, CMDFD);
 	if (follow) {
 		/* Absolute: a followed process may run in another directory. */
 		char cwd[PATH_MAX], *abs;
@@ -530,13 +532,14 @@ main(int argc, char *argv[])
 	struct stat sb;
 	struct sigaction sa;
 	unsigned long long size;
-	enum { EVENTS = 256, RAW, VERSION };
+	enum { EVENTS = 256, RAW, PAUSED, VERSION };
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "events", no_argument, NULL, EVENTS },
 		{ "raw", no_argument, NULL, RAW },
+		{ "paused", no_argument, NULL, PAUSED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, VERSION },
 		{ 0 }
@@ -556,6 +559,7 @@ main(int argc, char *argv[])
 			printf("pcg-trace %s\n", PCG_VERSION_STRING);
 			return 0;
 		case RAW: raw = 1; break;
+		case PAUSED: paused = 1; break;
 		default: usage();
 		}
 	}
@@ -645,6 +649,8 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, &intwas);
 	signal(SIGTERM, forward);
 	signal(SIGHUP, forward);
+	if (paused)
+		signal(SIGUSR2, forward);
 	cmdfd = cmdfile(argv);
 	run(argv, fd, cmdfd, tostdout);
 	close(cmdfd);

@@ -131,7 +131,8 @@ clock_pick(void)
  * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
  * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
  * writes its own file, named by pattern; fd is then -1; 8: --raw, no
- * compensation; bits 8 on: the image's exec count), the descriptor holding the command line (-1: this
+ * compensation; 16: --paused, recording off until SIGUSR2; bits 8 on: the
+ * image's exec count), the descriptor holding the command line (-1: this
  * process's own) and the interpreter's metadata (addmeta).
  */
 __attribute__((visibility("default"))) int
@@ -190,5 +191,9 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 		ev_thread(me->id, R.p.thread[me->id].native, R.p.thread[me->id].name);
 	R.base = clk();
 	R.hooked = 1;
+	if (flags & 16) {
+		sig_toggle_install();
+		hooks_pause(1);
+	}
 	return 0;
 }

@@ -40,6 +40,7 @@ struct lent {
 /* The recording (rec.c starts it, hooks.c and names.c fill it). */
 struct rec {
 	int on, tool, hooked;
+	int paused;         /* --paused: recording off for now (hooks_pause) */
 	uint32_t bias_py, bias_c; /* per event of a Python frame, of a C call: 1/1024 ns */
 	struct pcg_profile p;
 	struct th **th;
@@ -222,6 +223,7 @@ void finish(void);
 
 /* signals.c */
 void sig_install(void);
+void sig_toggle_install(void);
 void sig_atfork_prepare(void);
 void sig_atfork_parent(void);
 void sig_atfork_child(int followed);
@@ -237,6 +239,7 @@ void calib_end(void);
 /* hooks.c */
 int hooks_install(void);
 void hooks_off(void);
+void hooks_pause(int paused);
 void hooks_cpop(void);
 
 /* chain.c: the program's own profiler */
