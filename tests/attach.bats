@@ -15,14 +15,16 @@ teardown() {
 }
 
 # waitfor RE: until a line of file out matches RE (10 s).
-waitfor() {
+waitfor() { waitfor2 "$1" out; }
+
+waitfor2() {
 	local i
 	for i in $(seq 200); do
-		grep -Eq "$1" out && return 0
+		grep -Eq "$1" "$2" && return 0
 		sleep 0.05
 	done
-	cat out err >&2
-	die "timed out waiting for '$1'"
+	cat "$2" err >&2
+	die "timed out waiting for '$1' in $2"
 }
 
 # cmd LINE RE: send paused.py a command, wait for its answer.
@@ -85,4 +87,147 @@ toggle() {
 		[ ! -s got ] || { cat got >&2; die "$p: calls recorded while paused"; }
 		pcg-emit -o /dev/null prof || die "$p: pcg-emit refuses the profile"
 	done
+}
+
+# spincalls PROFILE: "THREAD-NAME CALLS" of spin() per thread.
+spincalls() {
+	awk -F'\t' '$1 == "fn" && $7 == "spin" { s[$2] = 1 }
+		$1 == "thread" { t = $4 }
+		$1 == "node" && ($4 in s) { c[t] += $6 }
+		END { for (k in c) print k, c[k] }' "$1" | sort
+}
+
+# beats: the number of the last heartbeat in file out (a whole line).
+beats() { awk '$1 == "beat" && NF == 4 { n = $2 } END { print n + 0 }' out; }
+
+# start P: attach_target.py with 3 busy threads on P, in the background;
+# its pid in TPID.
+start() {
+	rm -f quit out err
+	"$1" "$PY/attach_target.py" 3 "$BATS_TEST_TMPDIR/quit" > out 2> err &
+	BG=$!
+	waitfor '^beat '
+	TPID=$(awk '$1 == "pid" { print $2 }' out)
+}
+
+# finish P: the process ends as it would have.
+finish() {
+	touch quit
+	wait "$BG" || die "$1: the process failed"
+	BG=
+	grep -q '^bye$' out || die "$1: the process did not end normally"
+}
+
+attached() { ls -d /tmp/pcg-attach.* 2> /dev/null | wc -l; }
+
+@test "attach: -p PID -d 1 on 3.14+, twice: each profile holds spin()'s calls on every thread, the process runs on, no hook left" {
+	local p n b k left
+	left=$(attached)
+	for p in $PYS; do
+		[ "$(minor "$p")" -ge 14 ] || continue
+		say "attach_target.py on $p"
+		n=$((n + 1))
+		start "$p"
+		for k in 1 2; do
+			if [ $k = 1 ]; then
+				pcg-trace -p "$TPID" -d 1 -o prof$k 2> terr || { cat terr >&2; die "$p: attach $k failed"; }
+			else # until SIGINT
+				rm -f terr
+				pcg-trace -p "$TPID" -o prof$k 2> terr &
+				until [ -e terr ]; do sleep 0.05; done
+				waitfor2 '^pcg-trace: attached' terr
+				sleep 1
+				kill -INT $!
+				wait $! || { cat terr >&2; die "$p: attach $k failed"; }
+			fi
+			nosan terr
+			grep -q "^pcg-trace: wrote prof$k\$" terr || { cat terr >&2; die "$p: no report"; }
+			spincalls prof$k > calls
+			[ "$(wc -l < calls)" -eq 3 ] || { cat calls >&2; die "$p: attach $k: spin() not on the 3 threads"; }
+			awk '$2 < 1000 { exit 1 }' calls || { cat calls >&2; die "$p: attach $k: too few calls"; }
+			grep -q "^busy-0 " calls || { cat calls >&2; die "$p: attach $k: threads unnamed"; }
+			# busy() ran before the attach: taken as it stood, once per thread.
+			"$p" "$PY/counts.py" pcgall prof$k "$PY/attach_target.py" > got
+			grep -Eq '^py [0-9]+ busy 3$' got || { cat got >&2; die "$p: attach $k: busy() not taken as it stood"; }
+			pcg-emit -o /dev/null prof$k || die "$p: pcg-emit refuses profile $k"
+			# Running and responding, no tool and no profile function left.
+			b=$(beats)
+			waitfor "^beat $((b + 4)) "
+			grep -q "^beat $((b + 3)) - False\$" out || { tail -5 out >&2; die "$p: attach $k: a hook is left"; }
+		done
+		[ ! -s err ] || { cat err >&2; die "$p: the process wrote on its stderr"; }
+		finish "$p"
+		[ "$(attached)" -eq "$left" ] || die "$p: a /tmp/pcg-attach.* folder is left"
+	done
+	[ -n "$n" ] || skip "no CPython 3.14+ among the interpreters"
+}
+
+@test "attach: before 3.14, remote debugging disabled, no ptrace rights, not Python: the reason, status 1, nothing left" {
+	local p left
+	left=$(attached)
+	for p in $PYS; do
+		start "$p"
+		if [ "$(minor "$p")" -lt 14 ]; then
+			say "before 3.14: $p"
+			run -1 pcg-trace -p "$TPID" -d 1 -o prof
+			[[ "$output" == *"needs CPython 3.14 or later (sys.remote_exec, PEP 768)"* ]] || die "$p: $output"
+		else
+			say "no ptrace rights: $p"
+			run -1 setpriv --reuid=65534 --regid=65534 --clear-groups "$PCG_BUILD/bin/pcg-trace" -p "$TPID" -d 1 -o prof
+			[[ "$output" == *"attaching needs ptrace rights"* ]] || die "$p: $output"
+		fi
+		[ ! -e prof ] || die "$p: a profile was written"
+		finish "$p"
+		nosan err
+	done
+	for p in $PYS; do
+		[ "$(minor "$p")" -ge 14 ] || continue
+		say "remote debugging disabled: $p"
+		rm -f quit out
+		PYTHON_DISABLE_REMOTE_DEBUG=1 "$p" "$PY/attach_target.py" 1 "$BATS_TEST_TMPDIR/quit" > out 2> err &
+		BG=$!
+		waitfor '^beat '
+		run -1 pcg-trace -p "$(awk '$1 == "pid" { print $2 }' out)" -d 1
+		[[ "$output" == *"remote debugging is disabled in it (PYTHON_DISABLE_REMOTE_DEBUG)"* ]] || die "$p: $output"
+		finish "$p"
+		rm -f quit out
+		"$p" -X disable-remote-debug "$PY/attach_target.py" 1 "$BATS_TEST_TMPDIR/quit" > out 2> err &
+		BG=$!
+		waitfor '^beat '
+		run -1 pcg-trace -p "$(awk '$1 == "pid" { print $2 }' out)" -d 1
+		[[ "$output" == *"remote debugging is disabled in it (-X disable-remote-debug)"* ]] || die "$p: $output"
+		finish "$p"
+		say "recorded by pcg-trace already: $p"
+		rm -f quit out
+		pcg-trace -q -o traced "$p" "$PY/attach_target.py" 1 "$BATS_TEST_TMPDIR/quit" > out 2> err &
+		BG=$!
+		waitfor '^beat '
+		run -1 pcg-trace -p "$(awk '$1 == "pid" { print $2 }' out)" -d 1
+		[[ "$output" == *"it is being recorded already (pcg-trace)"* ]] || die "$p: $output"
+		finish "$p"
+		[ -s traced ] || die "$p: the traced run's own profile is missing"
+		break
+	done
+	sleep 30 &
+	BG=$!
+	run -1 pcg-trace -p "$BG" -d 1
+	[[ "$output" == *"is not a Python process"* ]] || die "sleep: $output"
+	kill "$BG"
+	BG=
+	run -1 pcg-trace -p 2147483 -d 1
+	[[ "$output" == *"no process 2147483"* ]] || die "$output"
+	[ "$(attached)" -eq "$left" ] || die "a /tmp/pcg-attach.* folder is left"
+}
+
+@test "attach: -p usage: no command, no -f/--events/--raw/--paused with it, -d needs -p" {
+	run -2 pcg-trace -p 1 python3 x.py
+	[[ "$output" == *"usage:"* ]]
+	run -2 pcg-trace -p 1 --paused
+	run -2 pcg-trace -d 1 python3 x.py
+	run -2 pcg-trace -p x
+	[[ "$output" == *"not a process id"* ]]
+	run -2 pcg-trace -p 1 -d -3
+	[[ "$output" == *"not a number of seconds"* ]]
+	run -0 pcg-trace --help
+	[[ "$output" == *"-p PID, --pid=PID"* ]]
 }

@@ -3,6 +3,7 @@
  * except on first sight of a function or call site.  Before 3.12 a C profile
  * hook (PyEval_SetProfile); from 3.12 sys.monitoring with C callbacks.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rec.h"
@@ -10,7 +11,8 @@
 
 #define GEN 2 /* in a frame's key before 3.12: a generator or coroutine frame */
 
-/* A thread's first event names it, on the recorder's time. */
+/* A thread's first event names it, on the recorder's time; attached, its
+ * frames running at the attach go on its stack first (hooks_adopt). */
 static struct th *
 thr_new(void)
 {
@@ -18,13 +20,15 @@ thr_new(void)
 	struct th *th = newthread();
 
 	R.base += clk() - t;
+	if (R.attached)
+		hooks_adopt(th);
 	return th;
 }
 
 static inline struct th *
 thr(void)
 {
-	return cur ? cur : thr_new();
+	return cur && cur->gen == R.gen ? cur : thr_new();
 }
 
 static void
@@ -672,13 +676,149 @@ hooks_pause(int paused)
 		rehook();
 }
 
+/*
+ * pcg-trace -p: the hooks go out for good, leaving the tool id free again
+ * (3.14's clear_tool_id drops our callbacks too).  Nothing else was put
+ * into the program (no sys.setprofile wrapper, no signal handler).
+ */
+void
+hooks_remove(void)
+{
+	PyObject *id, *r;
+
+	if (!mon)
+		return;
+	monset(0);
+	id = py.PyLong_FromLong(R.tool);
+	if ((r = call(mon, "clear_tool_id", id, NULL, NULL)))
+		py.Py_DecRef(r);
+	py.PyErr_Clear();
+	if ((r = call(mon, "free_tool_id", id, NULL, NULL)))
+		py.Py_DecRef(r);
+	py.PyErr_Clear();
+	py.Py_DecRef(id);
+	mon = NULL;
+}
+
+/*
+ * Attached, the frames running at that moment are taken as they stand: the
+ * stacks of every thread, read with the GIL right after the hooks went in
+ * (no thread ran since, so none of them returned), go on each thread's own
+ * stack at its first event, at the attach time, so that their returns are
+ * matched and their time from the attach on is theirs.  Each counts one
+ * call.  The thread that attaches (running pcg-trace's script) at once.
+ */
+struct pframe {
+	uintptr_t key;
+	uint32_t fn, line;
+};
+
+static struct pend {
+	void *ts;              /* its thread state */
+	struct pframe *f;      /* outermost first */
+	size_t n;
+} *pend;
+static size_t npend, pendcap;
+static uint64_t pendts;
+
+/* The line frame F is at, through the call-site cache. */
+static uint32_t
+frameline(PyObject *f)
+{
+	PyObject *c;
+	uint32_t line = 0;
+	int i;
+
+	if ((i = py.PyFrame_GetLasti(f)) >= 0 && (c = py.PyFrame_GetCode(f))) {
+		line = site_line(c, i);
+		py.Py_DecRef(c);
+	}
+	return line;
+}
+
+static void
+readstack(struct pend *p, PyObject *f)
+{
+	PyObject *b, *c;
+	size_t cap = 0, i;
+	struct ent *e;
+
+	while (f) {
+		egrow((void **)&p->f, &cap, p->n, sizeof(*p->f));
+		c = py.PyFrame_GetCode(f);
+		e = code_ent(c, NULL);
+		b = py.PyFrame_GetBack(f);
+		p->f[p->n++] = (struct pframe){ (uintptr_t)c, e->fn, b ? frameline(b) : 0 };
+		py.Py_DecRef(c); /* the entry holds its own reference */
+		py.Py_DecRef(f);
+		f = b;
+	}
+	for (i = 0; i < p->n / 2; i++) { /* innermost first so far */
+		struct pframe t = p->f[i];
+		p->f[i] = p->f[p->n - 1 - i];
+		p->f[p->n - 1 - i] = t;
+	}
+}
+
+void
+hooks_stacks(void)
+{
+	void *me, *ts;
+
+	pendts = now();
+	if (!py.PyThreadState_GetFrame || !py.PyThreadState_Get || !py.PyThreadState_GetInterpreter ||
+	    !py.PyInterpreterState_ThreadHead || !py.PyThreadState_Next || !py.PyFrame_GetLasti)
+		return;
+	me = py.PyThreadState_Get();
+	for (ts = py.PyInterpreterState_ThreadHead(py.PyThreadState_GetInterpreter(me)); ts;
+	    ts = py.PyThreadState_Next(ts)) {
+		egrow((void **)&pend, &pendcap, npend, sizeof(*pend));
+		pend[npend] = (struct pend){ ts, NULL, 0 };
+		readstack(&pend[npend++], py.PyThreadState_GetFrame(ts));
+	}
+	py.PyErr_Clear();
+	if (cur && cur->gen == R.gen)
+		hooks_adopt(cur);
+}
+
+/* Thread T's frames at the attach onto its stack, once. */
+void
+hooks_adopt(struct th *t)
+{
+	void *ts = py.PyThreadState_Get ? py.PyThreadState_Get() : NULL;
+	size_t i, j;
+
+	for (i = 0; ts && i < npend; i++) {
+		if (pend[i].ts != ts)
+			continue;
+		for (j = 0; j < pend[i].n; j++)
+			push(t, pend[i].f[j].key, pend[i].f[j].fn, pend[i].f[j].line, pendts, 0);
+		free(pend[i].f);
+		pend[i] = pend[--npend];
+		return;
+	}
+}
+
+/* Forget the stacks of threads that never ran again. */
+static void
+pendfree(void)
+{
+	while (npend)
+		free(pend[--npend].f);
+	free(pend);
+	pend = NULL;
+	pendcap = 0;
+}
+
 int
 hooks_install(void)
 {
+	pendfree();
 	if (!py.monitoring)
 		return legacy_install();
 	if (monitoring_install() < 0)
 		return -1;
-	chain_install_mon();
+	if (!R.attached)
+		chain_install_mon();
 	return 0;
 }

@@ -20,6 +20,7 @@ struct th {
 	int pset;
 	uint64_t last;         /* time of the thread's last event */
 	uint64_t owed;         /* the recorder's own time so far, 1/1024 ns (compensation) */
+	uint32_t gen;          /* the recording it belongs to (R.gen) */
 };
 
 /* A code object or PyMethodDef and its function id. */
@@ -41,6 +42,9 @@ struct lent {
 struct rec {
 	int on, tool, hooked;
 	int paused;         /* --paused: recording off for now (hooks_pause) */
+	int attached;       /* started by pcg-trace -p (pcg_attach_start) */
+	uint32_t gen;       /* recordings so far in this process: a thread's
+	                     * struct th from an earlier one is not its own */
 	uint32_t bias_py, bias_c; /* per event of a Python frame, of a C call: 1/1024 ns */
 	struct pcg_profile p;
 	struct th **th;
@@ -240,6 +244,9 @@ void calib_end(void);
 int hooks_install(void);
 void hooks_off(void);
 void hooks_pause(int paused);
+void hooks_remove(void);
+void hooks_stacks(void);
+void hooks_adopt(struct th *t);
 void hooks_cpop(void);
 
 /* chain.c: the program's own profiler */
