@@ -231,3 +231,30 @@ attached() { ls -d /tmp/pcg-attach.* 2> /dev/null | wc -l; }
 	run -0 pcg-trace --help
 	[[ "$output" == *"-p PID, --pid=PID"* ]]
 }
+
+@test "attach: a child forked while attached records nothing, its events off; the parent's profile goes on" {
+	local p n
+	for p in $PYS; do
+		[ "$(minor "$p")" -ge 14 ] || continue
+		say "attach_fork.py on $p"
+		n=1
+		rm -f fork quit out err terr prof
+		"$p" "$PY/attach_fork.py" "$BATS_TEST_TMPDIR/fork" "$BATS_TEST_TMPDIR/quit" > out 2> err &
+		BG=$!
+		waitfor '^pid '
+		pcg-trace -p "$(awk '$1 == "pid" { print $2 }' out)" -o prof 2> terr &
+		until [ -e terr ]; do sleep 0.05; done
+		waitfor2 '^pcg-trace: attached' terr
+		touch fork
+		waitfor '^child '
+		kill -INT $!
+		wait $! || { cat terr >&2; die "$p: attach failed"; }
+		grep -q '^child 0$' out || { cat out >&2; die "$p: the child still has the recorder's events"; }
+		"$p" "$PY/counts.py" pcgall prof "$PY/attach_fork.py" > got
+		! grep -q ' spin ' got || { cat got >&2; die "$p: the child's calls are in the parent's profile"; }
+		pcg-emit -o /dev/null prof || die "$p: pcg-emit refuses the profile"
+		finish "$p"
+		[ ! -s err ] || { cat err >&2; die "$p: the process wrote on its stderr"; }
+	done
+	[ -n "$n" ] || skip "no CPython 3.14+ among the interpreters"
+}

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,9 +215,19 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
  */
 static char attachdir[PATH_MAX];
 
+/* A child forked while attached records nothing: its first event sees
+ * R.on off and sets our events to 0 (hooks.c stop()). */
+static void
+attach_child(void)
+{
+	if (R.attached)
+		R.on = 0;
+}
+
 __attribute__((visibility("default"))) int
 pcg_attach_start(const char *dir, const char *const *meta)
 {
+	static int atfork;
 	char path[PATH_MAX];
 	struct timespec ts;
 	int fd;
@@ -224,6 +235,8 @@ pcg_attach_start(const char *dir, const char *const *meta)
 	argv0 = "pcg-trace";
 	if (R.on || R.hooked)
 		return -2; /* pcg-trace says so */
+	if (!atfork++)
+		pthread_atfork(NULL, NULL, attach_child);
 	if (cpy_resolve() < 0)
 		return -1;
 	R.none = py._Py_NoneStruct;

@@ -311,6 +311,8 @@ remote(pid_t pid, int exefd, const char *exe, const char *script)
 	while (waitpid(c, &st, 0) < 0)
 		if (errno != EINTR)
 			eprintf("waitpid:");
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		eprintf("process %ld ended while attached: no profile", (long)pid);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
@@ -368,12 +370,15 @@ catchstop(void)
 }
 
 static void
-record(double secs)
+record(pid_t pid, double secs)
 {
 	double t;
 
-	for (t = 0; !stopped && (!secs || t < secs); t += 0.02)
+	for (t = 0; !stopped && (!secs || t < secs); t += 0.02) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			eprintf("process %ld ended while attached: no profile", (long)pid);
 		nap();
+	}
 }
 
 int
@@ -444,7 +449,7 @@ attach(pid_t pid, double secs, const char *out, int quiet)
 	if (!quiet)
 		weprintf(secs ? "attached to process %ld for %g s" : "attached to process %ld; ^C detaches",
 		    (long)pid, secs);
-	record(secs);
+	record(pid, secs);
 	if (remote(pid, exefd, inexe, "stop.py") < 0) {
 		*dir = '\0'; /* the recorder writes into it when it stops */
 		exit(1);
