@@ -258,3 +258,15 @@ attached() { ls -d /tmp/pcg-attach.* 2> /dev/null | wc -l; }
 	done
 	[ -n "$n" ] || skip "no CPython 3.14+ among the interpreters"
 }
+
+@test "paused: a cProfile enabled while paused counts every call, and pcg every call after the resume" {
+	local p
+	for p in $PYS; do
+		say "paused_cprofile.py on $p"
+		pcg-trace --paused -q -o prof "$p" "$PY/paused_cprofile.py" > out 2> err || { cat err >&2; die "$p: failed"; }
+		nosan err
+		grep -q '^cprofile 1000$' out || { cat out >&2; die "$p: cProfile's count"; }
+		"$p" "$PY/counts.py" pcgall prof "$PY/paused_cprofile.py" > got
+		grep -Eq '^py [0-9]+ work 1000$' got || { cat got >&2; die "$p: pcg's count"; }
+	done
+}

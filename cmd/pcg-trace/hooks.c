@@ -149,9 +149,11 @@ rehook(void)
 
 	for (ts = py.PyInterpreterState_ThreadHead(py.PyThreadState_GetInterpreter(me)); ts;
 	    ts = py.PyThreadState_Next(ts)) {
-		if (cpy_tstate_profilefunc(ts))
+		if (cpy_tstate_profilefunc(ts) == hook)
 			continue;
-		if (ts == me)
+		if (cpy_tstate_profilefunc(ts))
+			chain_resume(ts, ts == me);
+		else if (ts == me)
 			py.PyEval_SetProfile(hook, NULL);
 		else
 			py._PyEval_SetProfile(ts, hook, NULL);
@@ -176,6 +178,8 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 	if (R.paused) { /* out of this thread until resumed (hooks_pause) */
 		if (rehookable())
 			py.PyEval_SetProfile(NULL, NULL);
+		else if (what == PYTRACE_C_CALL)
+			chain_paused(arg); /* it stays in: cProfile's enable() */
 		return 0;
 	}
 	t = thr();

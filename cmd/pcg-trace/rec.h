@@ -253,6 +253,8 @@ void hooks_cpop(void);
 extern const void *chain_lsp[2];
 int chain_hook(PyObject *obj, PyObject *f, int what, PyObject *arg);
 void chain_lsprof(void);
+void chain_resume(void *ts, int mine);
+void chain_paused(PyObject *callable);
 void chain_install(PyTraceFunc ours, PyObject *threadhook);
 void chain_install_mon(void); /* 3.12+ */
 
