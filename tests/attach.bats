@@ -98,13 +98,13 @@ spincalls() {
 }
 
 # beats: the number of the last heartbeat in file out (a whole line).
-beats() { awk '$1 == "beat" && NF == 4 { n = $2 } END { print n + 0 }' out; }
+beats() { awk '$1 == "beat" && NF == 5 { n = $2 } END { print n + 0 }' out; }
 
-# start P: attach_target.py with 3 busy threads on P, in the background;
-# its pid in TPID.
+# start P [own]: attach_target.py with 3 busy threads on P, in the
+# background; its pid in TPID.
 start() {
 	rm -f quit out err
-	"$1" "$PY/attach_target.py" 3 "$BATS_TEST_TMPDIR/quit" > out 2> err &
+	"$1" "$PY/attach_target.py" 3 "$BATS_TEST_TMPDIR/quit" ${2:-} > out 2> err &
 	BG=$!
 	waitfor '^beat '
 	TPID=$(awk '$1 == "pid" { print $2 }' out)
@@ -153,7 +153,7 @@ attached() { ls -d /tmp/pcg-attach.* 2> /dev/null | wc -l; }
 			# Running and responding, no tool and no profile function left.
 			b=$(beats)
 			waitfor "^beat $((b + 4)) "
-			grep -q "^beat $((b + 3)) - False\$" out || { tail -5 out >&2; die "$p: attach $k: a hook is left"; }
+			grep -q "^beat $((b + 3)) - False 0\$" out || { tail -5 out >&2; die "$p: attach $k: a hook is left"; }
 		done
 		[ ! -s err ] || { cat err >&2; die "$p: the process wrote on its stderr"; }
 		finish "$p"
@@ -269,4 +269,25 @@ attached() { ls -d /tmp/pcg-attach.* 2> /dev/null | wc -l; }
 		"$p" "$PY/counts.py" pcgall prof "$PY/paused_cprofile.py" > got
 		grep -Eq '^py [0-9]+ work 1000$' got || { cat got >&2; die "$p: pcg's count"; }
 	done
+}
+
+@test "attach: the process's own sys.monitoring tool and sys.setprofile function go on untouched" {
+	local p n b c
+	for p in $PYS; do
+		[ "$(minor "$p")" -ge 14 ] || continue
+		say "attach_target.py own on $p"
+		n=1
+		start "$p" own
+		pcg-trace -q -p "$TPID" -d 1 -o prof || die "$p: attach failed"
+		spincalls prof > calls
+		[ "$(wc -l < calls)" -eq 3 ] || { cat calls >&2; die "$p: spin() not on the 3 threads"; }
+		b=$(beats)
+		c=$(awk -v b="$b" '$1 == "beat" && $2 == b { print $5 }' out)
+		waitfor "^beat $((b + 4)) "
+		awk -v b=$((b + 3)) -v c="$c" '$1 == "beat" && $2 == b && $3 == "mine" && $4 == "True" && $5 > c { ok = 1 }
+			END { exit !ok }' out || { tail -5 out >&2; die "$p: the program's own tools changed"; }
+		finish "$p"
+		[ ! -s err ] || { cat err >&2; die "$p: the process wrote on its stderr"; }
+	done
+	[ -n "$n" ] || skip "no CPython 3.14+ among the interpreters"
 }

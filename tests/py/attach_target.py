@@ -1,9 +1,12 @@
 """A running process for pcg-trace -p: THREADS (argv[1], 3) threads call
 spin() in a loop, each in a frame that runs for the whole life of the
 process (busy()), and the main thread prints its pid, then a heartbeat
-line every 0.1 s, until the file argv[2] exists: "beat N TOOLS PROFILE",
-the sys.monitoring tools in use (names, comma-separated, - for none) and
-whether a profile function is set (sys.getprofile())."""
+line every 0.1 s, until the file argv[2] exists: "beat N TOOLS PROFILE
+OWN", the sys.monitoring tools in use (names, comma-separated, - for
+none), whether a profile function is set (sys.getprofile()) and how many
+events the program's own tools saw.  With argv[3] "own", the main thread
+has tools of its own: sys.monitoring tool 3 ("mine", PY_START) and a
+sys.setprofile function, each counting."""
 import os
 import sys
 import threading
@@ -27,9 +30,22 @@ def tools():
     return ','.join(n for n in names if n) or '-'
 
 
+own = [0]
+
+
+def mine(*args):
+    own[0] += 1
+
+
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     quit = sys.argv[2] if len(sys.argv) > 2 else None
+    if sys.argv[3:] == ['own']:
+        mon = sys.monitoring
+        mon.use_tool_id(3, 'mine')
+        mon.register_callback(3, mon.events.PY_START, mine)
+        mon.set_events(3, mon.events.PY_START)
+        sys.setprofile(mine)
     stop = threading.Event()
     ts = [threading.Thread(target=busy, args=(stop,), name='busy-%d' % k) for k in range(n)]
     for t in ts:
@@ -39,7 +55,7 @@ def main():
     while not (quit and os.path.exists(quit)):
         time.sleep(0.1)
         beat += 1
-        print('beat', beat, tools(), sys.getprofile() is not None, flush=True)
+        print('beat', beat, tools(), sys.getprofile() is not None, own[0], flush=True)
     stop.set()
     for t in ts:
         t.join()
