@@ -12,6 +12,7 @@ setup() { pysetup; }
 teardown() {
 	exec 5>&- 2> /dev/null || true
 	[ -z "${BG:-}" ] || kill "$BG" 2> /dev/null || true
+	[ -z "${Q:-}" ] || rm -rf "$Q"
 }
 
 # waitfor RE: until a line of file out matches RE (10 s).
@@ -142,6 +143,8 @@ attached() { ls -d /tmp/pcg-attach.* 2> /dev/null | wc -l; }
 			fi
 			nosan terr
 			grep -q "^pcg-trace: wrote prof$k\$" terr || { cat terr >&2; die "$p: no report"; }
+			# pcg-trace's file, with the umask's mode (the process wrote 0600)
+			[ "$(stat -c %a prof$k)" = "$(printf '%o' $((0666 & ~$(umask))))" ] || die "$p: mode $(stat -c %a prof$k)"
 			spincalls prof$k > calls
 			[ "$(wc -l < calls)" -eq 3 ] || { cat calls >&2; die "$p: attach $k: spin() not on the 3 threads"; }
 			awk '$2 < 1000 { exit 1 }' calls || { cat calls >&2; die "$p: attach $k: too few calls"; }
@@ -278,7 +281,7 @@ attached() { ls -d /tmp/pcg-attach.* 2> /dev/null | wc -l; }
 		say "attach_target.py own on $p"
 		n=1
 		start "$p" own
-		pcg-trace -q -p "$TPID" -d 1 -o prof || die "$p: attach failed"
+		pcg-trace -q -p "$TPID" -d 1 -o - > prof || die "$p: attach failed"
 		spincalls prof > calls
 		[ "$(wc -l < calls)" -eq 3 ] || { cat calls >&2; die "$p: spin() not on the 3 threads"; }
 		b=$(beats)
@@ -290,4 +293,33 @@ attached() { ls -d /tmp/pcg-attach.* 2> /dev/null | wc -l; }
 		[ ! -s err ] || { cat err >&2; die "$p: the process wrote on its stderr"; }
 	done
 	[ -n "$n" ] || skip "no CPython 3.14+ among the interpreters"
+}
+
+@test "attach: a process of another user (nobody): its folder is its own, the profile ours" {
+	local p n
+	for p in $PYS; do
+		case "$p" in */sid/python3.1[4-9]*) ;; *) continue ;; esac
+		say "attach_target.py as nobody on $p"
+		n=1
+		rm -f quit out err
+		# its quit file where nobody sees it
+		Q=$(mktemp -d /tmp/pcg-nobody.XXXXXX) && chmod 755 "$Q"
+		"$BATS_TEST_DIRNAME/sid/run" setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$(basename "$p")" "$PY/attach_target.py" 2 "$Q/quit" > out 2> err &
+		BG=$!
+		waitfor '^beat '
+		TPID=$(awk '$1 == "pid" { print $2 }' out)
+		[ "$(stat -c %U /proc/$TPID)" = nobody ] || die "$p: not nobody's"
+		pcg-trace -q -p "$TPID" -d 1 -o prof || die "$p: attach failed"
+		[ "$(stat -c %U prof)" = "$(id -un)" ] || die "$p: the profile is not ours"
+		spincalls prof > calls
+		[ "$(wc -l < calls)" -eq 2 ] || { cat calls >&2; die "$p: spin() not on the 2 threads"; }
+		touch "$Q/quit"
+		wait "$BG" || die "$p: the process failed"
+		BG=
+		rm -rf "$Q"
+		grep -q '^bye$' out || die "$p: the process did not end normally"
+		[ ! -s err ] || { cat err >&2; die "$p: the process wrote on its stderr"; }
+	done
+	[ -n "$n" ] || skip "no sid CPython 3.14+ among the interpreters"
 }

@@ -198,6 +198,35 @@ copyfile(const char *from, const char *to, int tofd)
 		eprintf("write %s:", to);
 }
 
+/*
+ * The profile to its final name, as ours (the process wrote it, as its
+ * user, 0600): through a hidden temporary beside it, renamed once whole;
+ * a FIFO or a device in place; - to stdout.
+ */
+static void
+place(const char *final)
+{
+	char tmp[PATH_MAX];
+	struct stat sb;
+	int fd;
+
+	if (!strcmp(final, "-")) {
+		copyfile(path("prof"), "<stdout>", 1);
+		return;
+	}
+	if (stat(final, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		copyfile(path("prof"), final, -1);
+		return;
+	}
+	if ((fd = tmp_beside(final, tmp, sizeof(tmp))) < 0)
+		eprintf("%s:", final);
+	copyfile(path("prof"), tmp, fd);
+	if (tmp_mode(fd, cur_umask()) < 0 || close(fd) < 0 || rename(tmp, final) < 0) {
+		unlink(tmp);
+		eprintf("%s:", final);
+	}
+}
+
 /* The ELF file at FD has a section named NAME. */
 static int
 hassection(int fd, const char *name)
@@ -456,13 +485,7 @@ attach(pid_t pid, double secs, const char *out, int quiet)
 	}
 	if (await(pid, "prof", "stopfailed", 0, "waiting for its main thread to run Python code, to detach") < 0)
 		exit(1);
-	if (!strcmp(final, "-"))
-		copyfile(path("prof"), "<stdout>", 1);
-	else if (rename(path("prof"), final) < 0) {
-		if (errno != EXDEV)
-			eprintf("rename %s:", final);
-		copyfile(path("prof"), final, -1);
-	}
+	place(final);
 	if (!quiet && strcmp(final, "-"))
 		weprintf("wrote %s", final);
 	return 0;
