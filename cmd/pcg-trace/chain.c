@@ -64,6 +64,19 @@ adopt(void)
 	py.PyErr_Restore(et, ev, tb);
 }
 
+/* --paused, resumed (3.9 to 3.11): a thread whose hook is another's, set
+ * while ours was out of it (cProfile's enable(), from C), gets ours back
+ * in front of it; only the calling thread can. */
+void
+chain_resume(void *ts, int mine)
+{
+	if (mine)
+		adopt();
+	else
+		lost("a profiler the program enabled in another thread while paused");
+	(void)ts;
+}
+
 /* One event for their hook.  If it drops itself (an exception in a Python
  * profile function unsets it, as CPython does), ours stays alone. */
 static int
@@ -97,6 +110,11 @@ chain_hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 		py.Py_DecRef(obj);
 		return r;
 	}
+	if (R.paused) { /* theirs alone meanwhile, ours still in front */
+		if (what == PYTRACE_C_CALL)
+			chain_paused(arg);
+		return passon(obj, f, what, arg);
+	}
 	if (fresh) { /* the return of the sys.setprofile that set theirs */
 		fresh = 0;
 		if (what == PYTRACE_C_RETURN)
@@ -122,6 +140,17 @@ pending(void *arg)
 		hooks_cpop(); /* the call; its return went to theirs */
 	}
 	return 0;
+}
+
+/* Paused, where our hook stays in the thread (3.6 to 3.8, or in front of
+ * theirs): cProfile's enable() and disable() still take it back after. */
+void
+chain_paused(PyObject *callable)
+{
+	const void *ml = cpy_cfunc_method(callable);
+
+	if (ml == chain_lsp[0] || ml == chain_lsp[1])
+		chain_lsprof();
 }
 
 void

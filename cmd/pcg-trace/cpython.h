@@ -123,6 +123,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(void *, PyThreadState_GetInterpreter, (void *)) \
 	X(void *, PyInterpreterState_ThreadHead, (void *)) \
 	X(void *, PyThreadState_Next, (void *)) \
+	X(PyObject *, PyThreadState_GetFrame, (void *)) \
 	X(int, PyFrame_GetLasti, (PyObject *)) \
 	X(PyObject *, PyType_FromSpec, (struct pytypespec *)) \
 	X(PyObject *, PyVectorcall_Call, (PyObject *, PyObject *, PyObject *)) \

@@ -3,6 +3,7 @@
  * except on first sight of a function or call site.  Before 3.12 a C profile
  * hook (PyEval_SetProfile); from 3.12 sys.monitoring with C callbacks.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rec.h"
@@ -10,7 +11,8 @@
 
 #define GEN 2 /* in a frame's key before 3.12: a generator or coroutine frame */
 
-/* A thread's first event names it, on the recorder's time. */
+/* A thread's first event names it, on the recorder's time; attached, its
+ * frames running at the attach go on its stack first (hooks_adopt). */
 static struct th *
 thr_new(void)
 {
@@ -18,13 +20,15 @@ thr_new(void)
 	struct th *th = newthread();
 
 	R.base += clk() - t;
+	if (R.attached)
+		hooks_adopt(th);
 	return th;
 }
 
 static inline struct th *
 thr(void)
 {
-	return cur ? cur : thr_new();
+	return cur && cur->gen == R.gen ? cur : thr_new();
 }
 
 static void
@@ -131,6 +135,35 @@ resumed(const struct ent *e, PyObject *f)
 	return cpy_gen_resumed(e->co, e->nco, cpy_frame_lasti(f));
 }
 
+/* Our hook can be put back into every thread's (3.9 to 3.11). */
+static int
+rehookable(void)
+{
+	return py._PyEval_SetProfile && py.PyThreadState_Get && py.PyThreadState_GetInterpreter &&
+	    py.PyInterpreterState_ThreadHead && py.PyThreadState_Next && py.off_tsprofile;
+}
+
+static int hook(PyObject *obj, PyObject *f, int what, PyObject *arg);
+
+/* Resumed: ours into every thread that has no hook. */
+static void
+rehook(void)
+{
+	void *me = py.PyThreadState_Get(), *ts;
+
+	for (ts = py.PyInterpreterState_ThreadHead(py.PyThreadState_GetInterpreter(me)); ts;
+	    ts = py.PyThreadState_Next(ts)) {
+		if (cpy_tstate_profilefunc(ts) == hook)
+			continue;
+		if (cpy_tstate_profilefunc(ts))
+			chain_resume(ts, ts == me);
+		else if (ts == me)
+			py.PyEval_SetProfile(hook, NULL);
+		else
+			py._PyEval_SetProfile(ts, hook, NULL);
+	}
+}
+
 static int
 hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 {
@@ -144,6 +177,13 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 		return chain_hook(obj, f, what, arg);
 	if (!R.on) {
 		py.PyEval_SetProfile(NULL, NULL);
+		return 0;
+	}
+	if (R.paused) { /* out of this thread until resumed (hooks_pause) */
+		if (rehookable())
+			py.PyEval_SetProfile(NULL, NULL);
+		else if (what == PYTRACE_C_CALL)
+			chain_paused(arg); /* it stays in: cProfile's enable() */
 		return 0;
 	}
 	t = thr();
@@ -310,6 +350,7 @@ legacy_install(void)
 #define A PyObject *self, PyObject *const *a, size_t n, PyObject *kw
 
 static PyObject *mon;
+static long monmask; /* our events, for set_events */
 
 static PyObject *
 stop(void)
@@ -584,6 +625,7 @@ monitoring_install(void)
 		mask |= py.PyLong_AsLong(ev);
 		py.Py_DecRef(r);
 	}
+	monmask = mask;
 	if (!(r = call(mon, "set_events", id, py.PyLong_FromLong(mask), NULL)))
 		goto fail;
 	py.Py_DecRef(r);
@@ -593,13 +635,198 @@ fail:
 	return -1;
 }
 
+/* sys.monitoring.set_events(our tool, MASK): every thread at once. */
+static void
+monset(long mask)
+{
+	PyObject *id, *m, *r;
+
+	id = py.PyLong_FromLong(R.tool);
+	m = py.PyLong_FromLong(mask);
+	if (!(r = call(mon, "set_events", id, m, NULL)))
+		py.PyErr_Print();
+	py.Py_DecRef(r);
+	py.Py_DecRef(m);
+	py.Py_DecRef(id);
+}
+
+/*
+ * --paused: recording off (PAUSED) or on again, from the main thread with
+ * the GIL, between two bytecodes (a Python-level signal handler).  Every
+ * thread's open frames end now: frames entered while paused never return
+ * onto a stack they were not pushed on, and a return with nothing open is
+ * ignored (pypop), so each stretch starts from empty stacks.  From 3.12
+ * the events go off in every thread at once.  Before, a thread's hook
+ * takes itself out at its next event, and goes back into every thread
+ * without a hook on resume; where the hook is chained to the program's
+ * own (chain.c) it stays, passing theirs its events.  3.6 to 3.8 cannot
+ * set another thread's hook: there it stays in, idle.
+ */
+void
+hooks_pause(int paused)
+{
+	uint64_t ts = now();
+	size_t i;
+
+	if (!R.on || R.paused == paused)
+		return;
+	if (paused) {
+		for (i = 0; i < R.nth; i++) {
+			while (R.th[i]->depth)
+				pop(R.th[i], ts, 0);
+			R.th[i]->pset = 0;
+		}
+	}
+	R.paused = paused;
+	if (mon)
+		monset(paused ? 0 : monmask);
+	else if (!paused && rehookable())
+		rehook();
+}
+
+/*
+ * pcg-trace -p: the hooks go out for good, leaving the tool id free again
+ * (3.14's clear_tool_id drops our callbacks too).  Nothing else was put
+ * into the program (no sys.setprofile wrapper, no signal handler).
+ */
+void
+hooks_remove(void)
+{
+	PyObject *id, *r;
+
+	if (!mon)
+		return;
+	monset(0);
+	id = py.PyLong_FromLong(R.tool);
+	if ((r = call(mon, "clear_tool_id", id, NULL, NULL)))
+		py.Py_DecRef(r);
+	py.PyErr_Clear();
+	if ((r = call(mon, "free_tool_id", id, NULL, NULL)))
+		py.Py_DecRef(r);
+	py.PyErr_Clear();
+	py.Py_DecRef(id);
+	mon = NULL;
+}
+
+/*
+ * Attached, the frames running at that moment are taken as they stand: the
+ * stacks of every thread, read with the GIL right after the hooks went in
+ * (no thread ran since, so none of them returned), go on each thread's own
+ * stack at its first event, at the attach time, so that their returns are
+ * matched and their time from the attach on is theirs.  Each counts one
+ * call.  The thread that attaches (running pcg-trace's script) at once.
+ */
+struct pframe {
+	uintptr_t key;
+	uint32_t fn, line;
+};
+
+static struct pend {
+	void *ts;              /* its thread state */
+	struct pframe *f;      /* outermost first */
+	size_t n;
+} *pend;
+static size_t npend, pendcap;
+static uint64_t pendts;
+
+/* The line frame F is at, through the call-site cache. */
+static uint32_t
+frameline(PyObject *f)
+{
+	PyObject *c;
+	uint32_t line = 0;
+	int i;
+
+	if ((i = py.PyFrame_GetLasti(f)) >= 0 && (c = py.PyFrame_GetCode(f))) {
+		line = site_line(c, i);
+		py.Py_DecRef(c);
+	}
+	return line;
+}
+
+static void
+readstack(struct pend *p, PyObject *f)
+{
+	PyObject *b, *c;
+	size_t cap = 0, i;
+	struct ent *e;
+
+	while (f) {
+		egrow((void **)&p->f, &cap, p->n, sizeof(*p->f));
+		c = py.PyFrame_GetCode(f);
+		e = code_ent(c, NULL);
+		b = py.PyFrame_GetBack(f);
+		p->f[p->n++] = (struct pframe){ (uintptr_t)c, e->fn, b ? frameline(b) : 0 };
+		py.Py_DecRef(c); /* the entry holds its own reference */
+		py.Py_DecRef(f);
+		f = b;
+	}
+	for (i = 0; i < p->n / 2; i++) { /* innermost first so far */
+		struct pframe t = p->f[i];
+		p->f[i] = p->f[p->n - 1 - i];
+		p->f[p->n - 1 - i] = t;
+	}
+}
+
+void
+hooks_stacks(void)
+{
+	void *me, *ts;
+
+	pendts = now();
+	if (!py.PyThreadState_GetFrame || !py.PyThreadState_Get || !py.PyThreadState_GetInterpreter ||
+	    !py.PyInterpreterState_ThreadHead || !py.PyThreadState_Next || !py.PyFrame_GetLasti)
+		return;
+	me = py.PyThreadState_Get();
+	for (ts = py.PyInterpreterState_ThreadHead(py.PyThreadState_GetInterpreter(me)); ts;
+	    ts = py.PyThreadState_Next(ts)) {
+		egrow((void **)&pend, &pendcap, npend, sizeof(*pend));
+		pend[npend] = (struct pend){ ts, NULL, 0 };
+		readstack(&pend[npend++], py.PyThreadState_GetFrame(ts));
+	}
+	py.PyErr_Clear();
+	if (cur && cur->gen == R.gen)
+		hooks_adopt(cur);
+}
+
+/* Thread T's frames at the attach onto its stack, once. */
+void
+hooks_adopt(struct th *t)
+{
+	void *ts = py.PyThreadState_Get ? py.PyThreadState_Get() : NULL;
+	size_t i, j;
+
+	for (i = 0; ts && i < npend; i++) {
+		if (pend[i].ts != ts)
+			continue;
+		for (j = 0; j < pend[i].n; j++)
+			push(t, pend[i].f[j].key, pend[i].f[j].fn, pend[i].f[j].line, pendts, 0);
+		free(pend[i].f);
+		pend[i] = pend[--npend];
+		return;
+	}
+}
+
+/* Forget the stacks of threads that never ran again. */
+static void
+pendfree(void)
+{
+	while (npend)
+		free(pend[--npend].f);
+	free(pend);
+	pend = NULL;
+	pendcap = 0;
+}
+
 int
 hooks_install(void)
 {
+	pendfree();
 	if (!py.monitoring)
 		return legacy_install();
 	if (monitoring_install() < 0)
 		return -1;
-	chain_install_mon();
+	if (!R.attached)
+		chain_install_mon();
 	return 0;
 }

@@ -500,6 +500,7 @@ newthread(void)
 		s = pcg_cstr(buf);
 	}
 	t->id = pcg_thread_add(&R.p, native, s);
+	t->gen = R.gen;
 	pcg_stack_init(&t->st, t->id);
 	egrow((void **)&R.th, &R.capth, R.nth, sizeof(*R.th));
 	R.th[R.nth++] = t;

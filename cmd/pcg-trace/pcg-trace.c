@@ -26,6 +26,7 @@
 
 #include "util.h"
 #include "pattern.h"
+#include "remote.h"
 
 #define OUTFD 254   /* out of the way of the program's own descriptors */
 #define CLAIMFD 253 /* see claim[] */
@@ -41,7 +42,7 @@ static int killedby; /* the signal that ended the child, or 0 */
  */
 static int claim[2];
 static struct sigaction intwas; /* SIGINT's disposition when we started */
-static int quiet, follow, raw;
+static int quiet, follow, raw, paused;
 static char tmp[PATH_MAX]; /* the output until it is complete */
 static char *pattern;      /* of the output names: %p is the pid */
 static char rundir[PATH_MAX]; /* -f: the followed processes' marks (rec's out_mark) */
@@ -86,15 +87,46 @@ cleanup(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-q] [-f] [--events] [--raw] [-o FILE|-] [--] COMMAND [ARG...]\n", argv0);
+	fprintf(stderr, "usage: %s [-q] [-f] [--events] [--raw] [--paused] [-o FILE|-] [--] COMMAND [ARG...]\n"
+	    "       %s -p PID [-d SECONDS] [-q] [-o FILE|-]\n", argv0, argv0);
 	exit(2);
+}
+
+static pid_t
+number(const char *s, const char *opt)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || (pid_t)v != v) {
+		weprintf("%s %s: not a process id", opt, s);
+		usage();
+	}
+	return v;
+}
+
+static double
+seconds(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v > 0) || v > 1e9) {
+		weprintf("-d %s: not a number of seconds", s);
+		usage();
+	}
+	return v;
 }
 
 static void __attribute__((noreturn))
 help(void)
 {
-	printf("usage: %s [-q] [-f] [--events] [--raw] [-o FILE|-] [--] COMMAND [ARG...]\n"
-	    "Run COMMAND, a command line running Python 3.6+, and record every call.\n"
+	printf("usage: %s [-q] [-f] [--events] [--raw] [--paused] [-o FILE|-] [--] COMMAND [ARG...]\n"
+	    "       %s -p PID [-d SECONDS] [-q] [-o FILE|-]\n"
+	    "Run COMMAND, a command line running Python 3.6+, and record every call;\n"
+	    "or attach to the running CPython 3.14+ process PID and record its calls.\n"
 	    "  -o FILE, --output=FILE\n"
 	    "              write to FILE (default pcg.out.%%p); %%p in FILE is the pid,\n"
 	    "              %%%% a %%; - writes to stdout, and the program's own stdout\n"
@@ -104,9 +136,17 @@ help(void)
 	    "              FILE gets .%%p appended when it has no %%p\n"
 	    "  --events    write the events layer live instead of the profile\n"
 	    "  --raw       keep the recorder's own time in the costs (no compensation)\n"
+	    "  --paused    start with recording off; SIGUSR2 (to the program or to\n"
+	    "              pcg-trace) turns it on, the next one off again, and so on\n"
+	    "  -p PID, --pid=PID\n"
+	    "              attach to process PID (CPython 3.14+, ptrace rights over it)\n"
+	    "              instead of running a command; ^C detaches\n"
+	    "  -d SECONDS, --duration=SECONDS\n"
+	    "              with -p: detach after SECONDS\n"
 	    "  -q, --quiet do not report where the output went\n"
 	    "  -h, --help  show this help;  --version  show the version\n"
-	    "Exits with the program's status (128+N when killed by signal N).\n", argv0);
+	    "Exits with the program's status (128+N when killed by signal N);\n"
+	    "with -p, 0 once the profile is written.\n", argv0, argv0);
 	exit(0);
 }
 
@@ -156,6 +196,12 @@ libdir(void)
 	return d;
 }
 
+char *
+recorder_dir(void)
+{
+	return libdir();
+}
+
 /*
  * The command line, NUL-separated, in an unnamed file that the program
  * gets at CMDFD and the recorder reads: any size (an environment variable
@@ -192,7 +238,7 @@ setenvs(const char *lib, int events, const char *pattern)
 	} else {
 		setenv("PCG_TRACE_PP", "u", 1);
 	}
-	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1 | raw << 3, CLAIMFD, CMDFD);
+	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1 | raw << 3 | paused << 4, CLAIMFD, CMDFD);
 	if (follow) {
 		/* Absolute: a followed process may run in another directory. */
 		char cwd[PATH_MAX], *abs;
@@ -537,13 +583,18 @@ main(int argc, char *argv[])
 	struct stat sb;
 	struct sigaction sa;
 	unsigned long long size;
-	enum { EVENTS = 256, RAW, VERSION };
+	enum { EVENTS = 256, RAW, PAUSED, VERSION };
+	pid_t pid = 0;
+	double secs = 0;
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "events", no_argument, NULL, EVENTS },
 		{ "raw", no_argument, NULL, RAW },
+		{ "paused", no_argument, NULL, PAUSED },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, VERSION },
 		{ 0 }
@@ -552,7 +603,7 @@ main(int argc, char *argv[])
 
 	argv0 = "pcg-trace";
 	/* '+': the command's own options are the command's */
-	while ((c = getopt_long(argc, argv, "+o:fqh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:fqhp:d:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'f': follow = 1; break;
@@ -563,11 +614,23 @@ main(int argc, char *argv[])
 			printf("pcg-trace %s\n", PCG_VERSION_STRING);
 			return 0;
 		case RAW: raw = 1; break;
+		case PAUSED: paused = 1; break;
+		case 'p': pid = number(optarg, "-p"); break;
+		case 'd': secs = seconds(optarg); break;
 		default: usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (pid || secs) {
+		if (!pid || argc || follow || events || raw || paused) {
+			weprintf("-p PID takes no command, and no -f, --events, --raw or --paused; -d needs -p");
+			usage();
+		}
+		if (out && !*out)
+			eprintf("empty output file name");
+		return attach(pid, secs, out, quiet);
+	}
 	if (!argc)
 		usage();
 	if (out && !*out)
@@ -652,6 +715,8 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, &intwas);
 	signal(SIGTERM, forward);
 	signal(SIGHUP, forward);
+	if (paused)
+		signal(SIGUSR2, forward);
 	cmdfd = cmdfile(argv);
 	run(argv, fd, cmdfd, tostdout);
 	close(cmdfd);

@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +133,8 @@ clock_pick(void)
  * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
  * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
  * writes its own file, named by pattern; fd is then -1; 8: --raw, no
- * compensation; bits 8 on: the image's exec count), the descriptor holding the command line (-1: this
+ * compensation; 16: --paused, recording off until SIGUSR2; bits 8 on: the
+ * image's exec count), the descriptor holding the command line (-1: this
  * process's own) and the interpreter's metadata (addmeta).
  */
 __attribute__((visibility("default"))) int
@@ -190,5 +193,120 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 		ev_thread(me->id, R.p.thread[me->id].native, R.p.thread[me->id].name);
 	R.base = clk();
 	R.hooked = 1;
+	if (flags & 16) {
+		sig_toggle_install();
+		hooks_pause(1);
+	}
 	return 0;
+}
+
+
+/*
+ * pcg-trace -p: a script of pcg-trace's, run in the process by
+ * sys.remote_exec (3.14+, in the main thread, with the GIL), calls this
+ * with a folder of pcg-trace's and the interpreter's metadata.  The
+ * profile goes to DIR/prof once pcg_attach_stop() is called by a second
+ * such script.  Only the hooks go in: no signal, fork or exec handling, no
+ * sys.setprofile wrapper, nothing the program would see after detaching;
+ * no compensation either (its timing loops would run while the program's
+ * threads run into them).  Each attach is a new recording (R.gen): the
+ * threads' stacks of the one before are left behind, their names and
+ * call-site lines known already are kept.
+ */
+static char attachdir[PATH_MAX];
+
+/* A child forked while attached records nothing: its first event sees
+ * R.on off and sets our events to 0 (hooks.c stop()). */
+static void
+attach_child(void)
+{
+	if (R.attached)
+		R.on = 0;
+}
+
+__attribute__((visibility("default"))) int
+pcg_attach_start(const char *dir, const char *const *meta)
+{
+	static int atfork;
+	char path[PATH_MAX];
+	struct timespec ts;
+	int fd;
+
+	argv0 = "pcg-trace";
+	if (R.on || R.hooked)
+		return -2; /* pcg-trace says so */
+	if (!atfork++)
+		pthread_atfork(NULL, NULL, attach_child);
+	if (cpy_resolve() < 0)
+		return -1;
+	R.none = py._Py_NoneStruct;
+	if (cpy_probe(R.none) < 0 || !py.monitoring)
+		return -1;
+	if (!(R.threading = py.PyImport_ImportModule("threading")))
+		return -1;
+	if (snprintf(attachdir, sizeof(attachdir), "%s", dir) >= (int)sizeof(attachdir) ||
+	    snprintf(path, sizeof(path), "%s/prof.tmp", dir) >= (int)sizeof(path) ||
+	    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	R.gen++;
+	R.nth = 0;
+	R.paused = 0;
+	memset(R.bias, 0, sizeof(R.bias));
+	out_init(fd, 0, 0, 0, 0, NULL);
+	pcg_init(&R.p);
+	pcg_add_cost(&R.p, "wall", "ns");
+	addcmd(-1);
+	addmeta(meta);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	addmeta1("pid", getpid());
+	if (!R.mult && !R.tsc)
+		clock_pick();
+	pcg_add_meta(&R.p, pcg_cstr("clock"), R.tsc ? &(struct pcg_str){ "tsc", 3 } : &(struct pcg_str){ "monotonic", 9 }, 1);
+	addmeta1("start", (unsigned long long)ts.tv_sec * 1000000000u + ts.tv_nsec);
+	addmeta1("attached", 1);
+	pcg_add_meta(&R.p, pcg_cstr("creator"),
+	    &(struct pcg_str){ "pcg-trace " PCG_VERSION_STRING, sizeof("pcg-trace " PCG_VERSION_STRING) - 1 }, 1);
+	R.entcap = 1024;
+	R.nent = 0;
+	R.ent = ecalloc(R.entcap, sizeof(*R.ent));
+	R.attached = 1;
+	newthread(); /* this one, named before the hooks go in */
+	R.base = clk();
+	R.on = 1;
+	if (hooks_install() < 0) {
+		hooks_remove();
+		R.on = R.attached = 0;
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	hooks_stacks();
+	return 0;
+}
+
+/* The hooks out, the profile written: DIR/prof, complete once there. */
+__attribute__((visibility("default"))) int
+pcg_attach_stop(void)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	size_t i;
+
+	if (!R.attached || !R.on)
+		return -1;
+	hooks_remove();
+	finish();
+	snprintf(tmp, sizeof(tmp), "%s/prof.tmp", attachdir);
+	snprintf(path, sizeof(path), "%s/prof", attachdir);
+	R.attached = 0;
+	for (i = 0; i < R.nth; i++) { /* their structs stay: threads point at them */
+		free(R.th[i]->key);
+		R.th[i]->key = NULL;
+		R.th[i]->depth = R.th[i]->cap = 0;
+	}
+	R.nth = 0;
+	pcg_free(&R.p);
+	free(R.ent); /* the references it holds stay */
+	R.ent = NULL;
+	/* Nothing on the program's stderr: the script tells pcg-trace. */
+	return rename(tmp, path);
 }

@@ -20,6 +20,7 @@ struct th {
 	int pset;
 	uint64_t last;         /* time of the thread's last event */
 	uint64_t owed;         /* the recorder's own time so far, 1/1024 ns (compensation) */
+	uint32_t gen;          /* the recording it belongs to (R.gen) */
 };
 
 /* A code object or PyMethodDef and its function id. */
@@ -40,6 +41,10 @@ struct lent {
 /* The recording (rec.c starts it, hooks.c and names.c fill it). */
 struct rec {
 	int on, tool, hooked;
+	int paused;         /* --paused: recording off for now (hooks_pause) */
+	int attached;       /* started by pcg-trace -p (pcg_attach_start) */
+	uint32_t gen;       /* recordings so far in this process: a thread's
+	                     * struct th from an earlier one is not its own */
 	uint32_t bias[3];   /* per event, 1/1024 ns: BIAS_PY, BIAS_C, BIAS_GEN (calib.c) */
 	struct pcg_profile p;
 	struct th **th;
@@ -230,6 +235,7 @@ void finish(void);
 
 /* signals.c */
 void sig_install(void);
+void sig_toggle_install(void);
 void sig_atfork_prepare(void);
 void sig_atfork_parent(void);
 void sig_atfork_child(int followed);
@@ -245,12 +251,18 @@ void calib_end(void);
 /* hooks.c */
 int hooks_install(void);
 void hooks_off(void);
+void hooks_pause(int paused);
+void hooks_remove(void);
+void hooks_stacks(void);
+void hooks_adopt(struct th *t);
 void hooks_cpop(void);
 
 /* chain.c: the program's own profiler */
 extern const void *chain_lsp[2];
 int chain_hook(PyObject *obj, PyObject *f, int what, PyObject *arg);
 void chain_lsprof(void);
+void chain_resume(void *ts, int mine);
+void chain_paused(PyObject *callable);
 void chain_install(PyTraceFunc ours, PyObject *threadhook);
 void chain_install_mon(void); /* 3.12+ */
 

@@ -10,9 +10,9 @@ REC_SRC = cmd/pcg-trace/rec.c cmd/pcg-trace/out.c cmd/pcg-trace/signals.c cmd/pc
 REC_HDR = cmd/pcg-trace/rec.h cmd/pcg-trace/cpython.h cmd/pcg-trace/pattern.h $(COMMON_HDR)
 EXTRA_TARGETS += $(B)/lib/pcg/pcg-recorder.so $(B)/lib/pcg/sitecustomize.py
 
-$(B)/bin/pcg-trace: cmd/pcg-trace/pcg-trace.c cmd/pcg-trace/pattern.h $(B)/libpcg.a $(COMMON_HDR)
+$(B)/bin/pcg-trace: cmd/pcg-trace/pcg-trace.c cmd/pcg-trace/remote.c cmd/pcg-trace/remote.h cmd/pcg-trace/pattern.h $(B)/libpcg.a $(COMMON_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(PCG_CFLAGS) -DPCG_LIBDIR='"$(LIBDIR)/pcg"' -o $@ cmd/pcg-trace/pcg-trace.c $(B)/libpcg.a $(LDFLAGS)
+	$(CC) $(PCG_CFLAGS) -DPCG_LIBDIR='"$(LIBDIR)/pcg"' -o $@ cmd/pcg-trace/pcg-trace.c cmd/pcg-trace/remote.c $(B)/libpcg.a $(LDFLAGS)
 
 $(B)/lib/pcg/pcg-recorder.so: $(REC_SRC) $(COMMON_SRC) $(REC_HDR)
 	@mkdir -p $(@D)

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* syscall */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -29,6 +30,7 @@ static struct {
 	int afterfork;                 /* forkdone() is registered */
 	/* Python's side. */
 	PyObject *mod, *handler;       /* _signal, and our Python-level handler */
+	PyObject *toggle;              /* --paused: our SIGUSR2 handler */
 	void (*pyhandler)(int);        /* Python's C-level handler */
 } S;
 
@@ -286,6 +288,22 @@ ourhandlers(const int *sigs, size_t n, sigset_t *set)
 	py.PyErr_Clear();
 }
 
+/* SIGUSR2's Python-level handler is still our --paused toggle. */
+static int
+istoggle(void)
+{
+	PyObject *n = py.PyLong_FromLong(SIGUSR2), *h = NULL, *get;
+
+	if (n && (get = py.PyObject_GetAttrString(S.mod, "getsignal"))) {
+		h = py.PyObject_CallFunctionObjArgs(get, n, NULL);
+		py.Py_DecRef(get);
+	}
+	py.Py_DecRef(n);
+	py.Py_DecRef(h);
+	py.PyErr_Clear();
+	return h && h == S.toggle;
+}
+
 /*
  * os.register_at_fork's after_in_child: Python has forgotten the signals it
  * had noted, so the ones that came since the fork are sent again.  A child
@@ -306,6 +324,8 @@ forkdone(PyObject *self, PyObject *args)
 		for (i = 0; i < LEN(termsigs); i++)
 			if (sigismember(&ours, termsigs[i]) && pysignal(termsigs[i], dfl) < 0)
 				py.PyErr_Clear();
+		if (S.toggle && istoggle() && pysignal(SIGUSR2, dfl) < 0)
+			py.PyErr_Clear();
 		py.Py_DecRef(dfl);
 	}
 	/* A followed child that runs Python after the fork, not one that execs
@@ -439,6 +459,37 @@ sig_atfork_child(int followed)
 		mkretry();
 	else
 		S.nretry = 0;
+}
+
+/*
+ * --paused: SIGUSR2 turns recording on and off.  A Python-level handler,
+ * so that the toggle runs in the main thread between two bytecodes, with
+ * the GIL, where the hooks can be changed for every thread (hooks_pause).
+ * A program that sets its own SIGUSR2 handler replaces ours: the signal is
+ * then its own, and recording stays as it was.
+ */
+static PyObject *
+ontoggle(PyObject *self, PyObject *args)
+{
+	(void)self, (void)args;
+	hooks_pause(!R.paused);
+	py.Py_IncRef(R.none);
+	return R.none;
+}
+
+static struct pymethoddef toggledef = { "pcg_toggle", ontoggle, METH_VARARGS, NULL };
+
+void
+sig_toggle_install(void)
+{
+	PyObject *h;
+
+	if (!S.mod || !(h = py.PyCFunction_NewEx(&toggledef, NULL, NULL)) || pysignal(SIGUSR2, h) < 0) {
+		py.PyErr_Clear();
+		fprintf(stderr, "pcg-trace: cannot set a SIGUSR2 handler: --paused cannot be resumed\n");
+		return;
+	}
+	S.toggle = h;
 }
 
 void
