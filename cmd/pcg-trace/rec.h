@@ -141,12 +141,8 @@ thread_time(const struct th *t, uint64_t ts)
 static inline uint64_t
 stamp(struct th *t, uint64_t ts, uint32_t cost)
 {
-	uint64_t o = (t->owed += cost) >> 10;
-
-	ts = ts > o ? ts - o : 0;
-	if (ts < t->last)
-		ts = t->last;
-	return t->last = ts;
+	t->owed += cost;
+	return t->last = thread_time(t, ts);
 }
 
 
