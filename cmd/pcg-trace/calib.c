@@ -114,7 +114,11 @@ calib_begin(void)
 	C.events = O.events;
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");
+	if (R.cpu)
+		pcg_add_cost(&R.p, "cpu", "ns");
 	C.scratch = ecalloc(1, sizeof(*C.scratch));
+	if (R.cpu)
+		cpu_thread_init(C.scratch);
 	C.scratch->id = pcg_thread_add(&R.p, 0, pcg_cstr("calibration"));
 	pcg_stack_init(&C.scratch->st, C.scratch->id);
 	O.events = 0;
@@ -142,6 +146,7 @@ calib_end(void)
 		R.bias[i] = cost(C.off[i], least(C.loop[i]));
 	cur = C.thread;
 	pcg_stack_free(&C.scratch->st);
+	cpu_thread_free(C.scratch);
 	free(C.scratch->key);
 	free(C.scratch);
 	pcg_free(&R.p);

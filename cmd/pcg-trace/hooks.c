@@ -34,10 +34,10 @@ thr(void)
 static void
 push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int resume)
 {
-	uint64_t raw = ts; /* the flushes' clock: compensation moves ts back */
+	uint64_t raw = ts, v[2]; /* raw: the flushes' clock; compensation moves v back */
 	char *p;
 
-	ts = stamp(t, ts, R.bias[resume ? BIAS_GEN : key & 1]);
+	stamps(t, ts, R.bias[resume ? BIAS_GEN : key & 1], v);
 	if (t->depth == t->cap) {
 		size_t cap = t->cap;
 		egrow((void **)&t->key, &cap, t->depth, sizeof(*t->key));
@@ -45,10 +45,10 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 	}
 	t->key[t->depth++] = key;
 	if (!O.events) {
-		pcg_enter(&R.p, &t->st, fn, line, &ts, resume);
+		pcg_enter(&R.p, &t->st, fn, line, v, resume);
 		return;
 	}
-	p = ev_room(96);
+	p = ev_room(128);
 	*p++ = resume ? 's' : 'c';
 	*p++ = '\t';
 	p = pcg_u64(p, t->id);
@@ -57,7 +57,11 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 	*p++ = '\t';
 	p = pcg_u64(p, line);
 	*p++ = '\t';
-	p = pcg_u64(p, ts);
+	p = pcg_u64(p, v[0]);
+	if (R.cpu) {
+		*p++ = '\t';
+		p = pcg_u64(p, v[1]);
+	}
 	*p++ = '\n';
 	O.blen = p - O.buf;
 	O.lines++;
@@ -68,23 +72,27 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 static void
 pop(struct th *t, uint64_t ts, int yield)
 {
-	uint64_t raw = ts;
+	uint64_t raw = ts, v[2];
 	char *p;
 
 	/* Before 3.12 a generator's yield is not told from its return in the
 	 * profile layer: its frame's mark says generator. */
-	ts = stamp(t, ts, R.bias[yield || (t->key[t->depth - 1] & 3) == GEN ? BIAS_GEN : t->key[t->depth - 1] & 1]);
+	stamps(t, ts, R.bias[yield || (t->key[t->depth - 1] & 3) == GEN ? BIAS_GEN : t->key[t->depth - 1] & 1], v);
 	t->depth--;
 	if (!O.events) {
-		pcg_leave(&R.p, &t->st, &ts);
+		pcg_leave(&R.p, &t->st, v);
 		return;
 	}
-	p = ev_room(64);
+	p = ev_room(96);
 	*p++ = yield ? 'y' : 'r';
 	*p++ = '\t';
 	p = pcg_u64(p, t->id);
 	*p++ = '\t';
-	p = pcg_u64(p, ts);
+	p = pcg_u64(p, v[0]);
+	if (R.cpu) {
+		*p++ = '\t';
+		p = pcg_u64(p, v[1]);
+	}
 	*p++ = '\n';
 	O.blen = p - O.buf;
 	O.lines++;
@@ -307,6 +315,18 @@ wrapthread(void)
 		py.PyObject_SetAttrString(mod, "start_new", f); /* its old alias */
 	}
 	py.PyErr_Clear();
+}
+
+/* --cpu, at the end: every thread's open frames end, on its own CPU
+ * clock (the end record has one reading for all of them). */
+void
+hooks_endall(uint64_t ts)
+{
+	size_t i;
+
+	for (i = 0; i < R.nth; i++)
+		while (R.th[i]->depth)
+			pop(R.th[i], ts, 0);
 }
 
 /* For chain.c: the C call on top of this thread's stack ends. */

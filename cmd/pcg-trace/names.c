@@ -509,5 +509,7 @@ newthread(void)
 	py.Py_DecRef(name);
 	py.PyErr_Restore(et, ev, tb);
 	cur = t;
+	if (R.cpu)
+		cpu_thread_init(t); /* its CPU time counts from here */
 	return t;
 }

@@ -133,7 +133,8 @@ clock_pick(void)
  * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
  * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
  * writes its own file, named by pattern; fd is then -1; 8: --raw, no
- * compensation; 16: --paused, recording off until SIGUSR2; bits 8 on: the
+ * compensation; 16: --paused, recording off until SIGUSR2; 32: --cpu, a
+ * second cost column, the thread's CPU time; bits 8 on: the
  * image's exec count), the descriptor holding the command line (-1: this
  * process's own) and the interpreter's metadata (addmeta).
  */
@@ -158,6 +159,8 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	out_init(fd, flags & 1, flags & 2, flags & 4, (unsigned)flags >> 8, pattern);
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");
+	if (flags & 32)
+		pcg_add_cost(&R.p, "cpu", "ns");
 	addcmd(cmdfd);
 	addmeta(meta);
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -176,6 +179,11 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	events = O.events;
 	O.events = 0;
 	me = newthread();
+	if (flags & 32) {
+		const char *how = cpu_setup(me);
+		pcg_add_meta(&R.p, pcg_cstr("cpuclock"), &(struct pcg_str){ (char *)how, strlen(how) }, 1);
+		R.cpu = 1;
+	}
 	/* The hooks go in with a scratch recording, to time them (calib.c). */
 	calib = !(flags & 8) && calib_begin() == 0;
 	R.base = clk();
@@ -192,6 +200,8 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	if (O.events)
 		ev_thread(me->id, R.p.thread[me->id].native, R.p.thread[me->id].name);
 	R.base = clk();
+	if (R.cpu)
+		cpu_thread_rebase(me); /* the calibration's time was not the program's */
 	R.hooked = 1;
 	if (flags & 16) {
 		sig_toggle_install();
