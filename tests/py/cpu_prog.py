@@ -1,0 +1,70 @@
+"""For tests/cpu.bats: functions that sleep, wait or compute, in threads.
+
+  cpu_prog.py [fork]
+
+sleeper() sleeps 0.2 s; waiter() waits 0.2 s on a lock another thread
+releases; busy() computes (a loop with no calls) for about as long;
+worker(), in a thread of its own, computes and prints the thread's own
+CPU time at its end (time.thread_time: CPython's, the kernel's), "WORKER
+NS", the truth for that thread's total.  With "fork", a child made by
+os.fork runs sleeper() and busy() too and prints "CHILD PID".
+"""
+import os
+import sys
+import threading
+import time
+
+
+def spin(n):
+    x = 0
+    for i in range(n):
+        x += i * i
+    return x
+
+
+def sleeper():
+    time.sleep(0.2)
+
+
+def busy():
+    # Enough iterations for ~0.2 s here, fixed: nothing timed decides.
+    return spin(3000000)
+
+
+def releaser(lock):
+    time.sleep(0.2)
+    lock.release()
+
+
+def waiter():
+    lock = threading.Lock()
+    lock.acquire()
+    t = threading.Thread(target=releaser, args=(lock,))
+    t.start()
+    lock.acquire()
+    t.join()
+
+
+def worker():
+    spin(2000000)
+    print("WORKER", int(time.thread_time() * 1e9), flush=True)
+
+
+def main():
+    w = threading.Thread(target=worker, name="worker")
+    w.start()
+    w.join()
+    sleeper()
+    busy()
+    waiter()
+    if sys.argv[1:] == ["fork"]:
+        pid = os.fork()
+        if pid == 0:
+            sleeper()
+            busy()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        print("CHILD", pid)
+
+
+main()
