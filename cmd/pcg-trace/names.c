@@ -435,7 +435,7 @@ site_line_slow(PyObject *code, long off)
 	py.Py_IncRef(code); /* keep the key's address from being reused */
 	line = py.PyCode_Addr2Line(code, off);
 	lput(code, off, line > 0 ? line : 0);
-	R.base += clk() - t;
+	unbill(t);
 	return line > 0 ? line : 0;
 }
 

@@ -55,7 +55,7 @@ ev_flush(void)
 		O.fd = -1;
 	}
 	O.blen = 0;
-	R.base += clk() - t;
+	unbill(t);
 	O.flushed = now();
 }
 

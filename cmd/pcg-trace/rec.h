@@ -133,6 +133,25 @@ now(void)
 }
 
 /*
+ * The recorder's own time, from clock reading T0 until now, is not the
+ * program's: the wall clock moves back by it (all threads: the others
+ * wait for the GIL meanwhile), and so does this thread's CPU clock.
+ */
+static inline void
+unbill(uint64_t t0)
+{
+	uint64_t d = clk() - t0;
+
+	R.base += d;
+#ifdef __x86_64__
+	if (R.tsc)
+		d = (uint64_t)(((unsigned __int128)d * R.mult) >> 32);
+#endif
+	if (R.cpu && cur)
+		cur->cpu0 += (int64_t)d;
+}
+
+/*
  * The time of a thread's event, less the recorder's own time in the thread
  * so far (compensation: each event adds what one costs, measured at start,
  * so each interval between two events loses the cost of one), and never
@@ -256,7 +275,7 @@ code_ent(PyObject *code, PyObject *frame)
 		return e;
 	t = clk();
 	e = code_ent_new(code, frame);
-	R.base += clk() - t;
+	unbill(t);
 	return e;
 }
 
@@ -271,7 +290,7 @@ cfunc_ent(const void *ml, PyObject *callable, int descr)
 		return e;
 	t = clk();
 	e = cfunc_ent_new(ml, callable, descr);
-	R.base += clk() - t;
+	unbill(t);
 	return e;
 }
 struct th *newthread(void);

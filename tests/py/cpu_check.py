@@ -6,9 +6,10 @@
   cpu_check.py PROFILE threads      "THREADNAME WALL CPU" per thread: the
                                     sums of the self costs
   cpu_check.py PROFILE nodes        "OK" when no node's self or inclusive
-                                    cpu exceeds its wall (plus 5 % and
-                                    2 us a call, for the clocks' grain),
-                                    else the first such node
+                                    cpu exceeds its wall (plus 5 %, 2 us a
+                                    call and 0.1 ms: the two clocks are
+                                    read apart, see pcg-trace(1)), else
+                                    the first such node
 Exits 1 unless the stream's cost columns are exactly wall then cpu, ns.
 Runs on any Python 3.6+ (it parses the stream itself).
 """
@@ -56,7 +57,7 @@ def main():
     elif what == 'nodes':
         for th, fn, calls, incl, self in nodes:
             for name, v in (('incl', incl), ('self', self)):
-                if v[1] > v[0] * 1.05 + 2000 * calls:
+                if v[1] > v[0] * 1.05 + 2000 * calls + 100000:
                     print("%s %s: %s wall %d cpu %d" % (th, fn[1], name, v[0], v[1]))
                     return
         print("OK")
