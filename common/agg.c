@@ -138,7 +138,7 @@ edge(struct pcg_profile *p, struct pcg_stack *s, uint32_t parent, uint32_t fn, u
 /*
  * The bodies take the number of cost columns as an argument and are always
  * inlined, so that the one-column case the recorder uses compiles to
- * straight-line code.
+ * straight-line code (and the two columns of pcg-trace --cpu).
  */
 static inline __attribute__((always_inline)) void
 enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t,
@@ -224,6 +224,8 @@ pcg_enter(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line
 {
 	if (p->ncost == 1)
 		enter_n(p, s, fn, line, t, resume, 1);
+	else if (p->ncost == 2) /* pcg-trace --cpu */
+		enter_n(p, s, fn, line, t, resume, 2);
 	else
 		enter_n(p, s, fn, line, t, resume, p->ncost);
 }
@@ -233,6 +235,8 @@ pcg_leave(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 {
 	if (p->ncost == 1)
 		leave_n(p, s, t, 1);
+	else if (p->ncost == 2)
+		leave_n(p, s, t, 2);
 	else
 		leave_n(p, s, t, p->ncost);
 }
