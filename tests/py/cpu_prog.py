@@ -6,7 +6,9 @@ sleeper() sleeps 0.2 s; waiter() waits 0.2 s on a lock another thread
 releases; busy() computes (a loop with no calls) for about as long;
 worker(), in a thread of its own, computes and prints the thread's own
 CPU time at its end (time.thread_time: CPython's, the kernel's), "WORKER
-NS", the truth for that thread's total.  With "fork", a child made by
+NS", the truth for that thread's total; busy()'s own CPU and wall time,
+read around it by the program, "BUSY CPU WALL" (a loaded machine takes
+CPU time from it: wall then exceeds CPU).  With "fork", a child made by
 os.fork runs sleeper() and busy() too and prints "CHILD PID".
 """
 import os
@@ -55,7 +57,10 @@ def main():
     w.start()
     w.join()
     sleeper()
+    c0, w0 = time.thread_time(), time.perf_counter()
     busy()
+    c1, w1 = time.thread_time(), time.perf_counter()
+    print("BUSY", int((c1 - c0) * 1e9), int((w1 - w0) * 1e9), flush=True)
     waiter()
     if sys.argv[1:] == ["fork"]:
         pid = os.fork()
