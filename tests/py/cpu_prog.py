@@ -9,12 +9,17 @@ CPU time at its end (time.thread_time: CPython's, the kernel's), "WORKER
 NS", the truth for that thread's total; busy()'s own CPU and wall time,
 read around it by the program, "BUSY CPU WALL" (a loaded machine takes
 CPU time from it: wall then exceeds CPU).  With "fork", a child made by
-os.fork runs sleeper() and busy() too and prints "CHILD PID".
+os.fork runs sleeper() and busy() too, prints "CHILDBUSY CPU WALL" as
+above, and the parent "CHILD PID".
 """
 import os
 import sys
 import threading
 import time
+
+# time.thread_time from 3.7; before, the same kernel clock by its name.
+thread_time = getattr(time, "thread_time", None) or (
+    lambda: time.clock_gettime(time.CLOCK_THREAD_CPUTIME_ID))
 
 
 def spin(n):
@@ -49,7 +54,14 @@ def waiter():
 
 def worker():
     spin(2000000)
-    print("WORKER", int(time.thread_time() * 1e9), flush=True)
+    print("WORKER", int(thread_time() * 1e9), flush=True)
+
+
+def timed_busy(tag):
+    c0, w0 = thread_time(), time.perf_counter()
+    busy()
+    c1, w1 = thread_time(), time.perf_counter()
+    print(tag, int((c1 - c0) * 1e9), int((w1 - w0) * 1e9), flush=True)
 
 
 def main():
@@ -57,16 +69,13 @@ def main():
     w.start()
     w.join()
     sleeper()
-    c0, w0 = time.thread_time(), time.perf_counter()
-    busy()
-    c1, w1 = time.thread_time(), time.perf_counter()
-    print("BUSY", int((c1 - c0) * 1e9), int((w1 - w0) * 1e9), flush=True)
+    timed_busy("BUSY")
     waiter()
     if sys.argv[1:] == ["fork"]:
         pid = os.fork()
         if pid == 0:
             sleeper()
-            busy()
+            timed_busy("CHILDBUSY")
             os._exit(0)
         os.waitpid(pid, 0)
         print("CHILD", pid)
