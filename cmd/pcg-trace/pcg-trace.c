@@ -326,6 +326,7 @@ status(void)
 
 struct tally {
 	unsigned wrote, running, lost;
+	int report;       /* say a word for each lost process (the last count) */
 	char names[512];  /* the first files written, for the report */
 	char running_pids[256];
 };
@@ -363,7 +364,7 @@ count(const char *name, void *arg)
 		cmd[len > 0 ? len : 0] = '\0';
 		close(fd);
 	}
-	if (!quiet)
+	if (t->report && !quiet)
 		weprintf("followed process %ld (%s) left no profile: it ended before writing it "
 		    "(killed by SIGKILL?)", pid, cmd);
 }
@@ -465,9 +466,7 @@ followed(char *buf, size_t cap)
 		/* The unmarked first: one that marks meanwhile is then counted
 		 * by its mark, never missed by both. */
 		t.running = unmarked(t.running_pids, sizeof(t.running_pids));
-		quiet++; /* no report while counting */
 		eachmark(count, &t);
-		quiet--;
 		if (!t.running)
 			break;
 		if (++waited == 100 && !quiet)
@@ -476,7 +475,8 @@ followed(char *buf, size_t cap)
 		nanosleep(&tick, NULL);
 	}
 	memset(&t, 0, sizeof(t));
-	eachmark(count, &t); /* now with a word for each lost one */
+	t.report = 1;
+	eachmark(count, &t);
 	if (t.wrote)
 		snprintf(buf, cap, "%u followed process%s wrote %s:%s%s", t.wrote, t.wrote > 1 ? "es" : "",
 		    t.wrote > 1 ? "their profiles" : "its profile", t.names, t.wrote > 8 ? " ..." : "");
