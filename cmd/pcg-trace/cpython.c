@@ -57,6 +57,10 @@ cpy_resolve(void)
 #undef OPT
 #undef RESD
 	py.PyCMethod_Type = sym(h, "PyCMethod_Type");
+	if (!(*(void **)&py.code_extra_index = sym(h, "PyUnstable_Eval_RequestCodeExtraIndex")))
+		*(void **)&py.code_extra_index = sym(h, "_PyEval_RequestCodeExtraIndex");
+	if (!(*(void **)&py.code_set_extra = sym(h, "PyUnstable_Code_SetExtra")))
+		*(void **)&py.code_set_extra = sym(h, "_PyCode_SetExtra");
 	return 0;
 }
 

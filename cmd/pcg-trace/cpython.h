@@ -147,6 +147,10 @@ struct cpython {
 	PYOPTFUNCS(DECL)
 	PYDATA(DECLD)
 	PyObject *PyCMethod_Type; /* 3.9+ */
+	/* PEP 523's per-code extra slots (_PyEval_RequestCodeExtraIndex and
+	 * _PyCode_SetExtra, PyUnstable_ from 3.12); NULL if absent. */
+	ssize_t (*code_extra_index)(void (*freefunc)(void *));
+	int (*code_set_extra)(PyObject *code, ssize_t index, void *extra);
 	int version;              /* major * 100 + minor: for messages only */
 
 	/* Capabilities. */

@@ -383,7 +383,7 @@ caller_line(void)
 		return 0;
 	if ((i = py.PyFrame_GetLasti(b)) >= 0 && (c = py.PyFrame_GetCode(b))) {
 		line = site_line(c, i);
-		py.Py_DecRef(c); /* site_line holds its own reference */
+		py.Py_DecRef(c); /* b holds it */
 	}
 	py.Py_DecRef(b);
 	return line;
@@ -757,7 +757,7 @@ readstack(struct pend *p, PyObject *f)
 		e = code_ent(c, NULL);
 		b = py.PyFrame_GetBack(f);
 		p->f[p->n++] = (struct pframe){ (uintptr_t)c, e->fn, b ? frameline(b) : 0 };
-		py.Py_DecRef(c); /* the entry holds its own reference */
+		py.Py_DecRef(c); /* its frame holds it */
 		py.Py_DecRef(f);
 		f = b;
 	}

@@ -155,6 +155,7 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	}
 	if (!(R.threading = py.PyImport_ImportModule("threading")))
 		return -1;
+	names_init();
 	out_init(fd, flags & 1, flags & 2, flags & 4, (unsigned)flags >> 8, pattern);
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");
@@ -244,6 +245,7 @@ pcg_attach_start(const char *dir, const char *const *meta)
 		return -1;
 	if (!(R.threading = py.PyImport_ImportModule("threading")))
 		return -1;
+	names_init();
 	if (snprintf(attachdir, sizeof(attachdir), "%s", dir) >= (int)sizeof(attachdir) ||
 	    snprintf(path, sizeof(path), "%s/prof.tmp", dir) >= (int)sizeof(path) ||
 	    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
@@ -305,7 +307,7 @@ pcg_attach_stop(void)
 	}
 	R.nth = 0;
 	pcg_free(&R.p);
-	free(R.ent); /* the references it holds stay */
+	free(R.ent); /* code objects it keeps alive (no PEP 523 API) stay so */
 	R.ent = NULL;
 	/* Nothing on the program's stderr: the script tells pcg-trace. */
 	return rename(tmp, path);

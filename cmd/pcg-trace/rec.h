@@ -27,15 +27,30 @@ struct th {
 struct ent {
 	const void *key;
 	uint32_t fn, flags;
-	/* generators before 3.12: the bytes of co_code (kept alive), for their state */
+	/* generators before 3.12: the bytes of co_code, for their state */
 	const unsigned char *co;
 	size_t nco;
+	PyObject *cob;  /* ... held while the code lives */
 };
 
+/* A call site's line: the direct-mapped cache in front of struct sites. */
 struct lent {
 	const void *code;
 	int32_t off;
 	uint32_t line;
+};
+
+/* The call-site lines of one code object: offset + 1 (0: empty slot) to
+ * line, open addressing.  A table of these, by code, goes with each code
+ * object when it dies (names.c). */
+struct site {
+	uint32_t off1, line;
+};
+
+struct sites {
+	const void *code;
+	struct site *s;
+	uint32_t n, cap;
 };
 
 /* The recording (rec.c starts it, hooks.c and names.c fill it). */
@@ -54,9 +69,9 @@ struct rec {
 	uint64_t mult;
 	struct ent *ent;    /* open addressing by key */
 	size_t entcap, nent;
-	struct lent *lent;  /* call-site line cache by (code, offset) */
-	struct lent lfront[256]; /* direct-mapped, in front of it */
-	size_t lentcap, nlent;
+	struct sites *sites; /* call-site lines, by code object (names.c) */
+	size_t sitescap, nsites;
+	struct lent lfront[256]; /* direct-mapped, in front of them */
 	PyObject *missing, *threading, *none;
 };
 
@@ -147,6 +162,7 @@ stamp(struct th *t, uint64_t ts, uint32_t cost)
 
 
 /* names.c */
+void names_init(void);
 struct ent *code_ent_new(PyObject *code, PyObject *frame);
 struct ent *cfunc_ent_new(const void *ml, PyObject *callable, int descr);
 
