@@ -30,6 +30,8 @@ pcg_stack_free(struct pcg_stack *s)
 	free(s->arc);
 	free(s->inner);
 	free(s->memo);
+	free(s->lmemo);
+	free(s->lcur);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -101,9 +103,12 @@ unslot(struct pcg_stack *s, size_t i)
 /* Frames are a small array apart from their costs, so that a deep stack of
  * one-column frames stays in cache. */
 static void __attribute__((noinline))
-grow(struct pcg_stack *s, size_t n)
+grow(struct pcg_stack *s, size_t n, int lines)
 {
 	size_t cap;
+
+	if (lines && s->depth >= s->caplcur)
+		egrow((void **)&s->lcur, &s->caplcur, s->depth, sizeof(*s->lcur));
 
 	if (s->depth >= UINT32_MAX - 1)
 		eprintf("stack of thread %u deeper than %u frames", s->thread, UINT32_MAX - 2);
@@ -135,26 +140,50 @@ edge(struct pcg_profile *p, struct pcg_stack *s, uint32_t parent, uint32_t fn, u
 	return m->edge = pcg_node_get(p, s->thread, parent, fn, line);
 }
 
+/* The line entry of (node, line); a memo as for edges, since a loop runs
+ * the same few lines over and over. */
+static inline uint32_t
+lineentry(struct pcg_profile *p, struct pcg_stack *s, uint32_t node, uint32_t line)
+{
+	uint32_t h = (node * 0x9e3779b1u) ^ (line * 0x85ebca77u);
+	struct pcg_linememo *m;
+
+	if (!s->lmemo)
+		s->lmemo = ecalloc((size_t)1 << PCG_LMEMO_BITS, sizeof(*s->lmemo));
+	m = &s->lmemo[h >> (32 - PCG_LMEMO_BITS)];
+	if (m->entry && m->node == node && m->line == line)
+		return m->entry;
+	m->node = node;
+	m->line = line;
+	return m->entry = pcg_line_get(p, node, line);
+}
+
 /*
  * The bodies take the number of cost columns as an argument and are always
  * inlined, so that the one-column case the recorder uses compiles to
- * straight-line code.
+ * straight-line code.  `lines` is a constant too: without line costs the
+ * code is what it was before them.
  */
 static inline __attribute__((always_inline)) void
 enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t,
-    int resume, size_t n)
+    int resume, size_t n, int lines)
 {
 	struct pcg_frame *f;
 	uint64_t *arc;
 	uint32_t parent, q;
 	size_t k, slot;
 
-	if (s->depth >= s->cap || (s->depth + 1) * 2 > s->ninner)
-		grow(s, n);
+	if (s->depth >= s->cap || (s->depth + 1) * 2 > s->ninner || (lines && s->depth >= s->caplcur))
+		grow(s, n, lines);
 	if (s->depth) {
 		uint64_t *self = p->cost + ((size_t)s->frame[s->depth - 1].node * 2 + 1) * n;
 		for (k = 0; k < n; k++)
 			self[k] += t[k] - s->last[k];
+		if (lines) {
+			uint64_t *lv = p->lval + (size_t)s->lcur[s->depth - 1].entry * n;
+			for (k = 0; k < n; k++)
+				lv[k] += t[k] - s->last[k];
+		}
 	}
 	for (k = 0; k < n; k++)
 		s->last[k] = t[k];
@@ -174,6 +203,10 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
 	f->edge = edge(p, s, parent, fn, line, f->node);
 	if (!q)
 		f->node = f->edge;
+	if (lines) {
+		s->lcur[s->depth].line = p->fn[fn].line;
+		s->lcur[s->depth].entry = lineentry(p, s, f->node, p->fn[fn].line);
+	}
 	if (!resume)
 		p->node[f->edge].calls++;
 	place(s, slot, ++s->depth);
@@ -188,7 +221,7 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
 }
 
 static inline __attribute__((always_inline)) void
-leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n)
+leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n, int lines)
 {
 	struct pcg_frame *f;
 	uint64_t *self, *incl, *arc;
@@ -200,6 +233,11 @@ leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n)
 	arc = s->arc + s->depth * 2 * n;
 	self = p->cost + ((size_t)f->node * 2 + 1) * n;
 	incl = p->cost + (size_t)f->edge * 2 * n;
+	if (lines) {
+		uint64_t *lv = p->lval + (size_t)s->lcur[s->depth].entry * n;
+		for (k = 0; k < n; k++)
+			lv[k] += t[k] - s->last[k];
+	}
 	for (k = 0; k < n; k++) {
 		self[k] += t[k] - s->last[k];
 		s->last[k] = t[k];
@@ -219,22 +257,76 @@ leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n)
 	}
 }
 
+/* Everything but the recorder's case, out of line: that one keeps its code. */
+static void __attribute__((noinline))
+enter_other(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume)
+{
+	if (p->lines && p->ncost == 1)
+		enter_n(p, s, fn, line, t, resume, 1, 1);
+	else if (p->lines)
+		enter_n(p, s, fn, line, t, resume, p->ncost, 1);
+	else
+		enter_n(p, s, fn, line, t, resume, p->ncost, 0);
+}
+
+static void __attribute__((noinline))
+leave_other(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
+{
+	if (p->lines && p->ncost == 1)
+		leave_n(p, s, t, 1, 1);
+	else if (p->lines)
+		leave_n(p, s, t, p->ncost, 1);
+	else
+		leave_n(p, s, t, p->ncost, 0);
+}
+
+/* p->agg1: one column, no lines (the recorder's usual case). */
 void
 pcg_enter(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume)
 {
-	if (p->ncost == 1)
-		enter_n(p, s, fn, line, t, resume, 1);
+	if (p->agg1)
+		enter_n(p, s, fn, line, t, resume, 1, 0);
 	else
-		enter_n(p, s, fn, line, t, resume, p->ncost);
+		enter_other(p, s, fn, line, t, resume);
 }
 
 void
 pcg_leave(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 {
-	if (p->ncost == 1)
-		leave_n(p, s, t, 1);
+	if (p->agg1)
+		leave_n(p, s, t, 1, 0);
 	else
-		leave_n(p, s, t, p->ncost);
+		leave_other(p, s, t);
+}
+
+static inline __attribute__((always_inline)) void
+line_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t, size_t n)
+{
+	struct pcg_frame *f = &s->frame[s->depth - 1];
+	struct pcg_linecur *c = &s->lcur[s->depth - 1];
+	uint64_t *self = p->cost + ((size_t)f->node * 2 + 1) * n, *lv = p->lval + (size_t)c->entry * n;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		self[k] += t[k] - s->last[k];
+		lv[k] += t[k] - s->last[k];
+		s->last[k] = t[k];
+	}
+	if (c->line != line) {
+		c->line = line;
+		c->entry = lineentry(p, s, f->node, line);
+	}
+}
+
+void
+pcg_line(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t)
+{
+	if (!s->depth || !p->lines)
+		return;
+	if (p->ncost == 1)
+		line_n(p, s, line, t, 1);
+	else
+		line_n(p, s, line, t, p->ncost);
 }
 
 void
