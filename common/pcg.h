@@ -241,9 +241,10 @@ long pcg_unescape(char *s, size_t len, const char **why);
  * What a program does with the events of an events layer stream, instead of
  * aggregating them all (pcg-filter prunes there).  fn() learns of each fn
  * record as it is read (the meta records known); event() gets each event,
- * checked: tag 'c' or 's' with its fn and line, 'r' or 'y', the thread's
- * stack s and the readings t, and calls pcg_enter() and pcg_leave() on s
- * as it sees fit; end() closes what it left open on s at the run's end t.
+ * checked: tag 'c' or 's' with its fn and line, 'r' or 'y', 'l' with its
+ * line (version 2), the thread's stack s and the readings t, and calls
+ * pcg_enter(), pcg_leave() and pcg_line() on s as it sees fit; end() closes
+ * what it left open on s at the run's end t.
  */
 struct pcg_stack;
 struct pcg_evhook {
