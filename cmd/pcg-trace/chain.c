@@ -177,6 +177,8 @@ setprofile(PyObject *self, PyObject *f)
 	if (f == threadobj) { /* a new thread, through threading's hook */
 		if (R.on)
 			py.PyEval_SetProfile(hook, NULL);
+		if (R.on && R.lines)
+			py.PyEval_SetTrace(hooks_trace, NULL);
 		py.Py_IncRef(R.none);
 		return R.none;
 	}

@@ -1,0 +1,115 @@
+#!/usr/bin/env bats
+# pcg-trace --lines: per-line costs.  Line numbers against Python's own line
+# events (sys.settrace before 3.12, sys.monitoring from 3.12), costs adding
+# up to self in both layers, generators resuming on their yield's line.
+
+load common
+bats_require_minimum_version 1.5.0
+
+PY="$BATS_TEST_DIRNAME/py"
+
+setup() { pysetup; }
+
+check() { python3 "$PY/linecost_check.py" "$@"; }
+
+# The program is named by its absolute path: before 3.9 Python names the
+# main script as given, the oracle (runpy) by its absolute path.
+@test "lines: line numbers are Python's own, in every construct, and resumptions go on at the yield's line" {
+	local p s="$PY/linecost_prog.py"
+	for p in $PYS; do
+		say "linecost_prog.py on $p"
+		"$p" "$PY/linecost_oracle.py" "$s" > /dev/null 2> want || die "$p: the oracle failed"
+		grep -q '^R ' want || die "$p: the oracle saw no resumption"
+		pcg-trace -q --lines --events -o ev "$p" "$s" > out 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
+		python3 "$PY/linecost_stream.py" ev "$s" > got || die "$p: bad stream"
+		diff want got >&2 || die "$p: line events differ from Python's"
+	done
+}
+
+@test "lines: line costs add up to self exactly; a busy line holds its function's cost; yields get the resumed time" {
+	local p s="$PY/linecost_prog.py" n
+	for p in $PYS; do
+		say "linecost_prog.py on $p"
+		pcg-trace -q --lines -o prof "$p" "$s" > out 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
+		n=$(check sums prof) || die "$p: line costs do not add up to self"
+		[ "$n" -gt 10 ] || die "$p: only $n nodes with line costs"
+		n=$(check share prof "$s" busy 62)
+		[ "$n" -ge 90 ] || die "$p: busy has $n% of its self on its loop's line, not 90%+"
+		# gen yields on 37 and 39, coro on 46: the time after a resume is
+		# theirs until the next line starts.
+		check lines prof "$s" gen | grep -Eq '(^| )37 38 39 40( |$)' || die "$p: gen's lines: $(check lines prof "$s" gen)"
+		check lines prof "$s" coro | grep -Eq '(^| )46( |$)' || die "$p: coro's lines: $(check lines prof "$s" coro)"
+		check lines prof "$s" handler | grep -Eq '(^| )53 54 56 57( |$)' || die "$p: handler's lines: $(check lines prof "$s" handler)"
+	done
+}
+
+@test "lines: the events layer read back has the profile layer's line structure, adding up to self" {
+	local p s="$PY/linecost_prog.py"
+	for p in $PYS; do
+		say "linecost_prog.py on $p"
+		# --raw: no compensation, so that no line's cost is clamped to 0
+		pcg-trace -q --raw --lines -o prof "$p" "$s" > out 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
+		pcg-trace -q --raw --lines --events -o ev "$p" "$s" > out 2> err || { cat err >&2; die "$p: pcg-trace --events failed"; }
+		pcg-merge ev > merged || die "$p: pcg-merge failed"
+		check sums merged > /dev/null || die "$p: merged line costs do not add up to self"
+		check struct prof "$s" > want
+		check struct merged "$s" > got
+		diff want got >&2 || die "$p: the layers' line structures differ"
+	done
+}
+
+@test "lines: without --lines both layers stay version 1; compensation gets a fourth value, the line event's" {
+	local p s="$PY/linecost_prog.py"
+	for p in $PYS; do
+		say "linecost_prog.py on $p"
+		pcg-trace -q -o prof "$p" "$s" > out
+		pcg-trace -q --events -o ev "$p" "$s" > out
+		[ "$(head -1 prof)" = "$(printf 'pcg\t1\tprofile')" ] || die "$p: $(head -1 prof)"
+		[ "$(head -1 ev)" = "$(printf 'pcg\t1\tevents')" ] || die "$p: $(head -1 ev)"
+		! grep -q '^line	' prof || die "$p: line records without --lines"
+		! grep -q '^l	' ev || die "$p: line events without --lines"
+		awk -F'\t' '$2 == "compensation" && NF == 5 { ok = 1 } END { exit !ok }' prof || die "$p: $(grep compensation prof)"
+		pcg-trace -q --lines -o prof "$p" "$s" > out
+		pcg-trace -q --lines --events -o ev "$p" "$s" > out
+		[ "$(head -1 prof)" = "$(printf 'pcg\t2\tprofile')" ] || die "$p: $(head -1 prof)"
+		[ "$(head -1 ev)" = "$(printf 'pcg\t2\tevents')" ] || die "$p: $(head -1 ev)"
+		awk -F'\t' '$2 == "compensation" && NF == 6 && $6 > 0 { ok = 1 } END { exit !ok }' prof ||
+			die "$p: $(grep compensation prof)"
+	done
+}
+
+@test "lines: the program's own sys.settrace sees what it sees alone; line costs go on after it, in threads too" {
+	local p s="$PY/linecost_settrace.py"
+	for p in $PYS; do
+		say "linecost_settrace.py on $p"
+		"$p" "$s" > want
+		pcg-trace -q --lines -o prof "$p" "$s" > got 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
+		diff want got >&2 || die "$p: the program's tracer saw something else"
+		! grep -q 'meta	incomplete' prof || die "$p: $(grep incomplete prof)"
+		[ -z "$(cat err)" ] || { cat err >&2; die "$p: said something"; }
+		check lines prof "$s" after | grep -Eq '(^| )35 36( |$)' || die "$p: after's lines: $(check lines prof "$s" after)"
+		check lines prof "$s" spin | grep -Eq '(^| )42 43( |$)' || die "$p: the thread's lines: $(check lines prof "$s" spin)"
+	done
+}
+
+@test "lines: a C trace function that takes pcg's out (before 3.12) makes the profile incomplete, and says so" {
+	local p s="$PY/linecost_ctracer.py" v
+	for p in $PYS; do
+		say "linecost_ctracer.py on $p"
+		v=$("$p" -c 'import sys; print(sys.version_info >= (3, 12))')
+		pcg-trace -q --lines -o prof "$p" "$s" > out 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
+		[ "$(cat out)" = 4950 ] || die "$p: output $(cat out)"
+		if [ "$v" = True ]; then
+			! grep -q 'meta	incomplete' prof || die "$p: $(grep incomplete prof)"
+			check lines prof "$s" f | grep -Eq '(^| )9 10( |$)' || die "$p: f's lines: $(check lines prof "$s" f)"
+		else
+			grep -q 'meta	incomplete	.*C tracer' prof || die "$p: not marked incomplete"
+			grep -q 'line costs from then on' err || die "$p: not told: $(cat err)"
+		fi
+	done
+}
+
+@test "lines: --lines cannot attach (-p)" {
+	run -2 pcg-trace --lines -p 1
+	[[ "$output" == *"no -f, --events, --raw, --paused or --lines"* ]]
+}
