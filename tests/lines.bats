@@ -58,6 +58,22 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 	done
 }
 
+@test "lines: callgrind_annotate's source view puts a busy function's cost on its loop's line" {
+	local p s="$PY/linecost_prog.py" self on
+	command -v callgrind_annotate > /dev/null || skip "no callgrind_annotate (valgrind)"
+	for p in $PYS; do
+		say "linecost_prog.py on $p"
+		pcg-trace -q --lines -o prof "$p" "$s" > out 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
+		pcg-emit -o cg prof || die "$p: pcg-emit failed"
+		self=$(awk -F'\t' '$1 == "fn" { name[$2] = $7 } $1 == "node" && name[$4] == "busy" { n += $8 } END { print n }' prof)
+		(cd / && callgrind_annotate --auto=no --show-percs=no "$BATS_TEST_TMPDIR/cg" "$s") > ann 2>&1 ||
+			{ cat ann >&2; die "$p: callgrind_annotate failed"; }
+		on=$(grep 's += i \* i % 7' ann | awk '{ gsub(",", "", $1); print $1 }')
+		[ -n "$on" ] && [ "$on" != . ] || { cat ann >&2; die "$p: no cost on busy's loop line"; }
+		[ $((on * 10)) -ge $((self * 9)) ] || die "$p: busy's loop line has $on of its $self"
+	done
+}
+
 @test "lines: without --lines both layers stay version 1; compensation gets a fourth value, the line event's" {
 	local p s="$PY/linecost_prog.py"
 	for p in $PYS; do
