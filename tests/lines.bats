@@ -125,6 +125,25 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 	done
 }
 
+@test "lines: a forked child (-f) and a recording turned on by SIGUSR2 (--paused) have line costs" {
+	local p s="$PY/linecost_fork.py" f n
+	for p in $PYS; do
+		say "linecost_fork.py on $p"
+		rm -f prof.*
+		pcg-trace -q -f --lines -o prof.%p "$p" "$s" 2> err || { cat err >&2; die "$p: pcg-trace -f failed"; }
+		n=0
+		for f in prof.*; do
+			check sums "$f" > /dev/null || die "$p: $f: line costs do not add up"
+			[ "$(check lines "$f" "$s" work)" = "9 10 11 12 13" ] || die "$p: $f: work's lines: $(check lines "$f" "$s" work)"
+			n=$((n + 1))
+		done
+		[ "$n" = 2 ] || die "$p: $n profiles"
+		pcg-trace -q --paused --lines -o prof "$p" "$s" paused 2> err || { cat err >&2; die "$p: pcg-trace --paused failed"; }
+		check sums prof > /dev/null || die "$p: paused: line costs do not add up"
+		[ "$(check lines prof "$s" work)" = "9 10 11 12 13" ] || die "$p: paused: work's lines: $(check lines prof "$s" work)"
+	done
+}
+
 @test "lines: --lines cannot attach (-p)" {
 	run -2 pcg-trace --lines -p 1
 	[[ "$output" == *"no -f, --events, --raw, --paused or --lines"* ]]
