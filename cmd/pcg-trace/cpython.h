@@ -62,7 +62,12 @@ struct pymemberdef {
 #define METH_O 0x08
 #define METH_FASTCALL 0x80
 
-/* Profile hook events (Include/cpython/pystate.h). */
+/* Profile hook events (Include/cpython/pystate.h).  LINE reaches only a
+ * trace hook (PyEval_SetTrace, 3.6 to 3.11): a C one gets it in every frame
+ * of its thread with no setup per frame (f_trace belongs to sys.settrace's
+ * Python functions; f_trace_lines, 3.7+, starts true), when the frame's
+ * last instruction starts a line or jumps back (CPython's own line rule,
+ * f_lineno's); it gets CALL, RETURN and EXCEPTION too. */
 enum { PYTRACE_CALL = 0, PYTRACE_LINE = 2, PYTRACE_RETURN = 3, PYTRACE_C_CALL = 4,
 	PYTRACE_C_EXCEPTION = 5, PYTRACE_C_RETURN = 6 };
 

@@ -190,6 +190,7 @@ rehookable(void)
 }
 
 static int hook(PyObject *obj, PyObject *f, int what, PyObject *arg);
+
 /* Resumed: ours into every thread that has no hook. */
 static void
 rehook(void)
