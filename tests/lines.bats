@@ -108,6 +108,20 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 	done
 }
 
+@test "lines: a pdb session goes as without pcg-trace, and line costs go on after it" {
+	local p s="$PY/linecost_pdb.py"
+	for p in $PYS; do
+		say "pdb linecost_pdb.py on $p"
+		printf 'b work\nc\nn\nn\np s\nc\nc\n' | "$p" -m pdb "$s" > want 2>&1
+		grep -q '^(Pdb) 0$' want || { cat want >&2; die "$p: the session went otherwise"; }
+		printf 'b work\nc\nn\nn\np s\nc\nc\n' | pcg-trace -q --lines -o prof "$p" -m pdb "$s" > got 2>&1 ||
+			die "$p: pcg-trace failed"
+		diff want got >&2 || die "$p: the pdb session differs"
+		! grep -q 'meta	incomplete' prof || die "$p: $(grep incomplete prof)"
+		[ "$(check lines prof "$s" work)" = "2 3 4 5 6" ] || die "$p: work's lines: $(check lines prof "$s" work)"
+	done
+}
+
 @test "lines: a C trace function that takes pcg's out (before 3.12) makes the profile incomplete, and says so" {
 	local p s="$PY/linecost_ctracer.py" v
 	for p in $PYS; do
