@@ -109,6 +109,8 @@ grow(struct pcg_stack *s, size_t n, int lines)
 
 	if (lines && s->depth >= s->caplcur)
 		egrow((void **)&s->lcur, &s->caplcur, s->depth, sizeof(*s->lcur));
+	if (lines && !s->lmemo)
+		s->lmemo = ecalloc((size_t)1 << PCG_LMEMO_BITS, sizeof(*s->lmemo));
 
 	if (s->depth >= UINT32_MAX - 1)
 		eprintf("stack of thread %u deeper than %u frames", s->thread, UINT32_MAX - 2);
@@ -140,22 +142,33 @@ edge(struct pcg_profile *p, struct pcg_stack *s, uint32_t parent, uint32_t fn, u
 	return m->edge = pcg_node_get(p, s->thread, parent, fn, line);
 }
 
+/* A memo miss: the table's answer, remembered. */
+static uint32_t __attribute__((noinline))
+linemiss(struct pcg_profile *p, struct pcg_linememo *m, uint32_t node, uint32_t line)
+{
+	m->node = node;
+	m->line = line;
+	return m->entry = pcg_line_get(p, node, line);
+}
+
+/* pcg_line()'s miss: a tail call, so that its common path saves no register. */
+static void __attribute__((noinline))
+linemove(struct pcg_profile *p, struct pcg_linememo *m, uint32_t node, uint32_t line, struct pcg_linecur *c)
+{
+	c->entry = linemiss(p, m, node, line);
+}
+
 /* The line entry of (node, line); a memo as for edges, since a loop runs
- * the same few lines over and over. */
+ * the same few lines over and over.  s->lmemo exists once a frame does. */
 static inline uint32_t
 lineentry(struct pcg_profile *p, struct pcg_stack *s, uint32_t node, uint32_t line)
 {
 	uint32_t h = (node * 0x9e3779b1u) ^ (line * 0x85ebca77u);
-	struct pcg_linememo *m;
+	struct pcg_linememo *m = &s->lmemo[h >> (32 - PCG_LMEMO_BITS)];
 
-	if (!s->lmemo)
-		s->lmemo = ecalloc((size_t)1 << PCG_LMEMO_BITS, sizeof(*s->lmemo));
-	m = &s->lmemo[h >> (32 - PCG_LMEMO_BITS)];
 	if (m->entry && m->node == node && m->line == line)
 		return m->entry;
-	m->node = node;
-	m->line = line;
-	return m->entry = pcg_line_get(p, node, line);
+	return linemiss(p, m, node, line);
 }
 
 /*
@@ -174,7 +187,7 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
 	size_t k, slot;
 
 	if (s->depth >= s->cap || (s->depth + 1) * 2 > s->ninner || (lines && s->depth >= s->caplcur))
-		grow(s, n, lines);
+		grow(s, n, lines); /* with lines, also s->lcur and s->lmemo */
 	if (s->depth) {
 		uint64_t *self = p->cost + ((size_t)s->frame[s->depth - 1].node * 2 + 1) * n;
 		for (k = 0; k < n; k++)
@@ -284,49 +297,72 @@ leave_other(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 void
 pcg_enter(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume)
 {
-	if (p->agg1)
-		enter_n(p, s, fn, line, t, resume, 1, 0);
-	else
+	if (__builtin_expect(!p->agg1, 0)) {
 		enter_other(p, s, fn, line, t, resume);
+		return;
+	}
+	enter_n(p, s, fn, line, t, resume, 1, 0);
 }
 
 void
 pcg_leave(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 {
-	if (p->agg1)
-		leave_n(p, s, t, 1, 0);
-	else
+	if (__builtin_expect(!p->agg1, 0)) {
 		leave_other(p, s, t);
+		return;
+	}
+	leave_n(p, s, t, 1, 0);
 }
 
-static inline __attribute__((always_inline)) void
-line_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t, size_t n)
+/* The time since the thread's last event, charged to the innermost frame's
+ * self and current line: any number of columns. */
+static void __attribute__((noinline))
+linecharge(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 {
-	struct pcg_frame *f = &s->frame[s->depth - 1];
-	struct pcg_linecur *c = &s->lcur[s->depth - 1];
-	uint64_t *self = p->cost + ((size_t)f->node * 2 + 1) * n, *lv = p->lval + (size_t)c->entry * n;
-	size_t k;
+	size_t k, n = p->ncost;
+	uint64_t *self = pcg_self(p, s->frame[s->depth - 1].node), *lv = pcg_lval(p, s->lcur[s->depth - 1].entry);
 
 	for (k = 0; k < n; k++) {
 		self[k] += t[k] - s->last[k];
 		lv[k] += t[k] - s->last[k];
 		s->last[k] = t[k];
 	}
-	if (c->line != line) {
-		c->line = line;
-		c->entry = lineentry(p, s, f->node, line);
-	}
 }
 
+/*
+ * Once per executed line in the recorder, so the one-column path is kept
+ * free of calls but the memo miss's tail call, which spares saving
+ * registers: two adds, and a memo probe when the line moved.
+ */
 void
 pcg_line(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t)
 {
+	struct pcg_frame *f;
+	struct pcg_linecur *c;
+	struct pcg_linememo *m;
+	uint32_t h;
+
 	if (!s->depth || !p->lines)
 		return;
-	if (p->ncost == 1)
-		line_n(p, s, line, t, 1);
+	f = &s->frame[s->depth - 1];
+	c = &s->lcur[s->depth - 1];
+	if (p->ncost == 1) {
+		uint64_t d = t[0] - s->last[0];
+		p->cost[(size_t)f->node * 2 + 1] += d;
+		p->lval[c->entry] += d;
+		s->last[0] = t[0];
+	} else {
+		linecharge(p, s, t);
+	}
+	if (c->line == line)
+		return;
+	c->line = line;
+	h = (f->node * 0x9e3779b1u) ^ (line * 0x85ebca77u);
+	m = &s->lmemo[h >> (32 - PCG_LMEMO_BITS)];
+	if (m->entry && m->node == f->node && m->line == line)
+		c->entry = m->entry;
 	else
-		line_n(p, s, line, t, p->ncost);
+		linemove(p, m, f->node, line, c);
 }
 
 void
