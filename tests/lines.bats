@@ -12,6 +12,9 @@ setup() { pysetup; }
 
 check() { python3 "$PY/linecost_check.py" "$@"; }
 
+# Tests that look at which lines have costs record with --raw: compensation
+# can take a short line's cost to 0, and a line with none has no record.
+#
 # The program is named by its absolute path: before 3.9 Python names the
 # main script as given, the oracle (runpy) by its absolute path.
 @test "lines: line numbers are Python's own, in every construct, and resumptions go on at the yield's line" {
@@ -35,6 +38,10 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 		[ "$n" -gt 10 ] || die "$p: only $n nodes with line costs"
 		n=$(check share prof "$s" busy 62)
 		[ "$n" -ge 90 ] || die "$p: busy has $n% of its self on its loop's line, not 90%+"
+		# Which lines have costs: without compensation, which can take a
+		# short line's last nanoseconds to 0 (no record then).
+		pcg-trace -q --raw --lines -o prof "$p" "$s" > out 2> err || { cat err >&2; die "$p: pcg-trace --raw failed"; }
+		check sums prof > /dev/null || die "$p: --raw: line costs do not add up to self"
 		# gen yields on 37 and 39, coro on 46: the time after a resume is
 		# theirs until the next line starts.
 		check lines prof "$s" gen | grep -Eq '(^| )37 38 39 40( |$)' || die "$p: gen's lines: $(check lines prof "$s" gen)"
@@ -99,7 +106,7 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 	for p in $PYS; do
 		say "linecost_settrace.py on $p"
 		"$p" "$s" > want
-		pcg-trace -q --lines -o prof "$p" "$s" > got 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
+		pcg-trace -q --raw --lines -o prof "$p" "$s" > got 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
 		diff want got >&2 || die "$p: the program's tracer saw something else"
 		! grep -q 'meta	incomplete' prof || die "$p: $(grep incomplete prof)"
 		[ -z "$(cat err)" ] || { cat err >&2; die "$p: said something"; }
@@ -114,7 +121,7 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 		say "pdb linecost_pdb.py on $p"
 		printf 'b work\nc\nn\nn\np s\nc\nc\n' | "$p" -m pdb "$s" > want 2>&1
 		grep -q '^(Pdb) 0$' want || { cat want >&2; die "$p: the session went otherwise"; }
-		printf 'b work\nc\nn\nn\np s\nc\nc\n' | pcg-trace -q --lines -o prof "$p" -m pdb "$s" > got 2>&1 ||
+		printf 'b work\nc\nn\nn\np s\nc\nc\n' | pcg-trace -q --raw --lines -o prof "$p" -m pdb "$s" > got 2>&1 ||
 			die "$p: pcg-trace failed"
 		diff want got >&2 || die "$p: the pdb session differs"
 		! grep -q 'meta	incomplete' prof || die "$p: $(grep incomplete prof)"
@@ -127,7 +134,7 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 	for p in $PYS; do
 		say "linecost_ctracer.py on $p"
 		v=$("$p" -c 'import sys; print(sys.version_info >= (3, 12))')
-		pcg-trace -q --lines -o prof "$p" "$s" > out 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
+		pcg-trace -q --raw --lines -o prof "$p" "$s" > out 2> err || { cat err >&2; die "$p: pcg-trace failed"; }
 		[ "$(cat out)" = 4950 ] || die "$p: output $(cat out)"
 		if [ "$v" = True ]; then
 			! grep -q 'meta	incomplete' prof || die "$p: $(grep incomplete prof)"
@@ -144,7 +151,7 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 	for p in $PYS; do
 		say "linecost_fork.py on $p"
 		rm -f prof.*
-		pcg-trace -q -f --lines -o prof.%p "$p" "$s" 2> err || { cat err >&2; die "$p: pcg-trace -f failed"; }
+		pcg-trace -q --raw -f --lines -o prof.%p "$p" "$s" 2> err || { cat err >&2; die "$p: pcg-trace -f failed"; }
 		n=0
 		for f in prof.*; do
 			check sums "$f" > /dev/null || die "$p: $f: line costs do not add up"
@@ -152,7 +159,7 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 			n=$((n + 1))
 		done
 		[ "$n" = 2 ] || die "$p: $n profiles"
-		pcg-trace -q --paused --lines -o prof "$p" "$s" paused 2> err || { cat err >&2; die "$p: pcg-trace --paused failed"; }
+		pcg-trace -q --raw --paused --lines -o prof "$p" "$s" paused 2> err || { cat err >&2; die "$p: pcg-trace --paused failed"; }
 		check sums prof > /dev/null || die "$p: paused: line costs do not add up"
 		[ "$(check lines prof "$s" work)" = "9 10 11 12 13" ] || die "$p: paused: work's lines: $(check lines prof "$s" work)"
 	done
