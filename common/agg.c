@@ -172,6 +172,34 @@ lineentry(struct pcg_profile *p, struct pcg_stack *s, uint32_t node, uint32_t li
 }
 
 /*
+ * A frame with no line entry was opened before pcg_lines_on() (which the
+ * recorder calls before its first event, so this is for safety): it runs
+ * on its function's first line, as a node without lines has its self.
+ */
+static struct pcg_linecur * __attribute__((noinline))
+lateline(struct pcg_profile *p, struct pcg_stack *s, size_t d)
+{
+	uint32_t first = p->fn[s->frame[d].fn].line;
+
+	if (d >= s->caplcur)
+		egrow((void **)&s->lcur, &s->caplcur, d, sizeof(*s->lcur));
+	if (!s->lmemo)
+		s->lmemo = ecalloc((size_t)1 << PCG_LMEMO_BITS, sizeof(*s->lmemo));
+	s->lcur[d].line = first;
+	s->lcur[d].entry = pcg_line_get(p, s->frame[d].node, first);
+	return &s->lcur[d];
+}
+
+/* Frame d's current line and entry. */
+static inline struct pcg_linecur *
+curline(struct pcg_profile *p, struct pcg_stack *s, size_t d)
+{
+	if (d < s->caplcur && s->lcur[d].entry)
+		return &s->lcur[d];
+	return lateline(p, s, d);
+}
+
+/*
  * The bodies take the number of cost columns as an argument and are always
  * inlined, so that the one-column case the recorder uses compiles to
  * straight-line code.  `lines` is a constant too: without line costs the
@@ -193,7 +221,8 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
 		for (k = 0; k < n; k++)
 			self[k] += t[k] - s->last[k];
 		if (lines) {
-			uint64_t *lv = p->lval + (size_t)s->lcur[s->depth - 1].entry * n;
+			uint32_t e = curline(p, s, s->depth - 1)->entry;
+			uint64_t *lv = p->lval + (size_t)e * n;
 			for (k = 0; k < n; k++)
 				lv[k] += t[k] - s->last[k];
 		}
@@ -247,7 +276,8 @@ leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n,
 	self = p->cost + ((size_t)f->node * 2 + 1) * n;
 	incl = p->cost + (size_t)f->edge * 2 * n;
 	if (lines) {
-		uint64_t *lv = p->lval + (size_t)s->lcur[s->depth].entry * n;
+		uint32_t e = curline(p, s, s->depth)->entry;
+		uint64_t *lv = p->lval + (size_t)e * n;
 		for (k = 0; k < n; k++)
 			lv[k] += t[k] - s->last[k];
 	}
@@ -329,10 +359,18 @@ linecharge(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 	}
 }
 
+/* pcg_line() on a frame opened before line costs were on: then as usual. */
+static void __attribute__((noinline))
+line_late(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t)
+{
+	lateline(p, s, s->depth - 1);
+	pcg_line(p, s, line, t);
+}
+
 /*
- * Once per executed line in the recorder, so the one-column path is kept
- * free of calls but the memo miss's tail call, which spares saving
- * registers: two adds, and a memo probe when the line moved.
+ * Once per executed line in the recorder: the one-column path makes no
+ * call but a tail call on a memo miss, which spares saving registers: two
+ * adds, and a memo probe when the line moved.
  */
 void
 pcg_line(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t)
@@ -344,6 +382,10 @@ pcg_line(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64
 
 	if (!s->depth || !p->lines)
 		return;
+	if (s->depth > s->caplcur || !s->lcur[s->depth - 1].entry) {
+		line_late(p, s, line, t);
+		return;
+	}
 	f = &s->frame[s->depth - 1];
 	c = &s->lcur[s->depth - 1];
 	if (p->ncost == 1) {

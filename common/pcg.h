@@ -107,10 +107,11 @@ struct pcg_profile {
 	/*
 	 * Line costs (format version 2), kept only when lines is set, by
 	 * pcg_lines_on(): by a version 2 reader, or by the recorder before its
-	 * first event (after its cost columns).  Then,
-	 * for every node with line entries, their values sum to its self cost,
-	 * per column; a node with none has all its self on its function's
-	 * first line (p->fn[fn].line), as in version 1.  Entries count from 1.
+	 * first event (a frame open before runs on its function's first line).
+	 * Then, for every node with line entries, their values sum to its self
+	 * cost, per column; a node with none has all its self on its
+	 * function's first line (p->fn[fn].line), as in version 1.  Entries
+	 * count from 1.
 	 */
 	int lines;
 	int agg1; /* ncost == 1 and no lines: pcg_enter()'s one test for its fast path */
@@ -158,6 +159,7 @@ void pcg_node_prefetch(const struct pcg_profile *p, const struct pcg_node *n);
 uint32_t pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t target, uint32_t line);
 
 static inline uint64_t *pcg_incl(const struct pcg_profile *p, uint32_t id) { return p->cost + (size_t)id * 2 * p->ncost; }
+static inline uint64_t *pcg_self(const struct pcg_profile *p, uint32_t id) { return p->cost + ((size_t)id * 2 + 1) * p->ncost; }
 static inline uint64_t *pcg_lval(const struct pcg_profile *p, uint32_t e) { return p->lval + (size_t)e * p->ncost; }
 
 /*
@@ -174,7 +176,6 @@ void pcg_lines_on(struct pcg_profile *p);
 uint32_t pcg_line_get(struct pcg_profile *p, uint32_t node, uint32_t line);
 void pcg_line_add(struct pcg_profile *p, uint32_t node, uint32_t line, const uint64_t *v);
 uint32_t *pcg_line_index(const struct pcg_profile *p, uint32_t **start);
-static inline uint64_t *pcg_self(const struct pcg_profile *p, uint32_t id) { return p->cost + ((size_t)id * 2 + 1) * p->ncost; }
 
 /*
  * Per node, ncost values each: the time the node held its function's

@@ -361,3 +361,27 @@ sources() {
 	diff <(grep '^totals' a.cg) <(grep '^totals' b.cg)
 	diff <(grep -v '^[0-9]' a.cg) <(grep -v '^[0-9]' b.cg)
 }
+
+@test "lines: several inputs, one callgrind file per thread, an events stream cut short" {
+	"$CAT" "$EV" >p.pcg
+	pcg-emit -o two.cg p.pcg "$EV"
+	pcg-merge p.pcg "$EV" | pcg-emit -o - - | cmp - two.cg
+	# per thread: the cost lines of its file add up to its totals
+	pcg-emit --separate-threads -o sep p.pcg
+	for f in sep-01 sep-02; do
+		awk '/^calls=/ { skip = 1; next } skip { skip = 0; next }
+		     /^[0-9]/ { a += $2; b += $3 } /^totals:/ { t = $2 " " $3 }
+		     END { if (a " " b != t) { print FILENAME ": " a " " b " vs " t; exit 1 } }' "$f"
+	done
+	grep -qx '11 2 1' sep-02 # the worker's own time on work's line 11
+	# cut inside thread 1's json.dumps: what precedes the cut keeps its lines
+	head -40 "$EV" >cut.pcg
+	pcg-merge --partial cut.pcg >m.pcg
+	sumrule m.pcg
+	pcg-filter --partial --drop-stdlib cut.pcg >f.pcg
+	sumrule f.pcg
+	# the run ends at the last reading seen, the partial reader's end
+	replay <(cat cut.pcg; awk -F'\t' '$1 == "end" { print "end\t40\t" $3 "\t" $4 }' m.pcg) '^json' >want
+	plines f.pcg >got
+	diff -u want got
+}
