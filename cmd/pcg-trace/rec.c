@@ -133,7 +133,8 @@ clock_pick(void)
  * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
  * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
  * writes its own file, named by pattern; fd is then -1; 8: --raw, no
- * compensation; 16: --paused, recording off until SIGUSR2; bits 8 on: the
+ * compensation; 16: --paused, recording off until SIGUSR2; 32: --lines,
+ * line costs too (format version 2); bits 8 on: the
  * image's exec count), the descriptor holding the command line (-1: this
  * process's own) and the interpreter's metadata (addmeta).
  */
@@ -159,6 +160,8 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	out_init(fd, flags & 1, flags & 2, flags & 4, (unsigned)flags >> 8, pattern);
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");
+	if ((R.lines = (flags & 32) != 0))
+		pcg_lines_on(&R.p);
 	addcmd(cmdfd);
 	addmeta(meta);
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -21,6 +21,7 @@ struct th {
 	uint64_t last;         /* time of the thread's last event */
 	uint64_t owed;         /* the recorder's own time so far, 1/1024 ns (compensation) */
 	uint32_t gen;          /* the recording it belongs to (R.gen) */
+	uint32_t nline;        /* --lines: line events recorded (calib.c counts them) */
 };
 
 /* A code object or PyMethodDef and its function id. */
@@ -58,9 +59,10 @@ struct rec {
 	int on, tool, hooked;
 	int paused;         /* --paused: recording off for now (hooks_pause) */
 	int attached;       /* started by pcg-trace -p (pcg_attach_start) */
+	int lines;          /* --lines: line events too */
 	uint32_t gen;       /* recordings so far in this process: a thread's
 	                     * struct th from an earlier one is not its own */
-	uint32_t bias[3];   /* per event, 1/1024 ns: BIAS_PY, BIAS_C, BIAS_GEN (calib.c) */
+	uint32_t bias[4];   /* per event, 1/1024 ns: BIAS_PY, BIAS_C, BIAS_GEN, BIAS_LINE (calib.c) */
 	struct pcg_profile p;
 	struct th **th;
 	size_t nth, capth;
@@ -76,8 +78,9 @@ struct rec {
 };
 
 /* Kinds of event, by what one costs: a Python call or return, a C call
- * or return, a generator's resumption or yield (its frame exists already). */
-enum { BIAS_PY, BIAS_C, BIAS_GEN };
+ * or return, a generator's resumption or yield (its frame exists already),
+ * a new source line (--lines). */
+enum { BIAS_PY, BIAS_C, BIAS_GEN, BIAS_LINE };
 
 /* Where it goes (out.c). */
 struct out {
@@ -262,6 +265,7 @@ void calib_end(void);
 
 /* hooks.c */
 int hooks_install(void);
+int hooks_trace(PyObject *obj, PyObject *f, int what, PyObject *arg);
 void hooks_off(void);
 void hooks_pause(int paused);
 void hooks_remove(void);
@@ -277,5 +281,7 @@ void chain_resume(void *ts, int mine);
 void chain_paused(PyObject *callable);
 void chain_install(PyTraceFunc ours, PyObject *threadhook);
 void chain_install_mon(void); /* 3.12+ */
+int chain_trace(PyObject *obj, PyObject *f, int what, PyObject *arg);
+void chain_check_trace(void);
 
 #endif
