@@ -18,6 +18,11 @@ Measures, on this machine:
   5b. compensation: the calibrated program (tests/py/calibrated.py), calls()'s
      share by its own clock (truth) against pcg, pcg --raw and cProfile, and
      pcg's overhead with compensation against --raw;
+  5c. per-line costs (lines): pcg-trace --lines against pcg-trace and
+     cProfile on the calls and realistic workloads, pprofile (Debian's
+     python3-pprofile, deterministic, callgrind output) beside it on
+     /usr/bin/python3; the profile's size and the traced peak RSS with
+     --lines against without, on realistic;
   6. optional (BENCH_SECTIONS=...,icount): the overhead ratios of 1. in
      instructions executed, counted by valgrind's callgrind (one run each at
      BENCH_ICOUNT_SCALE, with an empty script's row for each tool's fixed
@@ -42,7 +47,7 @@ Environment:
                       the tests' Debian sid chroot's 3.14 and 3.15); default:
                       /usr/bin/python3 and the newest 3.12, 3.13, 3.14, 3.15
   BENCH_WORKLOADS=... subset of workload names (default: all)
-  BENCH_SECTIONS=...  subset of overhead,throughput,e2e,merge,compensation,icount
+  BENCH_SECTIONS=...  subset of overhead,throughput,e2e,merge,compensation,lines,icount
                       (default: all but icount, which takes about 6 minutes)
   BENCH_ICOUNT_SCALE=F  workload size factor under callgrind (default 0.1;
                       0.05 in quick mode, which also counts 1 interpreter and
@@ -208,7 +213,7 @@ def valid_stream(path):
             tail = f.read().splitlines()
     except OSError as e:
         return "cannot read: %s" % e
-    if not head.startswith(b"pcg\t1\t"):
+    if not (head.startswith(b"pcg\t1\t") or head.startswith(b"pcg\t2\t")):
         return "no pcg header"
     if not tail or not tail[-1].startswith(b"end\t"):
         return "no end trailer (truncated?)"
@@ -857,6 +862,116 @@ def compensation(pythons):
     return tab, summary
 
 
+# ---------------------------------------------------------------- 5c. per-line costs
+
+LINES_WORKLOADS = ("calls", "realistic")
+LINES_TARGET_12 = 2.0    # --lines overhead / cProfile's, 3.12+
+LINES_TARGET_OLD = 3.0   # before 3.12
+LINES_GROWTH = 3.0       # profile size and peak RSS, --lines / without, realistic
+PPROFILE_PY = "/usr/bin/python3"
+
+
+def lines_target(ver):
+    return LINES_TARGET_12 if vkey(ver) >= (3, 12) else LINES_TARGET_OLD
+
+
+def per_line(pythons):
+    """Overhead of pcg-trace --lines (wall and CPU medians of RUNS,
+    interleaved) against cProfile's, beside pcg-trace without it and
+    pprofile; the profile's size and peak RSS, --lines / without."""
+    trace = tool("pcg-trace")
+    if not trace:
+        return [], {}
+    d = os.path.join(WORK, "lines")
+    os.makedirs(d, exist_ok=True)
+    pp = has_module(PPROFILE_PY, "pprofile")
+    if not pp:
+        warnings.append("pprofile is not installed for %s (apt-get install python3-pprofile): "
+                        "its column is n/a" % PPROFILE_PY)
+    rows, grow, summary = [], [], {}
+    for py, ver in pythons:
+        tag = re.sub(r"[^\w.]", "_", ver)
+        for w in LINES_WORKLOADS:
+            args = [os.path.join(HERE, "workloads", w + ".py"), str(SCALE)]
+            base = os.path.join(d, "%s-%s" % (tag, w))
+            c = {"plain": [py] + args,
+                 "cProfile": [py, "-m", "cProfile", "-o", base + ".prof"] + args,
+                 "pcg": [trace, "-q", "-o", base + ".pcg", py] + args,
+                 "pcg-lines": [trace, "-q", "--lines", "-o", base + ".lines.pcg", py] + args}
+            if pp and os.path.realpath(py) == os.path.realpath(PPROFILE_PY):
+                c["pprofile"] = [py, "-m", "pprofile", "--format", "callgrind", "--out",
+                                 base + ".pprofile.cg"] + args
+            outf = {"cProfile": base + ".prof", "pcg": base + ".pcg", "pcg-lines": base + ".lines.pcg",
+                    "pprofile": base + ".pprofile.cg"}
+            ref = run(c["plain"], tag="lines-plain")
+            if ref.rc != 0:
+                warnings.append("lines: %s failed on Python %s" % (w, ver))
+                continue
+            res = {t: [] for t in c}
+            for i in range(RUNS):
+                log("lines: Python %s, %s, run %d/%d" % (ver, w, i + 1, RUNS))
+                for t in c:
+                    r = run(c[t], tag="lines-" + t)
+                    if checked(r, ref.out, w, ver, t, c[t], outf.get(t)):
+                        res[t].append(r)
+            m = {t: med([r.wall for r in rs]) for t, rs in res.items()}
+            mc = {t: med([r.cpu for r in rs]) for t, rs in res.items()}
+            target = lines_target(ver)
+            s = summary.setdefault(ver, {})
+            cells = [ver, w, fmt_s(m["plain"])]
+            for t in ("cProfile", "pcg", "pcg-lines", "pprofile"):
+                cells.append(fmt_x(m.get(t), m["plain"]))
+            for t, mm, key in (("pcg-lines", m, "wall"), ("pcg-lines", mc, "cpu"), ("pprofile", m, None)):
+                rt = ratio(mm.get(t), mm.get("plain"), mm.get("cProfile"))
+                cells.append(ratio_cell(s, key, w, rt, target, False) if key else
+                             "n/a" if rt is None else "%.2f" % rt)
+            rows.append("| " + " | ".join(cells) + " |")
+            if w == "realistic" and res["pcg"] and res["pcg-lines"]:
+                sz = [os.path.getsize(outf[t]) if os.path.exists(outf[t]) else None for t in ("pcg", "pcg-lines")]
+                rss = [med([r.rss for r in res[t]]) for t in ("pcg", "pcg-lines")]
+                gs = sz[1] / sz[0] if None not in sz else None
+                gr = rss[1] / rss[0] if None not in rss and rss[0] else None
+                s["size"], s["rss"] = gs, gr
+                grow.append("| %s | %s | %s | %s | %s | %s MB | %s MB | %s |" % (
+                    ver, fmt_size(sz[0]), fmt_size(sz[1]), "n/a" if gs is None else "%.2f×" % gs,
+                    "" if gs is None else "✓" if gs <= LINES_GROWTH else "✗",
+                    fmt_mb(rss[0]), fmt_mb(rss[1]), "n/a" if gr is None else "%.2f× %s" % (
+                        gr, "✓" if gr <= LINES_GROWTH else "✗")))
+    tab = ["`pcg-trace --lines` (every line event, sys.monitoring LINE from 3.12, the C trace "
+           "hook before) on the `calls` and `realistic` workloads, wall medians of %d runs "
+           "interleaved: slowdowns vs plain, and overhead ratios (tool − plain) / (cProfile − "
+           "plain), ✓/✗ against the target (≤ %g on 3.12+, ≤ %g before). pprofile: `python3 -m "
+           "pprofile --format callgrind` (deterministic, per line), %s only.\n"
+           % (RUNS, LINES_TARGET_12, LINES_TARGET_OLD, PPROFILE_PY),
+           "| Python | workload | plain s | cProfile | pcg | pcg --lines | pprofile | --lines ratio "
+           "| --lines ratio (CPU) | pprofile ratio |",
+           "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"] + rows + [
+           "", "The profile and the traced peak RSS on `realistic`, without and with `--lines` "
+           "(target ≤ %g×):\n" % LINES_GROWTH,
+           "| Python | profile | --lines | growth | | peak RSS | --lines | growth |",
+           "|---|--:|--:|--:|---|--:|--:|--:|"] + grow + [""]
+    return tab, summary
+
+
+def lines_targets(summary):
+    out = []
+    for ver, s in summary.items():
+        for key in ("wall", "cpu"):
+            v = s.get(key)
+            if not v:
+                continue
+            t = lines_target(ver)
+            out.append("| --lines overhead ≤ %g× cProfile's (%s), Python %s | %s | %s |" % (
+                t, key, ver, ", ".join("%s %.2f" % (w, r) for w, r in v),
+                "met" if all(r <= t for _, r in v) else "**missed**"))
+        for key, what in (("size", "profile size"), ("rss", "peak RSS")):
+            g = s.get(key)
+            out.append("| --lines %s ≤ %g× without (realistic), Python %s | %s | %s |" % (
+                what, LINES_GROWTH, ver, "n/a" if g is None else "%.2f×" % g,
+                "n/a" if g is None else "met" if g <= LINES_GROWTH else "**missed**"))
+    return out
+
+
 def comp_targets(summary):
     out = []
     for ver, (err, over) in summary.items():
@@ -1308,7 +1423,7 @@ def ratio_targets(summary, clocks, what=""):
     return lines
 
 
-def targets(summary, perf, e2e, merged, isummary, csummary, cpusummary=None):
+def targets(summary, perf, e2e, merged, isummary, csummary, lsummary=None, cpusummary=None):
     lines = ["| target | measured (overhead ratio per workload) | verdict |", "|---|---|---|"]
     lines += ratio_targets(summary, ("wall", "cpu"))
     lines += ratio_targets(isummary, ("instr",), " in instructions")
@@ -1332,6 +1447,7 @@ def targets(summary, perf, e2e, merged, isummary, csummary, cpusummary=None):
         lines.append("| trace + emit no slower than cProfile + pyprof2calltree | n/a | n/a |")
     lines += merge_targets(merged)
     lines += comp_targets(csummary)
+    lines += lines_targets(lsummary or {})
     lines += cpu_targets(cpusummary or {})
     lines.append("")
     lines.append("Every workload counts, except `threads` before Python 3.12: there cProfile "
@@ -1414,7 +1530,7 @@ def main():
     if not has_module("/usr/bin/python3", "yappi"):
         warnings.append("yappi is not installed for /usr/bin/python3 (apt-get install python3-yappi): n/a")
 
-    sections = set(re.split(r"[\s,]+", env("BENCH_SECTIONS", "overhead,throughput,e2e,merge,compensation,cpu")))
+    sections = set(re.split(r"[\s,]+", env("BENCH_SECTIONS", "overhead,throughput,e2e,merge,compensation,lines,cpu")))
     results, files, otab, summary, ttab, perf, etab, e2e, stab = {}, {}, [], {}, [], {}, [], {}, []
     mtab, merged = [], {}
     if "overhead" in sections:
@@ -1437,6 +1553,9 @@ def main():
     ctab, csummary = [], {}
     if "compensation" in sections:
         ctab, csummary = compensation(pythons)
+    ltab, lsummary = [], {}
+    if "lines" in sections:
+        ltab, lsummary = per_line(pythons)
     cputab, cpusummary = [], {}
     if "cpu" in sections:
         cputab, cpusummary = cpu_section(pythons)
@@ -1462,7 +1581,7 @@ def main():
             "the CPU-time columns are less affected" if busy else ""))
     rep.append("")
     rep.append("## Targets\n")
-    rep += targets(summary, perf, e2e, merged, isummary, csummary, cpusummary)
+    rep += targets(summary, perf, e2e, merged, isummary, csummary, lsummary, cpusummary)
     rep.append("## Tracing overhead\n")
     rep.append("Wall time of the whole command (interpreter start, the run, writing the profile), "
                "median of %d runs interleaved round-robin. Tool columns: slowdown vs plain. "
@@ -1493,6 +1612,9 @@ def main():
     if "compensation" in sections:
         rep.append("## Compensation: the recorder's own time taken out\n")
         rep += ctab or ["n/a (see the notes).", ""]
+    if "lines" in sections:
+        rep.append("## Per-line costs\n")
+        rep += ltab or ["n/a (see the notes).", ""]
     if "cpu" in sections:
         rep.append("## CPU time beside wall time (pcg-trace --cpu)\n")
         rep += cputab or ["n/a (see the notes).", ""]

@@ -332,6 +332,14 @@ evevent(void *ctx, struct pcg_profile *p, struct pcg_stack *s, char tag, uint32_
 		eventer(e, p, s, q, f, line, t, tag == 's');
 		return;
 	}
+	if (tag == 'l') {
+		/* A dropped frame's lines are the kept frame's call-site line, on
+		 * which the aggregator's innermost frame stays; outside the
+		 * focus no frame is open. */
+		if (!q->mark[q->depth - 1] && (!opt.nfocus || q->focusat))
+			pcg_line(p, s, line, t);
+		return;
+	}
 	d = --q->depth;
 	if (opt.nfocus && (!q->focusat || d + 1 < q->focusat))
 		return; /* outside the focus */
@@ -397,6 +405,8 @@ copyhead(const struct pcg_profile *in, struct pcg_profile *out)
 	for (i = 0; i < in->ncost; i++)
 		pcg_add_cost(out, in->costname[i].s, in->costunit[i].s);
 	memcpy(out->duration, in->duration, sizeof(out->duration));
+	if (in->lines)
+		pcg_lines_on(out);
 	for (i = 0; i < in->nmeta; i++)
 		pcg_add_meta(out, in->meta[i].key, in->meta[i].val, in->meta[i].nval);
 	for (i = 1; i < in->nthread; i++)
@@ -422,6 +432,7 @@ struct map {
 	size_t ncross, capcross;
 	uint32_t *xhead; /* in node: 1 + first cross edge into it, 0: none */
 	uint32_t *xnext; /* cross edge: 1 + next one into the same context */
+	uint32_t *lidx, *lstart; /* in->lines: its line entries by node (pcg_line_index) */
 };
 
 static uint32_t
@@ -507,6 +518,34 @@ stands(struct map *m, uint32_t n, uint32_t i)
 		m->want[n * K + k] += m->outer[(size_t)i * K + k];
 }
 
+/*
+ * In node i's self cost goes to out node n: on its own lines if i is kept
+ * (n is its function's), else all of it on line `at` of n's function, the
+ * line where the dropped chain was entered.  Lines, like self, are exact.
+ */
+static void
+selflines(struct map *m, uint32_t n, uint32_t i, int kept, uint32_t at)
+{
+	const struct pcg_profile *in = m->in;
+	size_t j;
+
+	if (!in->lines)
+		return;
+	if (!kept || m->lstart[i] == m->lstart[i + 1]) {
+		pcg_line_add(m->out, n, kept ? in->fn[in->node[i].fn].line : at, pcg_self(in, i));
+		return;
+	}
+	for (j = m->lstart[i]; j < m->lstart[i + 1]; j++)
+		pcg_line_add(m->out, n, in->lkey[m->lidx[j]].line, pcg_lval(in, m->lidx[j]));
+}
+
+/* The line of its image where dropped node i's self went (see selflines()). */
+static uint32_t
+droppedline(const struct map *m, uint32_t i)
+{
+	return m->in->node[i].parent ? m->eline[i] : synthfn.line;
+}
+
 /* A plain node: kept (merged into its image), dropped (self to the image) or out. */
 static void
 mapnode(struct map *m, uint32_t i)
@@ -546,6 +585,7 @@ mapnode(struct map *m, uint32_t i)
 			stands(m, m->img[i], i);
 		}
 		addcost(m->out, m->img[i], m->in, i, 0, 1);
+		selflines(m, m->img[i], i, 0, droppedline(m, i));
 		return;
 	}
 	n = pcg_node_get(m->out, nd->thread, np, mapfn(m, nd->fn), line);
@@ -553,6 +593,7 @@ mapnode(struct map *m, uint32_t i)
 	m->img[i] = n;
 	m->out->node[n].calls += nd->calls;
 	addcost(m->out, n, m->in, i, 0, 1);
+	selflines(m, n, i, 1, 0);
 	/* A focus root's arc is its function's time on the stack there: the
 	 * input's arc paused whenever its caller's function was re-entered. */
 	if (froot)
@@ -789,11 +830,82 @@ refit(struct map *m)
 }
 
 /*
+ * Line costs of what uncross() moves: the dropped nodes whose self went to
+ * each out node (by out node, in id order), what of each one's self is left
+ * there, and per (out node, column) the first one with some left.
+ */
+struct unlines {
+	uint32_t *start, *list, *at;
+	uint64_t *left;
+};
+
+static void
+unlines_init(struct unlines *u, const struct map *m)
+{
+	const struct pcg_profile *in = m->in;
+	size_t i, k, n = 0, K = in->ncost, no = m->out->nnode;
+
+	u->start = ecalloc(no + 1, sizeof(*u->start));
+	for (i = 1; i < in->nnode; i++)
+		if (m->st[i] == DROPPED && !in->node[i].rec)
+			u->start[m->img[i] + 1]++, n++;
+	for (i = 1; i <= no; i++)
+		u->start[i] += u->start[i - 1];
+	u->list = ereallocarray(NULL, n + 1, sizeof(*u->list));
+	u->at = ereallocarray(NULL, no * K + 1, sizeof(*u->at));
+	for (i = 0; i < no; i++)
+		for (k = 0; k < K; k++)
+			u->at[i * K + k] = u->start[i];
+	for (i = 1; i < in->nnode; i++)
+		if (m->st[i] == DROPPED && !in->node[i].rec)
+			u->list[u->at[m->img[i] * K]++] = i;
+	for (i = 0; i < no; i++)
+		for (k = 0; k < K; k++)
+			u->at[i * K + k] = u->start[i];
+	u->left = ereallocarray(NULL, in->nnode * K + 1, sizeof(*u->left));
+	for (i = 1; i < in->nnode; i++)
+		for (k = 0; k < K; k++)
+			u->left[i * K + k] = in->node[i].rec ? 0 : pcg_self(in, i)[k];
+}
+
+/* Take x of column k from g's lines that dropped code gave it, to p's line. */
+static void
+unlines_move(struct unlines *u, struct map *m, uint32_t g, uint32_t p, uint32_t line, size_t k, uint64_t x)
+{
+	size_t K = m->in->ncost;
+	uint32_t i, *at = &u->at[g * K + k];
+
+	pcg_lval(m->out, pcg_line_get(m->out, p, line))[k] += x;
+	while (x && *at < u->start[g + 1]) {
+		uint64_t *left, y;
+		i = u->list[*at];
+		left = &u->left[i * K + k];
+		y = x < *left ? x : *left;
+		pcg_lval(m->out, pcg_line_get(m->out, g, droppedline(m, i)))[k] -= y;
+		*left -= y;
+		x -= y;
+		if (!*left)
+			++*at;
+	}
+}
+
+static void
+unlines_free(struct unlines *u)
+{
+	free(u->start);
+	free(u->list);
+	free(u->at);
+	free(u->left);
+}
+
+/*
  * A recursion from a kept context p into a dropped context whose image g is
  * an ancestor: the frames it opened ran above p, but their self cost is in
  * the dropped context and went to g.  Move it back, as much as the
  * recursion's INCL, what g got from dropped code and p's time on the stack
- * allow (its self and plain arcs may not exceed it).
+ * allow (its self and plain arcs may not exceed it).  With line costs it
+ * leaves the lines of g where dropped code put it and goes on p's line of
+ * the recursive call.
  */
 static void
 uncross(struct map *m)
@@ -802,11 +914,14 @@ uncross(struct map *m)
 	const struct pcg_profile *in = m->in;
 	size_t c, i, k, K = o->ncost;
 	uint64_t *used, *dself;
+	struct unlines u = { 0 };
 
 	if (!m->ncross)
 		return;
 	used = ecalloc(m->cap * K + 1, sizeof(*used));
 	dself = ecalloc(m->cap * K + 1, sizeof(*dself));
+	if (in->lines)
+		unlines_init(&u, m);
 
 	for (i = 1; i < o->nnode; i++)
 		for (k = 0; o->node[i].parent && k < K; k++)
@@ -819,6 +934,7 @@ uncross(struct map *m)
 			dself[(size_t)m->img[i] * K + k] += pcg_self(in, i)[k];
 	for (c = 0; c < m->ncross; c++) {
 		uint32_t r = m->cross[c], p = m->img[in->node[r].parent], g = m->img[in->node[r].target];
+		uint32_t rp = in->node[r].parent, line = m->st[rp] == KEPT ? in->node[r].line : m->eline[rp];
 		for (k = 0; k < K; k++) {
 			uint64_t x = pcg_incl(in, r)[k], room = m->want[p * K + k] - used[p * K + k];
 			if (m->want[p * K + k] < used[p * K + k])
@@ -829,8 +945,12 @@ uncross(struct map *m)
 			used[p * K + k] += x;
 			pcg_self(o, g)[k] -= x;
 			pcg_self(o, p)[k] += x;
+			if (in->lines)
+				unlines_move(&u, m, g, p, line, k, x);
 		}
 	}
+	if (in->lines)
+		unlines_free(&u);
 	free(used);
 	free(dself);
 }
@@ -1119,6 +1239,8 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 	m.st = ecalloc(in->nnode, sizeof(*m.st));
 	m.synth = ecalloc(in->nthread, sizeof(*m.synth));
 	m.outer = pcg_outer(in);
+	if (in->lines)
+		m.lidx = pcg_line_index(in, &m.lstart);
 	for (i = 1; i < in->nnode; i++)
 		if (!in->node[i].rec)
 			mapnode(&m, i);
@@ -1152,6 +1274,8 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 	free(m.cross);
 	free(m.xhead);
 	free(m.xnext);
+	free(m.lidx);
+	free(m.lstart);
 }
 
 static uint64_t

@@ -30,6 +30,8 @@ pcg_stack_free(struct pcg_stack *s)
 	free(s->arc);
 	free(s->inner);
 	free(s->memo);
+	free(s->lmemo);
+	free(s->lcur);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -101,9 +103,14 @@ unslot(struct pcg_stack *s, size_t i)
 /* Frames are a small array apart from their costs, so that a deep stack of
  * one-column frames stays in cache. */
 static void __attribute__((noinline))
-grow(struct pcg_stack *s, size_t n)
+grow(struct pcg_stack *s, size_t n, int lines)
 {
 	size_t cap;
+
+	if (lines && s->depth >= s->caplcur)
+		egrow((void **)&s->lcur, &s->caplcur, s->depth, sizeof(*s->lcur));
+	if (lines && !s->lmemo)
+		s->lmemo = ecalloc((size_t)1 << PCG_LMEMO_BITS, sizeof(*s->lmemo));
 
 	if (s->depth >= UINT32_MAX - 1)
 		eprintf("stack of thread %u deeper than %u frames", s->thread, UINT32_MAX - 2);
@@ -135,26 +142,91 @@ edge(struct pcg_profile *p, struct pcg_stack *s, uint32_t parent, uint32_t fn, u
 	return m->edge = pcg_node_get(p, s->thread, parent, fn, line);
 }
 
+/* A memo miss: the table's answer, remembered. */
+static uint32_t __attribute__((noinline))
+linemiss(struct pcg_profile *p, struct pcg_linememo *m, uint32_t node, uint32_t line)
+{
+	m->node = node;
+	m->line = line;
+	return m->entry = pcg_line_get(p, node, line);
+}
+
+/* pcg_line()'s miss: a tail call, so that its common path saves no register. */
+static void __attribute__((noinline))
+linemove(struct pcg_profile *p, struct pcg_linememo *m, uint32_t node, uint32_t line, struct pcg_linecur *c)
+{
+	c->entry = linemiss(p, m, node, line);
+}
+
+/* The line entry of (node, line); a memo as for edges, since a loop runs
+ * the same few lines over and over.  s->lmemo exists once a frame does. */
+static inline uint32_t
+lineentry(struct pcg_profile *p, struct pcg_stack *s, uint32_t node, uint32_t line)
+{
+	uint32_t h = (node * 0x9e3779b1u) ^ (line * 0x85ebca77u);
+	struct pcg_linememo *m = &s->lmemo[h >> (32 - PCG_LMEMO_BITS)];
+
+	if (m->entry && m->node == node && m->line == line)
+		return m->entry;
+	return linemiss(p, m, node, line);
+}
+
+/*
+ * A frame with no line entry was opened before pcg_lines_on() (which the
+ * recorder calls before its first event, so this is for safety): it runs
+ * on its function's first line, as a node without lines has its self.
+ */
+static struct pcg_linecur * __attribute__((noinline))
+lateline(struct pcg_profile *p, struct pcg_stack *s, size_t d)
+{
+	uint32_t first = p->fn[s->frame[d].fn].line;
+
+	if (d >= s->caplcur)
+		egrow((void **)&s->lcur, &s->caplcur, d, sizeof(*s->lcur));
+	if (!s->lmemo)
+		s->lmemo = ecalloc((size_t)1 << PCG_LMEMO_BITS, sizeof(*s->lmemo));
+	s->lcur[d].line = first;
+	s->lcur[d].entry = pcg_line_get(p, s->frame[d].node, first);
+	return &s->lcur[d];
+}
+
+/* Frame d's current line and entry. */
+static inline struct pcg_linecur *
+curline(struct pcg_profile *p, struct pcg_stack *s, size_t d)
+{
+	if (d < s->caplcur && s->lcur[d].entry)
+		return &s->lcur[d];
+	return lateline(p, s, d);
+}
+
 /*
  * The bodies take the number of cost columns as an argument and are always
  * inlined, so that the one-column case the recorder uses compiles to
- * straight-line code (and the two columns of pcg-trace --cpu).
+ * straight-line code (and the two columns of pcg-trace --cpu).  `lines` is
+ * a constant too: without line costs the
+ * code is what it was before them.
  */
 static inline __attribute__((always_inline)) void
 enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t,
-    int resume, size_t n)
+    int resume, size_t n, int lines)
 {
 	struct pcg_frame *f;
 	uint64_t *arc;
 	uint32_t parent, q;
 	size_t k, slot;
 
-	if (s->depth >= s->cap || (s->depth + 1) * 2 > s->ninner)
-		grow(s, n);
+	if (s->depth >= s->cap || (s->depth + 1) * 2 > s->ninner || (lines && s->depth >= s->caplcur))
+		grow(s, n, lines); /* with lines, also s->lcur and s->lmemo */
 	if (s->depth) {
 		uint64_t *self = p->cost + ((size_t)s->frame[s->depth - 1].node * 2 + 1) * n;
 		for (k = 0; k < n; k++)
 			self[k] += t[k] - s->last[k];
+		if (lines) {
+			uint32_t e = curline(p, s, s->depth - 1)->entry;
+			uint64_t *lv = p->lval + (size_t)e * n;
+			for (k = 0; k < n; k++)
+				lv[k] += t[k] - s->last[k];
+		}
 	}
 	for (k = 0; k < n; k++)
 		s->last[k] = t[k];
@@ -174,6 +246,10 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
 	f->edge = edge(p, s, parent, fn, line, f->node);
 	if (!q)
 		f->node = f->edge;
+	if (lines) {
+		s->lcur[s->depth].line = p->fn[fn].line;
+		s->lcur[s->depth].entry = lineentry(p, s, f->node, p->fn[fn].line);
+	}
 	if (!resume)
 		p->node[f->edge].calls++;
 	place(s, slot, ++s->depth);
@@ -188,7 +264,7 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
 }
 
 static inline __attribute__((always_inline)) void
-leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n)
+leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n, int lines)
 {
 	struct pcg_frame *f;
 	uint64_t *self, *incl, *arc;
@@ -200,6 +276,12 @@ leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n)
 	arc = s->arc + s->depth * 2 * n;
 	self = p->cost + ((size_t)f->node * 2 + 1) * n;
 	incl = p->cost + (size_t)f->edge * 2 * n;
+	if (lines) {
+		uint32_t e = curline(p, s, s->depth)->entry;
+		uint64_t *lv = p->lval + (size_t)e * n;
+		for (k = 0; k < n; k++)
+			lv[k] += t[k] - s->last[k];
+	}
 	for (k = 0; k < n; k++) {
 		self[k] += t[k] - s->last[k];
 		s->last[k] = t[k];
@@ -219,26 +301,115 @@ leave_n(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t, size_t n)
 	}
 }
 
+/* Everything but the recorder's case, out of line: that one keeps its code. */
+static void __attribute__((noinline))
+enter_other(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume)
+{
+	if (p->lines && p->ncost == 1)
+		enter_n(p, s, fn, line, t, resume, 1, 1);
+	else if (p->lines)
+		enter_n(p, s, fn, line, t, resume, p->ncost, 1);
+	else if (p->ncost == 2) /* pcg-trace --cpu */
+		enter_n(p, s, fn, line, t, resume, 2, 0);
+	else
+		enter_n(p, s, fn, line, t, resume, p->ncost, 0);
+}
+
+static void __attribute__((noinline))
+leave_other(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
+{
+	if (p->lines && p->ncost == 1)
+		leave_n(p, s, t, 1, 1);
+	else if (p->lines)
+		leave_n(p, s, t, p->ncost, 1);
+	else if (p->ncost == 2)
+		leave_n(p, s, t, 2, 0);
+	else
+		leave_n(p, s, t, p->ncost, 0);
+}
+
+/* p->agg1: one column, no lines (the recorder's usual case). */
 void
 pcg_enter(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume)
 {
-	if (p->ncost == 1)
-		enter_n(p, s, fn, line, t, resume, 1);
-	else if (p->ncost == 2) /* pcg-trace --cpu */
-		enter_n(p, s, fn, line, t, resume, 2);
-	else
-		enter_n(p, s, fn, line, t, resume, p->ncost);
+	if (__builtin_expect(!p->agg1, 0)) {
+		enter_other(p, s, fn, line, t, resume);
+		return;
+	}
+	enter_n(p, s, fn, line, t, resume, 1, 0);
 }
 
 void
 pcg_leave(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 {
-	if (p->ncost == 1)
-		leave_n(p, s, t, 1);
-	else if (p->ncost == 2)
-		leave_n(p, s, t, 2);
+	if (__builtin_expect(!p->agg1, 0)) {
+		leave_other(p, s, t);
+		return;
+	}
+	leave_n(p, s, t, 1, 0);
+}
+
+/* The time since the thread's last event, charged to the innermost frame's
+ * self and current line: any number of columns. */
+static void __attribute__((noinline))
+linecharge(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
+{
+	size_t k, n = p->ncost;
+	uint64_t *self = pcg_self(p, s->frame[s->depth - 1].node), *lv = pcg_lval(p, s->lcur[s->depth - 1].entry);
+
+	for (k = 0; k < n; k++) {
+		self[k] += t[k] - s->last[k];
+		lv[k] += t[k] - s->last[k];
+		s->last[k] = t[k];
+	}
+}
+
+/* pcg_line() on a frame opened before line costs were on: then as usual. */
+static void __attribute__((noinline))
+line_late(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t)
+{
+	lateline(p, s, s->depth - 1);
+	pcg_line(p, s, line, t);
+}
+
+/*
+ * Once per executed line in the recorder: the one-column path makes no
+ * call but a tail call on a memo miss, which spares saving registers: two
+ * adds, and a memo probe when the line moved.
+ */
+void
+pcg_line(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t)
+{
+	struct pcg_frame *f;
+	struct pcg_linecur *c;
+	struct pcg_linememo *m;
+	uint32_t h;
+
+	if (!s->depth || !p->lines)
+		return;
+	if (s->depth > s->caplcur || !s->lcur[s->depth - 1].entry) {
+		line_late(p, s, line, t);
+		return;
+	}
+	f = &s->frame[s->depth - 1];
+	c = &s->lcur[s->depth - 1];
+	if (p->ncost == 1) {
+		uint64_t d = t[0] - s->last[0];
+		p->cost[(size_t)f->node * 2 + 1] += d;
+		p->lval[c->entry] += d;
+		s->last[0] = t[0];
+	} else {
+		linecharge(p, s, t);
+	}
+	if (c->line == line)
+		return;
+	c->line = line;
+	h = (f->node * 0x9e3779b1u) ^ (line * 0x85ebca77u);
+	m = &s->lmemo[h >> (32 - PCG_LMEMO_BITS)];
+	if (m->entry && m->node == f->node && m->line == line)
+		c->entry = m->entry;
 	else
-		leave_n(p, s, t, p->ncost);
+		linemove(p, m, f->node, line, c);
 }
 
 void

@@ -406,6 +406,37 @@ foldnodes(struct pcg_merge *m, const struct pcg_profile *in, const char *path)
 		/* incl and self lie side by side */
 		addv(pcg_incl(out, id), pcg_incl(in, i), 2 * in->ncost, path);
 	}
+	if (!in->lines)
+		return;
+	pcg_lines_on(out);
+	for (i = 1; i < in->nline; i++) {
+		uint32_t e = pcg_line_get(out, m->nmap[in->lkey[i].node], in->lkey[i].line);
+		addv(pcg_lval(out, e), pcg_lval(in, i), in->ncost, path);
+	}
+}
+
+/*
+ * With line costs, a node's self that no input gave lines for (a version 1
+ * input, or a node without line records) is on its function's first line:
+ * there it goes, so that every node's lines add up to its self.
+ */
+static void
+materialise(struct pcg_profile *out)
+{
+	size_t i, k, K = out->ncost;
+	uint64_t *sum = ecalloc(out->nnode * K + 1, sizeof(*sum)), rest[PCG_MAXCOST];
+
+	for (i = 1; i < out->nline; i++)
+		for (k = 0; k < K; k++)
+			sum[out->lkey[i].node * K + k] += pcg_lval(out, i)[k];
+	for (i = 1; i < out->nnode; i++) {
+		int any = 0;
+		for (k = 0; !out->node[i].rec && k < K; k++)
+			any |= (rest[k] = pcg_self(out, i)[k] - sum[i * K + k]) != 0;
+		if (any)
+			pcg_line_add(out, i, out->fn[out->node[i].fn].line, rest);
+	}
+	free(sum);
 }
 
 void
@@ -462,6 +493,32 @@ divround(uint64_t s, uint64_t n)
 	uint64_t q = s / n, r = s % n;
 
 	return q + (r >= n - r);
+}
+
+/*
+ * A node's line costs averaged as running totals: each line gets the
+ * rounded mean of the total up to it less that of the total before it, so
+ * that they add up to the rounded mean of the node's self, exactly.
+ */
+static void
+averagelines(struct pcg_profile *out, uint64_t runs)
+{
+	uint32_t *start, *idx = pcg_line_index(out, &start);
+	size_t i, j, k, K = out->ncost;
+
+	for (i = 1; i < out->nnode; i++)
+		for (k = 0; k < K; k++) {
+			uint64_t run = 0, before = 0, now;
+			for (j = start[i]; j < start[i + 1]; j++) {
+				uint64_t *v = &pcg_lval(out, idx[j])[k];
+				run += *v;
+				now = divround(run, runs);
+				*v = now - before;
+				before = now;
+			}
+		}
+	free(idx);
+	free(start);
 }
 
 static void
@@ -584,6 +641,10 @@ void
 pcg_merge_end(struct pcg_merge *m)
 {
 	sortthreads(m);
+	if (m->out.lines)
+		materialise(&m->out);
+	if (m->mean && m->out.lines)
+		averagelines(&m->out, m->runs);
 	if (m->mean)
 		average(&m->out, m->runs);
 	finishmeta(m);

@@ -1,5 +1,5 @@
 /*
- * pcg-format v1 (see man/pcg-format.5): the in-memory profile, its reader,
+ * pcg-format v1 and v2 (see man/pcg-format.5): the in-memory profile, its reader,
  * its canonical writer, and the aggregator that turns call/return events into
  * the calling-context tree.  One implementation shared by every program and by
  * the in-process recorder.
@@ -12,7 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PCG_VERSION 1
+#define PCG_VERSION 1       /* written without line costs */
+#define PCG_VERSION_LINES 2 /* written with them (p->lines) */
 #define PCG_MAXCOST 8
 
 enum pcg_kind { PCG_PY = 0, PCG_C = 1 };
@@ -74,6 +75,14 @@ struct pcg_tab {
 	size_t cap; /* power of two, 0 when empty */
 };
 
+/*
+ * A line cost entry: the part of node's self cost spent on source line
+ * `line` of its function.  Its ncost values are in pcg_profile.lval.
+ */
+struct pcg_linekey {
+	uint32_t node, line;
+};
+
 /* Ids count from 1; nfn, nthread and nnode are one past the last id. */
 struct pcg_profile {
 	size_t ncost;
@@ -94,6 +103,22 @@ struct pcg_profile {
 	uint64_t *cost;        /* per node: incl[ncost] then self[ncost] */
 	size_t nnode, capnode;
 	struct pcg_tab nodetab; /* empty after pcg_node_add() until a find */
+
+	/*
+	 * Line costs (format version 2), kept only when lines is set, by
+	 * pcg_lines_on(): by a version 2 reader, or by the recorder before its
+	 * first event (a frame open before runs on its function's first line).
+	 * Then, for every node with line entries, their values sum to its self
+	 * cost, per column; a node with none has all its self on its
+	 * function's first line (p->fn[fn].line), as in version 1.  Entries
+	 * count from 1.
+	 */
+	int lines;
+	int agg1; /* ncost == 1 and no lines: pcg_enter()'s one test for its fast path */
+	struct pcg_linekey *lkey; /* index 0 unused */
+	uint64_t *lval;           /* per entry: ncost values */
+	size_t nline, capline;    /* one past the last entry id */
+	struct pcg_tab linetab;
 };
 
 void pcg_init(struct pcg_profile *p);
@@ -135,6 +160,22 @@ uint32_t pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, ui
 
 static inline uint64_t *pcg_incl(const struct pcg_profile *p, uint32_t id) { return p->cost + (size_t)id * 2 * p->ncost; }
 static inline uint64_t *pcg_self(const struct pcg_profile *p, uint32_t id) { return p->cost + ((size_t)id * 2 + 1) * p->ncost; }
+static inline uint64_t *pcg_lval(const struct pcg_profile *p, uint32_t e) { return p->lval + (size_t)e * p->ncost; }
+
+/*
+ * Line costs.  pcg_lines_on() sets p->lines (never set it directly).
+ * pcg_line_get(): the entry of (node, line), added with zero
+ * costs if new; its values are pcg_lval(p, e) (valid until the next add).
+ * pcg_line_add() adds v (ncost values) to it: merge and filter move self
+ * cost with it, and must move the node's self along.  Neither sets lines.
+ * pcg_line_index(): entry ids sorted by (node, line); the entries of node n
+ * are idx[start[n]] .. idx[start[n + 1] - 1] (start has nnode + 1 values).
+ * Caller frees both.
+ */
+void pcg_lines_on(struct pcg_profile *p);
+uint32_t pcg_line_get(struct pcg_profile *p, uint32_t node, uint32_t line);
+void pcg_line_add(struct pcg_profile *p, uint32_t node, uint32_t line, const uint64_t *v);
+uint32_t *pcg_line_index(const struct pcg_profile *p, uint32_t **start);
 
 /*
  * Per node, ncost values each: the time the node held its function's
@@ -201,9 +242,10 @@ long pcg_unescape(char *s, size_t len, const char **why);
  * What a program does with the events of an events layer stream, instead of
  * aggregating them all (pcg-filter prunes there).  fn() learns of each fn
  * record as it is read (the meta records known); event() gets each event,
- * checked: tag 'c' or 's' with its fn and line, 'r' or 'y', the thread's
- * stack s and the readings t, and calls pcg_enter() and pcg_leave() on s
- * as it sees fit; end() closes what it left open on s at the run's end t.
+ * checked: tag 'c' or 's' with its fn and line, 'r' or 'y', 'l' with its
+ * line (version 2), the thread's stack s and the readings t, and calls
+ * pcg_enter(), pcg_leave() and pcg_line() on s as it sees fit; end() closes
+ * what it left open on s at the run's end t.
  */
 struct pcg_stack;
 struct pcg_evhook {
@@ -296,6 +338,14 @@ uint32_t *pcg_fn_ranks(const struct pcg_profile *p);
  * Aggregation of events into p: one pcg_stack per thread.  Times are the
  * cost-column readings of the event (ncost values).  enter() with resume != 0
  * continues a suspended generator/coroutine: no call is counted.
+ *
+ * With p->lines, each frame also has a current line: enter() starts the new
+ * frame (call or resume) on its function's first line; pcg_line() charges
+ * the time since the thread's previous event to the innermost frame's self
+ * and its current line, then makes `line` current; enter() and leave()
+ * charge the self time they end to the current line of the frame that ran.
+ * A caller continues on its current line (the call site) after a return.
+ * pcg_line() with no frame open, or without p->lines, does nothing.
  */
 struct pcg_frame {
 	uint32_t node;  /* the context this frame runs in */
@@ -306,18 +356,33 @@ struct pcg_frame {
 	uint32_t slot;  /* innermost frame of fn: its slot in pcg_stack.inner */
 };
 
+/* p->lines: a frame's current line and the entry of (its node, that line).
+ * Apart from pcg_frame, whose 24 bytes index with two lea's. */
+struct pcg_linecur {
+	uint32_t entry, line;
+};
+
 /* A recently used edge of this thread: (parent, fn, line, target) -> edge. */
 struct pcg_edgememo {
 	uint32_t parent, fn, line, target, edge;
 };
 #define PCG_MEMO_BITS 10
 
+/* A recently used line entry of this thread: (node, line) -> entry. */
+struct pcg_linememo {
+	uint32_t node, line, entry;
+};
+#define PCG_LMEMO_BITS 10
+
 struct pcg_stack {
 	uint32_t thread;
 	struct pcg_edgememo *memo; /* 1 << PCG_MEMO_BITS entries, or NULL */
+	struct pcg_linememo *lmemo; /* 1 << PCG_LMEMO_BITS entries, or NULL */
 	struct pcg_frame *frame;
 	uint64_t *arc;   /* per frame, 2 * ncost: its arc's start, then its sum */
 	size_t depth, cap;
+	struct pcg_linecur *lcur; /* p->lines: per frame, else NULL */
+	size_t caplcur;
 	uint32_t *inner; /* hash of the fns on the stack: depth+1 of each one's innermost frame */
 	size_t ninner;   /* slots: a power of two, 0 before the first call */
 	uint64_t last[PCG_MAXCOST]; /* time of the previous event */
@@ -327,6 +392,7 @@ void pcg_stack_init(struct pcg_stack *s, uint32_t thread);
 void pcg_stack_free(struct pcg_stack *s);
 void pcg_enter(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume);
 void pcg_leave(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t);
+void pcg_line(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t);
 /* Close every open frame at time t (frames still on the stack at exit). */
 void pcg_close(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t);
 

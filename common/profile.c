@@ -123,6 +123,9 @@ pcg_free(struct pcg_profile *p)
 	free(p->node);
 	free(p->cost);
 	free(p->nodetab.slot);
+	free(p->lkey);
+	free(p->lval);
+	free(p->linetab.slot);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -136,6 +139,14 @@ pcg_add_cost(struct pcg_profile *p, const char *name, const char *unit)
 	p->costname[p->ncost] = strcopy(pcg_cstr(name));
 	p->costunit[p->ncost] = strcopy(pcg_cstr(unit));
 	p->ncost++;
+	p->agg1 = p->ncost == 1 && !p->lines;
+}
+
+void
+pcg_lines_on(struct pcg_profile *p)
+{
+	p->lines = 1;
+	p->agg1 = 0;
 }
 
 void
@@ -420,4 +431,86 @@ pcg_outer(const struct pcg_profile *p)
 				o[p->node[i].parent * K + k] += pcg_incl(p, i)[k];
 		}
 	return o;
+}
+
+static uint32_t
+linehash(uint32_t node, uint32_t line)
+{
+	return mix((uint64_t)node << 32 | line, 0x5bd1e995);
+}
+
+static int
+lineeq(const struct pcg_profile *p, uint32_t e, const void *key)
+{
+	const struct pcg_linekey *a = &p->lkey[e], *b = key;
+
+	return a->node == b->node && a->line == b->line;
+}
+
+/* Entries are (node, line) keys in one array and their values in another,
+ * ncost each: a line event touches one key and one value, no pointers. */
+uint32_t
+pcg_line_get(struct pcg_profile *p, uint32_t node, uint32_t line)
+{
+	struct pcg_linekey k = { node, line };
+	struct pcg_slot *slot;
+	uint32_t e, h = linehash(node, line);
+	size_t cap, K = p->ncost ? p->ncost : 1;
+
+	if (!p->nline)
+		p->nline = 1; /* id 0 means none */
+	tabgrow(&p->linetab, p->nline);
+	slot = tabprobe(p, &p->linetab, h, lineeq, &k);
+	if (slot->id)
+		return slot->id;
+	if (p->nline >= UINT32_MAX - 1)
+		eprintf("too many line entries");
+	if (p->nline >= p->capline) {
+		cap = p->capline ? p->capline * 2 : 64;
+		p->lkey = ereallocarray(p->lkey, cap, sizeof(*p->lkey));
+		p->lval = ereallocarray(p->lval, cap, K * sizeof(*p->lval));
+		p->capline = cap;
+	}
+	e = p->nline++;
+	p->lkey[e] = k;
+	memset(p->lval + (size_t)e * K, 0, K * sizeof(*p->lval));
+	slot->id = e;
+	slot->hash = h;
+	return e;
+}
+
+void
+pcg_line_add(struct pcg_profile *p, uint32_t node, uint32_t line, const uint64_t *v)
+{
+	uint64_t *to = pcg_lval(p, pcg_line_get(p, node, line));
+	size_t k;
+
+	for (k = 0; k < p->ncost; k++)
+		to[k] += v[k];
+}
+
+uint32_t *
+pcg_line_index(const struct pcg_profile *p, uint32_t **startp)
+{
+	uint32_t *start = ecalloc(p->nnode + 1, sizeof(*start)), *idx;
+	size_t e, n = p->nline > 1 ? p->nline - 1 : 0;
+	struct pcg_key *k = ereallocarray(NULL, n + 1, sizeof(*k)), *tmp, *r;
+
+	tmp = ereallocarray(NULL, n + 1, sizeof(*tmp));
+	for (e = 0; e < n; e++) {
+		struct pcg_key x = { { p->lkey[e + 1].line, p->lkey[e + 1].node, 0, 0 }, e + 1 };
+		k[e] = x;
+	}
+	r = pcg_keysort(k, tmp, n);
+	idx = ereallocarray(NULL, n + 1, sizeof(*idx));
+	for (e = 0; e < n; e++) {
+		idx[e] = r[e].id;
+		start[p->lkey[r[e].id].node + 1]++;
+	}
+	for (e = 1; e <= p->nnode; e++)
+		start[e] += start[e - 1];
+	free(k);
+	free(tmp);
+	*startp = start;
+	return idx;
 }

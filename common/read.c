@@ -32,6 +32,7 @@ struct reader {
 	struct field *f;
 	size_t nf, capf;
 	int layer;
+	int version;          /* 1, or 2: line costs */
 	enum stage stage;
 	uint32_t thread;      /* profile layer: thread whose records follow */
 	int inrecs;           /* profile layer: its rec records have begun */
@@ -45,6 +46,10 @@ struct reader {
 	size_t nnode, capnodemap;
 	size_t *lineof;       /* profile layer: profile node id -> its line */
 	size_t caplineof;
+	uint32_t lnode;       /* profile layer: the node whose line records may follow, or 0 */
+	uint32_t lline;       /* its last line record's LINE */
+	size_t nlines;        /* its line records so far */
+	uint64_t lsum[PCG_MAXCOST]; /* their SELF, summed */
 	FILE *fp;
 	char *buf;            /* input: lines are split and unescaped in place */
 	size_t capbuf, len, pos; /* bytes held, start of the unread ones */
@@ -261,10 +266,13 @@ header(struct reader *r)
 	uint64_t v;
 
 	if (!is(&r->f[0], "pcg") || r->nf != 3)
-		bad(r, "not a pcg stream (missing 'pcg<TAB>1<TAB>LAYER' header)");
-	if (parse_u64(r->f[1].s, r->f[1].len, &v) < 0 || v != PCG_VERSION)
-		bad(r, "unsupported format version '%s' (this program reads %d)", shown(&r->f[1]),
-		    PCG_VERSION);
+		bad(r, "not a pcg stream (missing 'pcg<TAB>VERSION<TAB>LAYER' header)");
+	if (parse_u64(r->f[1].s, r->f[1].len, &v) < 0 || (v != PCG_VERSION && v != PCG_VERSION_LINES))
+		bad(r, "unsupported format version '%s' (this program reads %d and %d)", shown(&r->f[1]),
+		    PCG_VERSION, PCG_VERSION_LINES);
+	r->version = v;
+	if (v == PCG_VERSION_LINES)
+		pcg_lines_on(r->p);
 	if (is(&r->f[2], "profile"))
 		r->layer = PCG_PROFILE;
 	else if (is(&r->f[2], "events"))
@@ -510,6 +518,61 @@ node(struct reader *r)
 	p->node[n].calls = num(r, 5, "calls");
 	costs(r, 6, pcg_incl(p, n));
 	costs(r, 6 + p->ncost, pcg_self(p, n));
+	r->lnode = id;
+	r->nlines = 0;
+}
+
+/*
+ * The end of a node's line records (any other record ends them): if it had
+ * any, they must add up to its self cost, column by column.
+ */
+static void
+endlines(struct reader *r)
+{
+	const uint64_t *self = pcg_self(r->p, r->nodemap[r->lnode]);
+	size_t k;
+
+	for (k = 0; r->nlines && k < r->p->ncost; k++)
+		if (r->lsum[k] != self[k])
+			badat(r, r->lineno - 1, "the line records of node %u sum to %llu in cost column %zu, "
+			    "its self cost is %llu", r->lnode, (unsigned long long)r->lsum[k], k + 1,
+			    (unsigned long long)self[k]);
+	r->lnode = 0;
+}
+
+/* line NODE LINE SELF...: part of the self cost of the node just read. */
+static void
+linerec(struct reader *r)
+{
+	struct pcg_profile *p = r->p;
+	uint64_t v[PCG_MAXCOST];
+	uint32_t id, ln;
+	size_t k;
+
+	nfields(r, 3 + p->ncost);
+	if (r->version < PCG_VERSION_LINES)
+		bad(r, "line record in a version %d stream (line costs need version %d)", r->version,
+		    PCG_VERSION_LINES);
+	id = num32(r, 1, "node");
+	ln = num32(r, 2, "line");
+	costs(r, 3, v);
+	if (!r->lnode)
+		bad(r, "line record for node %u not right after that node's record", id);
+	if (id != r->lnode)
+		bad(r, "line record for node %u right after node %u (it must follow its own node)", id,
+		    r->lnode);
+	if (r->nlines && ln <= r->lline)
+		bad(r, "line %u of node %u after its line %u (lines must increase)", ln, id, r->lline);
+	for (k = 0; k < p->ncost; k++) {
+		if (!r->nlines)
+			r->lsum[k] = 0;
+		if (r->lsum[k] > UINT64_MAX - v[k])
+			bad(r, "the line records of node %u sum to more than 64 bits", id);
+		r->lsum[k] += v[k];
+	}
+	r->nlines++;
+	r->lline = ln;
+	pcg_line_add(p, r->nodemap[id], ln, v);
 }
 
 static void
@@ -568,24 +631,32 @@ event(struct reader *r, char tag)
 	struct evthread *e;
 	uint32_t f = 0, line = 0;
 	int enter = tag == 'c' || tag == 's';
+	size_t at = enter ? 4 : tag == 'l' ? 3 : 2; /* where T starts */
 
-	nfields(r, (enter ? 4 : 2) + r->p->ncost);
+	nfields(r, at + r->p->ncost);
+	if (tag == 'l' && r->version < PCG_VERSION_LINES)
+		bad(r, "line event in a version %d stream (line events need version %d)", r->version,
+		    PCG_VERSION_LINES);
 	s = evthread(r);
 	e = &r->et[s->thread];
-	if (enter) {
+	if (enter)
 		f = fnref(r, 2);
-		line = num32(r, 3, "line");
-	}
-	costs(r, enter ? 4 : 2, t);
+	if (enter || tag == 'l')
+		line = num32(r, at - 1, "line");
+	costs(r, at, t);
 	notbefore(r, s->thread, t);
 	if (!enter && !e->depth)
-		bad(r, "%s with no frame open in thread %u", tag == 'r' ? "return" : "yield", s->thread);
-	e->depth += enter ? 1 : -1;
+		bad(r, "%s with no frame open in thread %u",
+		    tag == 'r' ? "return" : tag == 'y' ? "yield" : "line event", s->thread);
+	if (tag != 'l')
+		e->depth += enter ? 1 : -1;
 	memcpy(e->last, t, r->p->ncost * sizeof(*t));
 	if (r->hook)
 		r->hook->event(r->hook->ctx, r->p, s, tag, f, line, t);
 	else if (enter)
 		pcg_enter(r->p, s, f, line, t, tag == 's');
+	else if (tag == 'l')
+		pcg_line(r->p, s, line, t);
 	else
 		pcg_leave(r->p, s, t);
 }
@@ -687,6 +758,12 @@ record(struct reader *r)
 	if (r->stage < COST)
 		bad(r, "missing cost record before the body");
 	r->stage = BODY;
+	if (r->layer == PCG_PROFILE && is(t, "line")) {
+		linerec(r);
+		return;
+	}
+	if (r->lnode)
+		endlines(r);
 	if (is(t, "fn"))
 		fn(r);
 	else if (is(t, "thread"))
@@ -697,7 +774,7 @@ record(struct reader *r)
 		node(r);
 	else if (r->layer == PCG_PROFILE && is(t, "rec"))
 		rec(r);
-	else if (r->layer == PCG_EVENTS && t->len == 1 && memchr("crys", t->s[0], 4))
+	else if (r->layer == PCG_EVENTS && t->len == 1 && memchr("crysl", t->s[0], 5))
 		event(r, t->s[0]);
 	else
 		bad(r, "unknown record '%s' in a%s layer", shown(t),

@@ -123,6 +123,59 @@ putnode(struct wbuf *w, const struct pcg_profile *p, uint32_t id, const uint32_t
 	w->n = s - w->buf;
 }
 
+/*
+ * The line records of node id, canonical: entries with some cost, unless
+ * all of it is on the function's first line (no records say that).  The
+ * entries must add up to the node's self: an internal error otherwise.
+ */
+static size_t
+putlines(struct wbuf *w, const struct pcg_profile *p, uint32_t id, uint32_t out, const uint32_t *idx,
+    const uint32_t *start)
+{
+	uint64_t sum[PCG_MAXCOST] = { 0 };
+	size_t j, k, K = p->ncost, nz = 0, n = 0;
+	uint32_t first = p->fn[p->node[id].fn].line, e;
+	int onfirst = 1;
+	char *s;
+
+	if (start[id] == start[id + 1])
+		return 0;
+	for (j = start[id]; j < start[id + 1]; j++) {
+		e = idx[j];
+		for (k = 0; k < K; k++)
+			sum[k] += pcg_lval(p, e)[k];
+		for (k = 0; k < K && !pcg_lval(p, e)[k]; k++)
+			;
+		if (k < K) {
+			nz++;
+			onfirst &= p->lkey[e].line == first;
+		}
+	}
+	for (k = 0; k < K; k++)
+		if (sum[k] != pcg_self(p, id)[k])
+			eprintf("internal error: the line costs of a node do not add up to its self cost");
+	if (!nz || onfirst)
+		return 0;
+	for (j = start[id]; j < start[id + 1]; j++) {
+		e = idx[j];
+		for (k = 0; k < K && !pcg_lval(p, e)[k]; k++)
+			;
+		if (k == K)
+			continue;
+		if (w->n + RECMAX > BUFMAX)
+			wflush(w);
+		s = w->buf + w->n;
+		memcpy(s, "line", 4);
+		s = putnum(s + 4, out);
+		s = putnum(s, p->lkey[e].line);
+		s = putcosts(s, pcg_lval(p, e), K);
+		*s++ = '\n';
+		w->n = s - w->buf;
+		n++;
+	}
+	return n;
+}
+
 #define DIGIT(k, d) ((k).v[(d) / 4] >> ((d) % 4 * 8) & 255)
 
 /* The bytes (0: least significant) that differ among the keys, in dl[]. */
@@ -370,7 +423,7 @@ putheader(FILE *fp, const struct pcg_profile *p, size_t *lines)
 {
 	size_t i, j;
 
-	fprintf(fp, "pcg\t%d\tprofile\n", PCG_VERSION);
+	fprintf(fp, "pcg\t%d\tprofile\n", p->lines ? PCG_VERSION_LINES : PCG_VERSION);
 	for (i = 0; i < p->nmeta; i++) {
 		fputs("meta", fp);
 		putfield(fp, p->meta[i].key);
@@ -391,11 +444,14 @@ int
 pcg_write(const struct pcg_profile *p, FILE *fp)
 {
 	uint32_t *order, *rank, *fnout = ecalloc(p->nfn, sizeof(*fnout)), nfnout = 0;
+	uint32_t *lidx = NULL, *lstart = NULL;
 	size_t i = 0, lines, t, n = p->nnode - 1;
 	struct wbuf w = { fp, emalloc(BUFMAX), 0 };
 	char *s;
 
 	pcg_canon(p, &order, &rank);
+	if (p->lines)
+		lidx = pcg_line_index(p, &lstart);
 	putheader(fp, p, &lines);
 	for (t = 1; t < p->nthread; t++) {
 		fprintf(fp, "thread\t%zu\t%llu", t, (unsigned long long)p->thread[t].native);
@@ -407,6 +463,8 @@ pcg_write(const struct pcg_profile *p, FILE *fp)
 			putfn(&w, p, nd->fn, fnout, &nfnout, &lines);
 			putnode(&w, p, order[i], rank, fnout);
 			lines++;
+			if (lidx && !nd->rec)
+				lines += putlines(&w, p, order[i], rank[order[i]], lidx, lstart);
 		}
 		wflush(&w);
 	}
@@ -420,5 +478,7 @@ pcg_write(const struct pcg_profile *p, FILE *fp)
 	free(order);
 	free(rank);
 	free(fnout);
+	free(lidx);
+	free(lstart);
 	return fflush(fp) == EOF || ferror(fp) ? -1 : 0;
 }

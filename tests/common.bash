@@ -65,3 +65,20 @@ minor() { "$1" -c 'import sys; print(sys.version_info[1])'; }
 nosan() {
 	! grep -Eq "Sanitizer|runtime error" "$1" || { head -40 "$1" >&2; die "sanitizer report in $1"; }
 }
+
+# killed_events P FILE: pcg-trace --events -o FILE of a program on P that
+# calls f() 1000 times, sleeps past a flush (0.6 s) and SIGKILLs itself;
+# its status in st (the caller's local), pcg-trace's stderr in err.
+killed_events() {
+	rm -f "$2"
+	set +e
+	pcg-trace -q --events -o "$2" "$1" -c 'import os, signal, time
+def f(): pass
+def main():
+    for i in range(1000): f()
+    time.sleep(0.6)
+    os.kill(os.getpid(), signal.SIGKILL)
+main()' 2> err
+	st=$?
+	set -e
+}

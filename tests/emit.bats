@@ -505,7 +505,7 @@ N='node\t1\t0\t1\t0\t1\t5\t5\n'
 
 @test "emit: bad input: header, version, CRLF, truncation" {
 	bad 1 'cost\twall\tns\nend\t1\t0\n'
-	bad 1 'pcg\t2\tprofile\ncost\twall\tns\nend\t2\t0\n'
+	bad 1 'pcg\t3\tprofile\ncost\twall\tns\nend\t2\t0\n'
 	bad 1 'pcg\t1\tprofile\r\ncost\twall\tns\nend\t2\t0\n'
 	bad 6 "${H}${N}"
 	bad 6 "${H}${N}end\t9\t5\n"

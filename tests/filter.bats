@@ -288,6 +288,7 @@ same_calls() {
 }
 
 @test "GNU options: after the operand, -oFILE, --opt value and --opt=value, --" {
+	cd "$BATS_TEST_TMPDIR"
 	pcg-filter --drop-stdlib --drop requests -o want "$APP"
 	pcg-filter "$APP" --drop requests -owant2 --drop-stdlib
 	cmp want want2

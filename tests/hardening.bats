@@ -226,7 +226,7 @@ sample_events() { cat "$BATS_TEST_DIRNAME/../fuzz/corpus/events-rec-threads.pcg"
 }
 
 @test "hardening: header and cost columns" {
-	printf 'pcg\t2\tprofile\ncost\twall\tns\nend\t2\t0\n' >"$T/s"
+	printf 'pcg\t3\tprofile\ncost\twall\tns\nend\t2\t0\n' >"$T/s"
 	rejects "$T/s" 1 "version"
 	printf 'pcg\t1\tcallgrind\ncost\twall\tns\nend\t2\t0\n' >"$T/s"
 	rejects "$T/s" 1 "layer"

@@ -313,17 +313,7 @@ PTY
 	local p st n t
 	for p in $PYS; do
 		say "SIGKILL --events on $p"
-		rm -f ev
-		set +e
-		pcg-trace -q --events -o ev "$p" -c 'import os, signal, time
-def f(): pass
-def main():
-    for i in range(1000): f()
-    time.sleep(0.6)
-    os.kill(os.getpid(), signal.SIGKILL)
-main()' 2> err
-		st=$?
-		set -e
+		killed_events "$p" ev
 		[ "$st" = 137 ] || die "$p: status $st"
 		nosan err
 		grep -q "^pcg-trace: ev: the stream is truncated" err || die "$p: no warning"

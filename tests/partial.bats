@@ -70,17 +70,7 @@ whole() {
 	pysetup
 	for p in $PYS; do
 		say "SIGKILL --events, then --partial, on $p"
-		rm -f ev
-		set +e
-		pcg-trace -q --events -o ev "$p" -c 'import os, signal, time
-def f(): pass
-def main():
-    for i in range(1000): f()
-    time.sleep(0.6)
-    os.kill(os.getpid(), signal.SIGKILL)
-main()' 2> err
-		st=$?
-		set -e
+		killed_events "$p" ev
 		[ "$st" = 137 ] || die "$p: status $st"
 		! grep -q '^end	' ev || die "$p: a trailer after SIGKILL"
 		for prog in $TOOLS; do

@@ -70,10 +70,19 @@ work2()' a -q > out 2> err || die "$p: -c: $(cat err)"
 	for p in $PYS; do
 		say "-m json.tool on $p"
 		( usepy "$p"
-		pycachegrind --no-gui -q -o cg -m json.tool in.json > out 2> err || die "$p: failed: $(cat err)"
-		grep -q '"b": null' out || die "$p: the program's output: $(cat out)"
-		grep -Eq "^pycachegrind: with the standard library dropped \(the default\), [0-9.]+% of the time is left in the program's own Python code and [0-9.]+% on .+: --keep-stdlib keeps it\$" err ||
-			die "$p: not said: $(cat err)"
+		# Wall time: a run of 15 ms is at the mercy of one preemption that
+		# lands in the little Python code kept; three tries, then the
+		# profile itself is shown.
+		for try in 1 2 3; do
+			pycachegrind --no-gui -q --keep-pcg raw.pcg -o cg -m json.tool in.json > out 2> err || die "$p: failed: $(cat err)"
+			grep -q '"b": null' out || die "$p: the program's output: $(cat out)"
+			! grep -Eq "^pycachegrind: with the standard library dropped \(the default\), [0-9.]+% of the time is left in the program's own Python code and [0-9.]+% on .+: --keep-stdlib keeps it\$" err || break
+			say "$p: try $try: not said: $(cat err)"
+			[ "$try" -lt 3 ] || die "$p: not said: $(cat err)
+$(grep '^meta' raw.pcg)
+$(pcg-filter --drop-stdlib raw.pcg | pcg-emit -F text --limit 12)
+kept Python code: $(pcg-filter --drop-stdlib raw.pcg | pcg-emit -F text --limit 1000 | grep -v '<built-in>' | head -20)"
+		done
 		pycachegrind --no-gui -q --keep-stdlib -o cg -m json.tool in.json > out 2> err || die "$p: --keep-stdlib failed"
 		[ ! -s err ] || die "$p: --keep-stdlib: $(cat err)"
 		pycachegrind --no-gui -q -o cg mine.py 2> err || die "$p: mine.py failed"

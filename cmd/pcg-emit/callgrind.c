@@ -129,6 +129,67 @@ collect(const struct emit *e, uint32_t thread, const uint32_t *byrank, uint64_t 
 }
 
 /*
+ * With line costs: the self cost of each callgrind function by source line,
+ * over the threads selected, as runs in output order.  A node without line
+ * entries has its self on its function's first line.  lc[j] costs K values
+ * at cost[j * K]; the run of function f is lc[at[f]] .. lc[at[f] + cnt[f] - 1].
+ */
+struct linecosts {
+	struct pcg_key *lc; /* v[0] line, v[1] function rank */
+	uint64_t *cost;
+	uint32_t *at, *cnt; /* per function id */
+	size_t n;
+};
+
+static void
+linecosts(const struct emit *e, uint32_t thread, const uint32_t *byrank, struct linecosts *l)
+{
+	const struct pcg_profile *p = e->p;
+	uint32_t *start, *idx = pcg_line_index(p, &start);
+	size_t i, j, c, n = 0, K = p->ncost, cap = p->nnode + p->nline + 1;
+	struct pcg_key *key = ereallocarray(NULL, cap, sizeof(*key)), *tmp, *sk, *prev = NULL;
+	const uint64_t **val = ereallocarray(NULL, cap, sizeof(*val));
+
+	for (i = 1; i <= LASTNODE(p); i++) {
+		const struct pcg_node *nd = &p->node[i];
+		if (nd->rec || (thread && nd->thread != thread))
+			continue;
+		for (j = start[i]; j < start[i + 1]; j++, n++) {
+			struct pcg_key k = { { p->lkey[idx[j]].line, e->fun[e->cl[i]].rank, 0, 0 }, n };
+			key[n] = k;
+			val[n] = pcg_lval(p, idx[j]);
+		}
+		if (start[i] == start[i + 1]) {
+			struct pcg_key k = { { p->fn[nd->fn].line, e->fun[e->cl[i]].rank, 0, 0 }, n };
+			key[n] = k;
+			val[n++] = pcg_self(p, i);
+		}
+	}
+	tmp = ereallocarray(NULL, n + 1, sizeof(*tmp));
+	sk = pcg_keysort(key, tmp, n);
+	l->lc = ereallocarray(NULL, n + 1, sizeof(*l->lc));
+	l->cost = ecalloc(n + 1, (K ? K : 1) * sizeof(*l->cost));
+	l->at = ecalloc(e->nfun + 1, sizeof(*l->at));
+	l->cnt = ecalloc(e->nfun + 1, sizeof(*l->cnt));
+	for (i = 0, l->n = 0; i < n; i++) {
+		if (!prev || memcmp(sk[i].v, prev->v, sizeof(prev->v))) {
+			uint32_t f = byrank[sk[i].v[1]];
+			if (!l->cnt[f]++)
+				l->at[f] = l->n;
+			l->lc[l->n++] = sk[i];
+		}
+		prev = &sk[i];
+		for (c = 0; c < K; c++)
+			l->cost[(l->n - 1) * K + c] += val[sk[i].id][c];
+	}
+	free(key);
+	free(tmp);
+	free(val);
+	free(idx);
+	free(start);
+}
+
+/*
  * The body goes through this buffer, not stdio: a million arcs make four
  * million short lines, and a stdio call per field cost more than all the
  * formatting.  Write errors show at the commit, as stdio keeps them.
@@ -186,6 +247,26 @@ putcosts(struct out *o, uint32_t line, const uint64_t *v, size_t K)
 	for (k = 0; k < K; k++)
 		onum(o, ' ', v[k]);
 	ostr(o, "\n", 1);
+}
+
+/* Function f's self, a cost line per source line with some cost; one line
+ * of zeros on its first line if none has any, as without line costs. */
+static void
+putlinecosts(struct out *o, const struct linecosts *l, uint32_t f, uint32_t first, size_t K)
+{
+	static const uint64_t zero[PCG_MAXCOST];
+	size_t j, k, n = 0;
+
+	for (j = l->at[f]; j < (size_t)l->at[f] + l->cnt[f]; j++) {
+		for (k = 0; k < K && !l->cost[j * K + k]; k++)
+			;
+		if (k == K)
+			continue;
+		putcosts(o, l->lc[j].v[0], l->cost + j * K, K);
+		n++;
+	}
+	if (!n)
+		putcosts(o, first, zero, K);
 }
 
 /* "KEY=(N) NAME" the first time, "KEY=(N)" after: ids are never redefined. */
@@ -342,6 +423,7 @@ emit(FILE *fp, struct emit *e, uint32_t thread)
 	uint32_t nextfl = 0, nextfn = 0, curfl = UINT32_MAX;
 	struct arc *arcs;
 	uint64_t *cost;
+	struct linecosts lc = { 0 };
 
 	for (i = 0; i <= e->nfun; i++)
 		e->fun[i].fnid = 0;
@@ -349,6 +431,8 @@ emit(FILE *fp, struct emit *e, uint32_t thread)
 	for (i = 1; i <= e->nfun; i++)
 		order[e->fun[i].rank] = i;
 	narc = collect(e, thread, order, self, used, &arcs, &cost);
+	if (p->lines)
+		linecosts(e, thread, order, &lc);
 
 	header(fp, e, thread);
 	o.fp = fp;
@@ -364,7 +448,10 @@ emit(FILE *fp, struct emit *e, uint32_t thread)
 			curfl = c->fileno;
 		}
 		putfun(&o, e, "fn=", f, &nextfn);
-		putcosts(&o, c->line, self + f * K, K);
+		if (p->lines)
+			putlinecosts(&o, &lc, f, c->line, K);
+		else
+			putcosts(&o, c->line, self + f * K, K);
 		for (k = 0; k < K; k++)
 			total[k] += self[f * K + k];
 		for (; j < narc && e->fun[arcs[j].from].rank < c->rank; j++)
@@ -382,6 +469,10 @@ emit(FILE *fp, struct emit *e, uint32_t thread)
 	free(order);
 	free(arcs);
 	free(cost);
+	free(lc.lc);
+	free(lc.cost);
+	free(lc.at);
+	free(lc.cnt);
 }
 
 static void

@@ -77,7 +77,9 @@ tlevent(void *ctx, struct pcg_profile *p, struct pcg_stack *s, char tag, uint32_
 	struct timeline *tl = ctx;
 	struct line *l = line(tl, p, s->thread);
 
-	if (tag == 'c' || tag == 's') {
+	if (tag == 'l') {
+		pcg_line(p, s, ln, t); /* no frame opens or closes */
+	} else if (tag == 'c' || tag == 's') {
 		egrow((void **)&l->open, &l->capopen, l->depth, sizeof(*l->open));
 		l->open[l->depth++] = fn;
 		record(l, fn, 1, t[tl->k]);

@@ -7,6 +7,8 @@
  * timed without the hooks, then with them, recording into a scratch profile; the
  * difference per event, the least of several rounds (a loaded machine only
  * adds time), is the cost.  About 1.5 ms (20 million instructions).
+ * --lines: a loop of lines and no calls gives a line event's cost; the
+ * line events the other loops make (counted) are taken out of theirs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +33,16 @@ static const char loops[] =
     "        yield i\n"
     "def genloop(n, c):\n"
     "    for _ in g(n):\n"
-    "        pass\n";
+    "        pass\n"
+    "def lineloop(n, c):\n"
+    "    i = 0\n"
+    "    while i < n:\n"
+    "        i += 1\n";
 
 static struct {
-	PyObject *loop[3], *n, *cfunc; /* the loops (by BIAS_*), CALLS, the C function */
-	uint64_t off[3];               /* least time of each loop without hooks */
+	PyObject *loop[4], *n, *cfunc; /* the loops (by BIAS_*), CALLS, the C function */
+	uint64_t off[4];               /* least time of each loop without hooks */
+	int nloop;                     /* 3, or 4 with --lines */
 	struct pcg_profile real;      /* the recording, set aside meanwhile */
 	int events;
 	struct th *scratch, *thread;  /* ours, and the real one of this thread */
@@ -98,6 +105,7 @@ calib_begin(void)
 		C.loop[BIAS_PY] = py.PyDict_GetItemString(g, "pyloop");
 		C.loop[BIAS_C] = py.PyDict_GetItemString(g, "cloop");
 		C.loop[BIAS_GEN] = py.PyDict_GetItemString(g, "genloop");
+		C.loop[BIAS_LINE] = py.PyDict_GetItemString(g, "lineloop");
 		C.n = py.PyLong_FromLong(CALLS);
 		C.cfunc = py.PyCFunction_NewEx(&nothingdef, NULL, NULL);
 	}
@@ -106,9 +114,10 @@ calib_begin(void)
 	py.Py_DecRef(name);
 	py.Py_DecRef(exec);
 	py.PyErr_Clear();
-	if (!C.loop[0] || !C.loop[1] || !C.loop[2] || !C.n || !C.cfunc)
+	if (!C.loop[0] || !C.loop[1] || !C.loop[2] || !C.loop[3] || !C.n || !C.cfunc)
 		return -1;
-	for (i = 0; i < 3; i++)
+	C.nloop = R.lines ? 4 : 3;
+	for (i = 0; i < C.nloop; i++)
 		C.off[i] = least(C.loop[i]);
 	C.real = R.p;
 	C.events = O.events;
@@ -116,6 +125,8 @@ calib_begin(void)
 	pcg_add_cost(&R.p, "wall", "ns");
 	if (R.cpu)
 		pcg_add_cost(&R.p, "cpu", "ns");
+	if (R.lines)
+		pcg_lines_on(&R.p);
 	C.scratch = ecalloc(1, sizeof(*C.scratch));
 	if (R.cpu)
 		cpu_thread_init(C.scratch);
@@ -127,23 +138,37 @@ calib_begin(void)
 	return 0;
 }
 
-/* Per event, in 1/1024 ns, from the times without and with the hooks. */
+/* Per event, in 1/1024 ns, from the times without and with the hooks:
+ * NEV events, and NLINE line events of cost LINE besides. */
 static uint32_t
-cost(uint64_t off, uint64_t on)
+cost(uint64_t off, uint64_t on, uint64_t nev, uint64_t nline, uint64_t line)
 {
-	return on > off && off ? (uint32_t)(((on - off) << 10) / (2 * CALLS)) : 0;
+	uint64_t d = on > off && off ? (on - off) << 10 : 0;
+
+	d = d > nline * line ? d - nline * line : 0;
+	return nev ? (uint32_t)(d / nev) : 0;
 }
 
-/* The hooks are on: the loops again, the costs, the recording back. */
+/* The hooks are on: the loops again, the costs, the recording back.  The
+ * line loop first: the others' line events cost what its do. */
 void
 calib_end(void)
 {
-	char v[3][32];
-	struct pcg_str s[3];
+	char v[4][32];
+	struct pcg_str s[4];
+	uint64_t on[4], nline[4];
+	uint32_t n;
 	int i;
 
+	for (i = C.nloop - 1; i >= 0; i--) {
+		n = C.scratch->nline;
+		on[i] = least(C.loop[i]);
+		nline[i] = (C.scratch->nline - n) / ROUNDS;
+	}
+	if (C.nloop > BIAS_LINE)
+		R.bias[BIAS_LINE] = cost(C.off[BIAS_LINE], on[BIAS_LINE], nline[BIAS_LINE], 0, 0);
 	for (i = 0; i < 3; i++)
-		R.bias[i] = cost(C.off[i], least(C.loop[i]));
+		R.bias[i] = cost(C.off[i], on[i], 2 * CALLS, nline[i], R.bias[BIAS_LINE]);
 	cur = C.thread;
 	pcg_stack_free(&C.scratch->st);
 	cpu_thread_free(C.scratch);
@@ -152,9 +177,9 @@ calib_end(void)
 	pcg_free(&R.p);
 	R.p = C.real;
 	O.events = C.events;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < C.nloop; i++) {
 		snprintf(v[i], sizeof(v[i]), "%.1f", R.bias[i] / 1024.0);
 		s[i] = pcg_cstr(v[i]);
 	}
-	pcg_add_meta(&R.p, pcg_cstr("compensation"), s, 3);
+	pcg_add_meta(&R.p, pcg_cstr("compensation"), s, C.nloop);
 }

@@ -21,17 +21,23 @@ static PyObject *realsetprofile, *realtset, *realtget;
 static void *maints;
 
 /* Once: on stderr, and in the profile's meta (profile layer: the events
- * layer's header is out already). */
+ * layer's header is out already).  WHAT: what the profile misses. */
 static void
-lost(const char *why)
+lostwhat(const char *why, const char *what)
 {
 	static int said;
 	struct pcg_str v = pcg_cstr(why);
 
 	if (said++)
 		return;
-	fprintf(stderr, "pcg-trace: %s: the profile misses that thread's calls from then on\n", why);
+	fprintf(stderr, "pcg-trace: %s: the profile misses that thread's %s from then on\n", why, what);
 	pcg_add_meta(&R.p, pcg_cstr("incomplete"), &v, 1);
+}
+
+static void
+lost(const char *why)
+{
+	lostwhat(why, "calls");
 }
 
 static PyTraceFunc
@@ -171,6 +177,8 @@ setprofile(PyObject *self, PyObject *f)
 	if (f == threadobj) { /* a new thread, through threading's hook */
 		if (R.on)
 			py.PyEval_SetProfile(hook, NULL);
+		if (R.on && R.lines)
+			py.PyEval_SetTrace(hooks_trace, NULL);
 		py.Py_IncRef(R.none);
 		return R.none;
 	}
@@ -215,6 +223,99 @@ static struct pymethoddef wrapdefs[] = {
 	{ "setprofile", tsetprofile, METH_O, NULL },
 	{ "getprofile", tgetprofile, 0x04 /* METH_NOARGS */, NULL },
 };
+
+/*
+ * --lines before 3.12: the same for the trace hook.  sys.settrace (pdb,
+ * coverage's Python tracer, threading.settrace's threads) replaces ours;
+ * ours goes back in front through our sys.settrace, with their object
+ * (sys.gettrace() answers theirs), and passes them every event.  A C
+ * tracer set from C (coverage's CTracer) is not seen until the end
+ * (chain_check_trace): the line costs since are its thread's calls' lines.
+ */
+static __thread PyTraceFunc chainedtr __attribute__((tls_model("initial-exec")));
+static PyObject *realsettrace;
+
+static void
+adopt_trace(void)
+{
+	void *ts = py.PyThreadState_Get();
+	PyTraceFunc fn = cpy_tstate_tracefunc(ts);
+	PyObject *obj = cpy_tstate_traceobj(ts), *et, *ev, *tb;
+
+	if (fn == hooks_trace || !R.on)
+		return;
+	chainedtr = fn;
+	if (!fn)
+		obj = NULL;
+	else if (!obj)
+		obj = R.none;
+	py.PyErr_Fetch(&et, &ev, &tb);
+	if (obj)
+		py.Py_IncRef(obj);
+	py.PyEval_SetTrace(hooks_trace, obj);
+	if (obj)
+		py.Py_DecRef(obj);
+	py.PyErr_Restore(et, ev, tb);
+}
+
+/* Ours first (the line starts now), then theirs; if theirs dropped itself
+ * (an exception in it), ours stays alone. */
+int
+chain_trace(PyObject *obj, PyObject *f, int what, PyObject *arg)
+{
+	PyTraceFunc fn = chainedtr;
+	PyObject *o = obj == R.none ? NULL : obj;
+	int r;
+
+	if (!R.on) {
+		chainedtr = NULL;
+		py.Py_IncRef(obj);
+		py.PyEval_SetTrace(fn, o);
+		r = fn ? fn(o, f, what, arg) : 0;
+		py.Py_DecRef(obj);
+		return r;
+	}
+	hooks_trace(NULL, f, what, arg);
+	if (!fn)
+		return 0;
+	r = fn(o, f, what, arg);
+	if (cpy_tstate_tracefunc(py.PyThreadState_Get()) != hooks_trace)
+		adopt_trace();
+	return r;
+}
+
+static PyObject *
+settrace(PyObject *self, PyObject *f)
+{
+	PyObject *r;
+
+	(void)self;
+	if (!(r = py.PyObject_CallFunctionObjArgs(realsettrace, f, NULL)) || !R.on)
+		return r;
+	if (py.off_tstrace)
+		adopt_trace();
+	else if (f == R.none)
+		py.PyEval_SetTrace(hooks_trace, NULL);
+	else
+		lostwhat("the program set its own trace function, which pcg cannot chain on this interpreter",
+		    "line costs");
+	return r;
+}
+
+static struct pymethoddef tracedef = { "settrace", settrace, METH_O, NULL };
+
+/* The end: a thread whose trace hook is not ours lost its line events. */
+void
+chain_check_trace(void)
+{
+	void *ts;
+
+	if (!R.lines || py.monitoring || !py.off_tstrace || !py.PyThreadState_Get || !(ts = py.PyThreadState_Get()))
+		return;
+	if (cpy_tstate_tracefunc(ts) != hooks_trace)
+		lostwhat("the program replaced pcg's trace hook from C (a C tracer such as coverage's)",
+		    "line costs");
+}
 
 /* Replace MOD.NAME by DEF, keeping the original in *REAL; the new one, or
  * NULL. */
@@ -266,8 +367,13 @@ chain_install(PyTraceFunc ours, PyObject *h)
 	cpy_probe_tstate(hook, h);
 	maints = py.PyThreadState_Get ? py.PyThreadState_Get() : NULL;
 	probe_lsprof();
-	if ((sys = py.PyImport_ImportModule("sys")))
+	if ((sys = py.PyImport_ImportModule("sys"))) {
 		wrap(sys, "setprofile", &wrapdefs[0], &realsetprofile);
+		if (R.lines) {
+			cpy_probe_ttrace(hooks_trace, h);
+			wrap(sys, "settrace", &tracedef, &realsettrace);
+		}
+	}
 	wrap(R.threading, "setprofile", &wrapdefs[1], &realtset);
 	wrap(R.threading, "getprofile", &wrapdefs[2], &realtget); /* 3.10+ */
 	py.PyErr_Clear();

@@ -57,6 +57,10 @@ cpy_resolve(void)
 #undef OPT
 #undef RESD
 	py.PyCMethod_Type = sym(h, "PyCMethod_Type");
+	if (!(*(void **)&py.code_extra_index = sym(h, "PyUnstable_Eval_RequestCodeExtraIndex")))
+		*(void **)&py.code_extra_index = sym(h, "_PyEval_RequestCodeExtraIndex");
+	if (!(*(void **)&py.code_set_extra = sym(h, "PyUnstable_Code_SetExtra")))
+		*(void **)&py.code_set_extra = sym(h, "_PyCode_SetExtra");
 	return 0;
 }
 
@@ -270,4 +274,27 @@ cpy_probe_tstate(PyTraceFunc hook, PyObject *mark)
 	if (nf != 1 || no != 1)
 		py.off_tsprofile = py.off_tsprofileobj = 0;
 	py.PyEval_SetProfile(NULL, NULL);
+}
+
+/* The same for the trace hook (--lines before 3.12: chain.c chains the
+ * program's sys.settrace behind ours). */
+void
+cpy_probe_ttrace(PyTraceFunc hook, PyObject *mark)
+{
+	char *ts;
+	size_t i, nf = 0, no = 0;
+
+	if (!py.PyThreadState_Get)
+		return;
+	py.PyEval_SetTrace(hook, mark);
+	ts = py.PyThreadState_Get();
+	for (i = sizeof(void *); i < 24 * sizeof(void *); i += sizeof(void *)) {
+		if (*(PyTraceFunc *)(ts + i) == hook)
+			py.off_tstrace = i, nf++;
+		if (*(PyObject **)(ts + i) == mark)
+			py.off_tstraceobj = i, no++;
+	}
+	if (nf != 1 || no != 1)
+		py.off_tstrace = py.off_tstraceobj = 0;
+	py.PyEval_SetTrace(NULL, NULL);
 }

@@ -62,8 +62,13 @@ struct pymemberdef {
 #define METH_O 0x08
 #define METH_FASTCALL 0x80
 
-/* Profile hook events (Include/cpython/pystate.h). */
-enum { PYTRACE_CALL = 0, PYTRACE_RETURN = 3, PYTRACE_C_CALL = 4,
+/* Profile hook events (Include/cpython/pystate.h).  LINE reaches only a
+ * trace hook (PyEval_SetTrace, 3.6 to 3.11): a C one gets it in every frame
+ * of its thread with no setup per frame (f_trace belongs to sys.settrace's
+ * Python functions; f_trace_lines, 3.7+, starts true), when the frame's
+ * last instruction starts a line or jumps back (CPython's own line rule,
+ * f_lineno's); it gets CALL, RETURN and EXCEPTION too. */
+enum { PYTRACE_CALL = 0, PYTRACE_LINE = 2, PYTRACE_RETURN = 3, PYTRACE_C_CALL = 4,
 	PYTRACE_C_EXCEPTION = 5, PYTRACE_C_RETURN = 6 };
 
 #define CO_GENLIKE (0x20 | 0x80 | 0x200) /* generator, coroutine, async gen */
@@ -100,6 +105,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(void, PyErr_Fetch, (PyObject **, PyObject **, PyObject **)) \
 	X(void, PyErr_Restore, (PyObject *, PyObject *, PyObject *)) \
 	X(void, PyEval_SetProfile, (PyTraceFunc, PyObject *)) \
+	X(void, PyEval_SetTrace, (PyTraceFunc, PyObject *)) \
 	X(PyObject *, PyEval_GetFrame, (void)) \
 	X(int, PyFrame_GetLineNumber, (PyObject *)) \
 	X(int, PyCode_Addr2Line, (PyObject *, int)) \
@@ -119,6 +125,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(PyObject *, PyFrame_GetCode, (PyObject *)) \
 	X(PyObject *, PyFrame_GetBack, (PyObject *)) \
 	X(void, _PyEval_SetProfile, (void *, PyTraceFunc, PyObject *)) \
+	X(void, _PyEval_SetTrace, (void *, PyTraceFunc, PyObject *)) \
 	X(void *, PyThreadState_Get, (void)) \
 	X(void *, PyThreadState_GetInterpreter, (void *)) \
 	X(void *, PyInterpreterState_ThreadHead, (void *)) \
@@ -147,6 +154,10 @@ struct cpython {
 	PYOPTFUNCS(DECL)
 	PYDATA(DECLD)
 	PyObject *PyCMethod_Type; /* 3.9+ */
+	/* PEP 523's per-code extra slots (_PyEval_RequestCodeExtraIndex and
+	 * _PyCode_SetExtra, PyUnstable_ from 3.12); NULL if absent. */
+	ssize_t (*code_extra_index)(void (*freefunc)(void *));
+	int (*code_set_extra)(PyObject *code, ssize_t index, void *extra);
 	int version;              /* major * 100 + minor: for messages only */
 
 	/* Capabilities. */
@@ -162,6 +173,7 @@ struct cpython {
 	uintptr_t long_tagmask;   /* 3.12+ compact ints: tag bits that say nothing of the value */
 	int long_fast;            /* ... and they can be read directly */
 	size_t off_tsprofile, off_tsprofileobj; /* PyThreadState's c_profilefunc, c_profileobj (< 3.12) */
+	size_t off_tstrace, off_tstraceobj; /* ... c_tracefunc, c_traceobj (< 3.12, --lines) */
 };
 #undef DECL
 #undef DECLD
@@ -171,6 +183,7 @@ extern struct cpython py;
 int cpy_resolve(void);
 int cpy_probe(PyObject *none);
 void cpy_probe_tstate(PyTraceFunc hook, PyObject *mark);
+void cpy_probe_ttrace(PyTraceFunc hook, PyObject *mark);
 
 #define TYPE(o) ((o)->type)
 
@@ -282,6 +295,19 @@ static inline PyObject *
 cpy_tstate_profileobj(void *ts)
 {
 	return *(PyObject **)((char *)ts + py.off_tsprofileobj);
+}
+
+/* Its trace hook and object, likewise (py.off_tstrace). */
+static inline PyTraceFunc
+cpy_tstate_tracefunc(void *ts)
+{
+	return *(PyTraceFunc *)((char *)ts + py.off_tstrace);
+}
+
+static inline PyObject *
+cpy_tstate_traceobj(void *ts)
+{
+	return *(PyObject **)((char *)ts + py.off_tstraceobj);
 }
 
 /* ---- Ints (sys.monitoring's instruction offsets, 3.12+) ---- */

@@ -38,6 +38,8 @@ forked(void)
 	pcg_add_cost(&q, "wall", "ns");
 	if (R.cpu)
 		pcg_add_cost(&q, "cpu", "ns");
+	if (R.lines)
+		pcg_lines_on(&q);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	for (i = 0; i < R.p.nmeta; i++) {
 		const struct pcg_meta *m = &R.p.meta[i];

@@ -118,6 +118,57 @@ cpop(struct th *t, uint64_t ts)
 		pop(t, ts, 0);
 }
 
+/*
+ * --lines: the innermost frame goes on at LINE from TS (stamped): the
+ * time since the thread's last event is its current line's.
+ */
+static void
+lrec(struct th *t, uint32_t line, const uint64_t *v)
+{
+	char *p;
+
+	if (!O.events) {
+		pcg_line(&R.p, &t->st, line, v);
+		return;
+	}
+	p = ev_room(96);
+	*p++ = 'l';
+	*p++ = '\t';
+	p = pcg_u64(p, t->id);
+	*p++ = '\t';
+	p = pcg_u64(p, line);
+	*p++ = '\t';
+	p = pcg_u64(p, v[0]);
+	if (R.cpu) {
+		*p++ = '\t';
+		p = pcg_u64(p, v[1]);
+	}
+	*p++ = '\n';
+	O.blen = p - O.buf;
+	O.lines++;
+}
+
+/* A line event of the frame running CODE.  C frames above it have ended
+ * (their end was missed); a frame that is not our innermost one (entered
+ * before recording began) is not charged, but the event cost time. */
+static void
+lineev(struct th *t, const void *code, uint32_t line, uint64_t ts)
+{
+	uint64_t raw = ts, v[2];
+
+	while (t->depth && (t->key[t->depth - 1] & 1))
+		pop(t, ts, 0);
+	if (!t->depth || (t->key[t->depth - 1] & ~(uintptr_t)GEN) != (uintptr_t)code) {
+		t->owed += R.bias[BIAS_LINE];
+		return;
+	}
+	t->nline++;
+	stamps(t, ts, R.bias[BIAS_LINE], v);
+	lrec(t, line, v);
+	if (O.events && raw - O.flushed > FLUSH_NS)
+		ev_flush();
+}
+
 /* ---- 3.6 to 3.11: PyEval_SetProfile ---- */
 
 /* The line a frame is at, cached by (code, last instruction).  The frame
@@ -180,6 +231,7 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 	struct ent *e;
 	PyObject *b, *c;
 	const void *ml;
+	int r;
 
 	if (obj) /* the program's own profiler is behind ours (chain.c) */
 		return chain_hook(obj, f, what, arg);
@@ -200,8 +252,12 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 		c = cpy_frame_code(f);
 		e = code_ent(c, f);
 		b = cpy_frame_back(f);
-		push(t, (uintptr_t)c | (e->flags & CO_GENLIKE ? GEN : 0), e->fn, b ? fline(t, b) : 0, ts,
-		    (e->flags & CO_GENLIKE) && resumed(e, f));
+		r = (e->flags & CO_GENLIKE) && resumed(e, f);
+		push(t, (uintptr_t)c | (e->flags & CO_GENLIKE ? GEN : 0), e->fn, b ? fline(t, b) : 0, ts, r);
+		/* --lines: it goes on at its yield's line, which its last
+		 * instruction is on (a trace hook gets no line event for it). */
+		if (r && R.lines && cpy_frame_lasti(f) >= 0)
+			lrec(t, fline(t, f), (uint64_t[2]){ t->last, t->lastcpu });
 		break;
 	case PYTRACE_RETURN:
 		if (O.events && t->depth && (t->key[t->depth - 1] & 3) == GEN) {
@@ -228,6 +284,44 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 	return 0;
 }
 
+/*
+ * --lines before 3.12: the C trace hook (PyEval_SetTrace), for its line
+ * events only.  A C trace function gets them in every frame with no
+ * setup per frame (f_trace is the Python-level sys.settrace's; f_trace_lines
+ * starts true); its line is that of the frame's last instruction.  OBJ
+ * set: the program's own trace function is behind ours (chain.c).
+ */
+int
+hooks_trace(PyObject *obj, PyObject *f, int what, PyObject *arg)
+{
+	uint64_t ts;
+	PyObject *c;
+	long i;
+
+	if (obj)
+		return chain_trace(obj, f, what, arg);
+	if (what != PYTRACE_LINE || R.paused)
+		return 0;
+	ts = now();
+	if (!R.on) {
+		py.PyEval_SetTrace(NULL, NULL);
+		return 0;
+	}
+	c = cpy_frame_code(f);
+	if ((i = cpy_frame_lasti(f)) >= 0)
+		lineev(thr(), c, site_line(c, i), ts);
+	return 0;
+}
+
+/* This thread's hooks: the profile hook, and the trace hook for --lines. */
+static void
+sethooks(void)
+{
+	py.PyEval_SetProfile(hook, NULL);
+	if (R.lines)
+		py.PyEval_SetTrace(hooks_trace, NULL);
+}
+
 /* threading.setprofile() target: hooks each new thread, then replays the
  * event that brought it here (the call of Thread.run). */
 static PyObject *
@@ -237,7 +331,7 @@ threadhook(PyObject *self, PyObject *args)
 
 	(void)self;
 	if (R.on) {
-		py.PyEval_SetProfile(hook, NULL);
+		sethooks();
 		if (f && ev && py.PyUnicode_CompareWithASCIIString(ev, "call") == 0)
 			hook(NULL, f, PYTRACE_CALL, NULL);
 	}
@@ -264,7 +358,7 @@ threadentry(PyObject *call, PyObject *unused)
 
 	(void)unused;
 	if (R.on)
-		py.PyEval_SetProfile(hook, NULL);
+		sethooks();
 	return py.PyObject_Call(py.PyTuple_GetItem(call, 0), py.PyTuple_GetItem(call, 1),
 	    kw == R.none ? NULL : kw);
 }
@@ -351,7 +445,7 @@ legacy_install(void)
 	py.Py_DecRef(r);
 	chain_install(hook, h);
 	wrapthread();
-	py.PyEval_SetProfile(hook, NULL);
+	sethooks();
 	/* Threads already running (3.9 to 3.11). */
 	if (!py._PyEval_SetProfile || !py.PyThreadState_Get || !py.PyThreadState_GetInterpreter ||
 	    !py.PyInterpreterState_ThreadHead || !py.PyThreadState_Next)
@@ -359,8 +453,11 @@ legacy_install(void)
 	me = py.PyThreadState_Get();
 	for (ts = py.PyInterpreterState_ThreadHead(py.PyThreadState_GetInterpreter(me)); ts;
 	    ts = py.PyThreadState_Next(ts))
-		if (ts != me)
+		if (ts != me) {
 			py._PyEval_SetProfile(ts, hook, NULL);
+			if (R.lines && py._PyEval_SetTrace)
+				py._PyEval_SetTrace(ts, hooks_trace, NULL);
+		}
 	return 0;
 }
 
@@ -403,7 +500,7 @@ caller_line(void)
 		return 0;
 	if ((i = py.PyFrame_GetLasti(b)) >= 0 && (c = py.PyFrame_GetCode(b))) {
 		line = site_line(c, i);
-		py.Py_DecRef(c); /* site_line holds its own reference */
+		py.Py_DecRef(c); /* b holds it */
 	}
 	py.Py_DecRef(b);
 	return line;
@@ -445,6 +542,25 @@ m_resume(A)
 	e = code_ent(a[0], NULL);
 	t->pset = 0;
 	push(t, (uintptr_t)a[0], e->fn, caller_line(), ts, 1);
+	/* --lines: it goes on at the line of its offset (sys.monitoring sends
+	 * no LINE event there: the line did not change). */
+	if (R.lines)
+		lrec(t, site_line(a[0], cpy_small_long(a[1])), (uint64_t[2]){ t->last, t->lastcpu });
+	return R.none;
+}
+
+static PyObject *
+m_line(A)
+{
+	uint64_t ts = now();
+	struct th *t;
+
+	(void)self, (void)n, (void)kw;
+	if (!R.on)
+		return stop();
+	t = thr();
+	t->pset = 0;
+	lineev(t, a[0], cpy_small_long(a[1]), ts);
 	return R.none;
 }
 
@@ -555,6 +671,7 @@ static const struct {
 	{ "CALL", m_call },
 	{ "C_RETURN", m_creturn },
 	{ "C_RAISE", m_creturn },
+	{ "LINE", m_line }, /* last: --lines only */
 };
 
 #undef A
@@ -637,7 +754,7 @@ monitoring_install(void)
 		return -1;
 	}
 	py.Py_DecRef(r);
-	for (i = 0; i < LEN(cbs); i++) {
+	for (i = 0; i < LEN(cbs) - !R.lines; i++) {
 		if (!(ev = py.PyObject_GetAttrString(events, cbs[i].event)) ||
 		    !(cb = callback(cbs[i].fn)) ||
 		    !(r = call(mon, "register_callback", id, ev, cb)))
@@ -777,7 +894,7 @@ readstack(struct pend *p, PyObject *f)
 		e = code_ent(c, NULL);
 		b = py.PyFrame_GetBack(f);
 		p->f[p->n++] = (struct pframe){ (uintptr_t)c, e->fn, b ? frameline(b) : 0 };
-		py.Py_DecRef(c); /* the entry holds its own reference */
+		py.Py_DecRef(c); /* its frame holds it */
 		py.Py_DecRef(f);
 		f = b;
 	}

@@ -171,6 +171,121 @@ insert(const void *key)
 	return e;
 }
 
+/*
+ * Code objects die (a module's body once imported, code compiled or
+ * eval'd at run time) and a new one may take the address that keys their
+ * entries.  A reference to each would keep them all alive (sympy's
+ * imports: 16,000 objects, 3 MB; a program that compiles code as it runs:
+ * without bound).  Instead each code object we key on carries our mark in
+ * a PEP 523 extra slot, and CPython tells us when it goes (code_gone):
+ * its entries go with it.  Without that API, references are held.
+ */
+static ssize_t xidx = -1;
+
+static void code_gone(void *code);
+
+void
+names_init(void)
+{
+	if (xidx < 0 && py.code_extra_index && py.code_set_extra && (xidx = py.code_extra_index(code_gone)) < 0)
+		py.PyErr_Clear();
+}
+
+/* Mark CODE (once: setting the slot again frees the old value, that is,
+ * tells us CODE is gone). */
+static void
+watch(PyObject *code)
+{
+	if (xidx < 0 || py.code_set_extra(code, xidx, code) < 0) {
+		py.PyErr_Clear();
+		py.Py_IncRef(code);
+	}
+}
+
+/* Empty slot i of an open-addressing table keyed by a pointer (each entry
+ * starts with it, homed by hptr), shifting later entries of its probe run
+ * back: no tombstones. */
+static void
+unslot(void *tab, size_t cap, size_t size, size_t i)
+{
+	char *s = tab;
+	size_t j = i, k;
+	const void *key;
+
+	for (;;) {
+		j = (j + 1) & (cap - 1);
+		if (!(key = *(const void *const *)(s + j * size)))
+			break;
+		k = hptr(key) & (cap - 1);
+		/* Entry j may move to i only if its home is not cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		memcpy(s + i * size, s + j * size, size);
+		i = j;
+	}
+	memset(s + i * size, 0, size);
+}
+
+static struct sites *
+sites_find(const void *code)
+{
+	size_t i;
+
+	if (!R.sitescap)
+		return NULL;
+	for (i = hptr(code) & (R.sitescap - 1); R.sites[i].code; i = (i + 1) & (R.sitescap - 1))
+		if (R.sites[i].code == code)
+			return &R.sites[i];
+	return NULL;
+}
+
+static struct sites *
+sites_add(const void *code)
+{
+	struct sites *old = R.sites, *c;
+	size_t i, cap = R.sitescap;
+
+	if (2 * (R.nsites + 1) > R.sitescap) {
+		R.sitescap = cap ? 2 * cap : 1024;
+		R.sites = ecalloc(R.sitescap, sizeof(*R.sites));
+		R.nsites = 0;
+		for (i = 0; i < cap; i++)
+			if (old[i].code)
+				*sites_add(old[i].code) = old[i];
+		free(old);
+	}
+	for (i = hptr(code) & (R.sitescap - 1); R.sites[i].code; i = (i + 1) & (R.sitescap - 1))
+		;
+	c = &R.sites[i];
+	c->code = code;
+	R.nsites++;
+	return c;
+}
+
+/* CPython frees a code object we marked: forget it everywhere.  Also
+ * after the recording (nothing left to forget). */
+static void
+code_gone(void *code)
+{
+	struct ent *e;
+	struct sites *c;
+	size_t i;
+
+	if (R.ent && (e = ent_find(code))) {
+		py.Py_DecRef(e->cob);
+		unslot(R.ent, R.entcap, sizeof(*R.ent), e - R.ent);
+		R.nent--;
+	}
+	if ((c = sites_find(code))) {
+		free(c->s);
+		unslot(R.sites, R.sitescap, sizeof(*R.sites), c - R.sites);
+		R.nsites--;
+	}
+	for (i = 0; i < sizeof(R.lfront) / sizeof(R.lfront[0]); i++)
+		if (R.lfront[i].code == code)
+			R.lfront[i].code = NULL;
+}
+
 /* The module of a Python frame: its globals' __name__. */
 static PyObject *
 frame_module(PyObject *frame, PyObject *code)
@@ -191,19 +306,23 @@ frame_module(PyObject *frame, PyObject *code)
 	return m;
 }
 
-/* co_code's bytes, for a generator's state: the object is never released. */
-static void
-cobytes(struct ent *e, PyObject *code)
+/* co_code's bytes, for a generator's state, or NULL: held by the entry. */
+static PyObject *
+cobytes(PyObject *code, const unsigned char **co, size_t *nco)
 {
 	PyObject *b = attr(code, "co_code");
 	char *s;
 	ssize_t n;
 
 	if (b && py.PyBytes_AsStringAndSize(b, &s, &n) == 0) {
-		e->co = (const unsigned char *)s;
-		e->nco = n;
+		*co = (const unsigned char *)s;
+		*nco = n;
+	} else {
+		py.Py_DecRef(b);
+		b = NULL;
 	}
 	py.PyErr_Clear();
+	return b;
 }
 
 /*
@@ -248,24 +367,34 @@ codename(PyObject *code)
 struct ent *
 code_ent_new(PyObject *code, PyObject *frame)
 {
-	PyObject *et, *ev, *tb, *name;
+	PyObject *et, *ev, *tb, *name, *cob = NULL;
+	const unsigned char *co = NULL;
+	size_t nco = 0;
 	struct ent *e;
 	long flags;
 	uint32_t fn;
 
 	py.PyErr_Fetch(&et, &ev, &tb);
-	py.Py_IncRef(code); /* its address must never be reused */
 	name = codename(code);
 	fn = intern(PCG_PY, frame_module(frame ? frame : py.PyEval_GetFrame(), code),
 	    attrbytes(code, "co_filename"), attrlong(code, "co_firstlineno"), name);
 	flags = attrlong(code, "co_flags");
+	if (flags < 0)
+		flags = 0;
+	if ((flags & CO_GENLIKE) && !py.monitoring)
+		cob = cobytes(code, &co, &nco);
+	py.PyErr_Clear();
+	if (!sites_find(code))
+		watch(code);
+	/* Last: the Python calls above may free code objects, which moves
+	 * entries (code_gone). */
 	e = insert(code);
 	R.nent++;
 	e->fn = fn;
-	e->flags = flags < 0 ? 0 : flags;
-	if ((e->flags & CO_GENLIKE) && !py.monitoring)
-		cobytes(e, code);
-	py.PyErr_Clear();
+	e->flags = flags;
+	e->co = co;
+	e->nco = nco;
+	e->cob = cob;
 	py.PyErr_Restore(et, ev, tb);
 	return e;
 }
@@ -388,53 +517,55 @@ cfunc_ent_new(const void *ml, PyObject *f, int descr)
 	return e;
 }
 
-static size_t
-hline(const void *code, long off)
+/* The line of offset OFF in a code object's sites, or 0 and its slot. */
+static struct site *
+site_slot(struct sites *c, long off)
 {
-	return hptr(code) ^ ((size_t)off * 0x9e3779b1u);
+	uint32_t i, key = (uint32_t)off + 1;
+
+	for (i = (key * 0x9e3779b1u >> 7) & (c->cap - 1); c->s[i].off1 && c->s[i].off1 != key; i = (i + 1) & (c->cap - 1))
+		;
+	return &c->s[i];
 }
 
 static void
-lput(const void *code, long off, uint32_t line)
+site_put(struct sites *c, long off, uint32_t line)
 {
-	struct lent *old = R.lent;
-	size_t i, cap = R.lentcap;
+	struct site *old = c->s, *s;
+	uint32_t i, cap = c->cap;
 
-	if (2 * (R.nlent + 1) > R.lentcap) {
-		R.lentcap = cap ? 2 * cap : 4096;
-		R.lent = ecalloc(R.lentcap, sizeof(*R.lent));
+	if (2 * (c->n + 1) > c->cap) {
+		c->cap = cap ? 2 * cap : 8;
+		c->s = ecalloc(c->cap, sizeof(*c->s));
 		for (i = 0; i < cap; i++)
-			if (old[i].code) {
-				size_t j = hline(old[i].code, old[i].off) & (R.lentcap - 1);
-				while (R.lent[j].code)
-					j = (j + 1) & (R.lentcap - 1);
-				R.lent[j] = old[i];
-			}
+			if (old[i].off1)
+				*site_slot(c, (long)old[i].off1 - 1) = old[i];
 		free(old);
 	}
-	for (i = hline(code, off) & (R.lentcap - 1); R.lent[i].code; i = (i + 1) & (R.lentcap - 1))
-		;
-	R.lent[i].code = code;
-	R.lent[i].off = off;
-	R.lent[i].line = line;
-	R.nlent++;
+	s = site_slot(c, off);
+	s->off1 = (uint32_t)off + 1;
+	s->line = line;
+	c->n++;
 }
 
 uint32_t
 site_line_slow(PyObject *code, long off)
 {
+	struct sites *c = sites_find(code);
+	struct site *s;
 	uint64_t t;
-	size_t i;
 	int line;
 
-	if (R.lentcap)
-		for (i = hline(code, off) & (R.lentcap - 1); R.lent[i].code; i = (i + 1) & (R.lentcap - 1))
-			if (R.lent[i].code == code && R.lent[i].off == off)
-				return R.lent[i].line;
+	if (c && c->cap && (s = site_slot(c, off))->off1)
+		return s->line;
 	t = clk(); /* the recorder's time, not the program's */
-	py.Py_IncRef(code); /* keep the key's address from being reused */
+	if (!c) {
+		if (!ent_find(code))
+			watch(code);
+		c = sites_add(code);
+	}
 	line = py.PyCode_Addr2Line(code, off);
-	lput(code, off, line > 0 ? line : 0);
+	site_put(c, off, line > 0 ? line : 0);
 	unbill(t);
 	return line > 0 ? line : 0;
 }

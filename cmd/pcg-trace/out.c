@@ -105,7 +105,8 @@ ev_header(void)
 	char *p;
 
 	p = ev_room(16);
-	memcpy(p, "pcg\t1\tevents\n", 13);
+	/* Line events (--lines) are version 2's. */
+	memcpy(p, R.lines ? "pcg\t2\tevents\n" : "pcg\t1\tevents\n", 13);
 	O.blen += 13;
 	O.lines++;
 	for (i = 0; i < R.p.nmeta; i++) {

@@ -42,7 +42,7 @@ static int killedby; /* the signal that ended the child, or 0 */
  */
 static int claim[2];
 static struct sigaction intwas; /* SIGINT's disposition when we started */
-static int quiet, follow, raw, paused, cpu;
+static int quiet, follow, raw, paused, cpu, lines;
 static char tmp[PATH_MAX]; /* the output until it is complete */
 static char *pattern;      /* of the output names: %p is the pid */
 static char rundir[PATH_MAX]; /* -f: the followed processes' marks (rec's out_mark) */
@@ -87,7 +87,7 @@ cleanup(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-q] [-f] [--events] [--cpu] [--raw] [--paused] [-o FILE|-] [--] COMMAND [ARG...]\n"
+	fprintf(stderr, "usage: %s [-q] [-f] [--events] [--cpu] [--raw] [--paused] [--lines] [-o FILE|-] [--] COMMAND [ARG...]\n"
 	    "       %s -p PID [-d SECONDS] [-q] [-o FILE|-]\n", argv0, argv0);
 	exit(2);
 }
@@ -123,7 +123,7 @@ seconds(const char *s)
 static void __attribute__((noreturn))
 help(void)
 {
-	printf("usage: %s [-q] [-f] [--events] [--cpu] [--raw] [--paused] [-o FILE|-] [--] COMMAND [ARG...]\n"
+	printf("usage: %s [-q] [-f] [--events] [--cpu] [--raw] [--paused] [--lines] [-o FILE|-] [--] COMMAND [ARG...]\n"
 	    "       %s -p PID [-d SECONDS] [-q] [-o FILE|-]\n"
 	    "Run COMMAND, a command line running Python 3.6+, and record every call;\n"
 	    "or attach to the running CPython 3.14+ process PID and record its calls.\n"
@@ -136,6 +136,8 @@ help(void)
 	    "              FILE gets .%%p appended when it has no %%p\n"
 	    "  --events    write the events layer live instead of the profile\n"
 	    "  --cpu       a second cost column: each thread's CPU time beside wall time\n"
+	    "  --lines     also split each function's self cost by source line\n"
+	    "              (format version 2)\n"
 	    "  --raw       keep the recorder's own time in the costs (no compensation)\n"
 	    "  --paused    start with recording off; SIGUSR2 (to the program or to\n"
 	    "              pcg-trace) turns it on, the next one off again, and so on\n"
@@ -239,7 +241,7 @@ setenvs(const char *lib, int events, const char *pattern)
 	} else {
 		setenv("PCG_TRACE_PP", "u", 1);
 	}
-	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1 | raw << 3 | paused << 4 | cpu << 5, CLAIMFD, CMDFD);
+	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1 | raw << 3 | paused << 4 | lines << 5 | cpu << 6, CLAIMFD, CMDFD);
 	if (follow) {
 		/* Absolute: a followed process may run in another directory. */
 		char cwd[PATH_MAX], *abs;
@@ -327,6 +329,7 @@ status(void)
 
 struct tally {
 	unsigned wrote, running, lost;
+	int report;       /* say a word for each lost process (the last count) */
 	char names[512];  /* the first files written, for the report */
 	char running_pids[256];
 };
@@ -364,7 +367,7 @@ count(const char *name, void *arg)
 		cmd[len > 0 ? len : 0] = '\0';
 		close(fd);
 	}
-	if (!quiet)
+	if (t->report && !quiet)
 		weprintf("followed process %ld (%s) left no profile: it ended before writing it "
 		    "(killed by SIGKILL?)", pid, cmd);
 }
@@ -466,9 +469,7 @@ followed(char *buf, size_t cap)
 		/* The unmarked first: one that marks meanwhile is then counted
 		 * by its mark, never missed by both. */
 		t.running = unmarked(t.running_pids, sizeof(t.running_pids));
-		quiet++; /* no report while counting */
 		eachmark(count, &t);
-		quiet--;
 		if (!t.running)
 			break;
 		if (++waited == 100 && !quiet)
@@ -477,7 +478,8 @@ followed(char *buf, size_t cap)
 		nanosleep(&tick, NULL);
 	}
 	memset(&t, 0, sizeof(t));
-	eachmark(count, &t); /* now with a word for each lost one */
+	t.report = 1;
+	eachmark(count, &t);
 	if (t.wrote)
 		snprintf(buf, cap, "%u followed process%s wrote %s:%s%s", t.wrote, t.wrote > 1 ? "es" : "",
 		    t.wrote > 1 ? "their profiles" : "its profile", t.names, t.wrote > 8 ? " ..." : "");
@@ -584,7 +586,7 @@ main(int argc, char *argv[])
 	struct stat sb;
 	struct sigaction sa;
 	unsigned long long size;
-	enum { EVENTS = 256, RAW, PAUSED, CPU, VERSION };
+	enum { EVENTS = 256, RAW, PAUSED, CPU, LINES, VERSION };
 	pid_t pid = 0;
 	double secs = 0;
 	static const struct option lo[] = {
@@ -595,6 +597,7 @@ main(int argc, char *argv[])
 		{ "raw", no_argument, NULL, RAW },
 		{ "cpu", no_argument, NULL, CPU },
 		{ "paused", no_argument, NULL, PAUSED },
+		{ "lines", no_argument, NULL, LINES },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -618,6 +621,7 @@ main(int argc, char *argv[])
 		case RAW: raw = 1; break;
 		case CPU: cpu = 1; break;
 		case PAUSED: paused = 1; break;
+		case LINES: lines = 1; break;
 		case 'p': pid = number(optarg, "-p"); break;
 		case 'd': secs = seconds(optarg); break;
 		default: usage();
@@ -626,8 +630,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (pid || secs) {
-		if (!pid || argc || follow || events || raw || paused || cpu) {
-			weprintf("-p PID takes no command, and no -f, --events, --cpu, --raw or --paused; -d needs -p");
+		if (!pid || argc || follow || events || raw || paused || cpu || lines) {
+			weprintf("-p PID takes no command, and no -f, --events, --cpu, --raw, --paused or --lines; -d needs -p");
 			usage();
 		}
 		if (out && !*out)

@@ -133,8 +133,9 @@ clock_pick(void)
  * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
  * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
  * writes its own file, named by pattern; fd is then -1; 8: --raw, no
- * compensation; 16: --paused, recording off until SIGUSR2; 32: --cpu, a
- * second cost column, the thread's CPU time; bits 8 on: the
+ * compensation; 16: --paused, recording off until SIGUSR2; 32: --lines,
+ * line costs too (format version 2); 64: --cpu, a second cost column, the
+ * thread's CPU time; bits 8 on: the
  * image's exec count), the descriptor holding the command line (-1: this
  * process's own) and the interpreter's metadata (addmeta).
  */
@@ -156,11 +157,14 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	}
 	if (!(R.threading = py.PyImport_ImportModule("threading")))
 		return -1;
+	names_init();
 	out_init(fd, flags & 1, flags & 2, flags & 4, (unsigned)flags >> 8, pattern);
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");
-	if (flags & 32)
+	if (flags & 64)
 		pcg_add_cost(&R.p, "cpu", "ns");
+	if ((R.lines = (flags & 32) != 0))
+		pcg_lines_on(&R.p);
 	addcmd(cmdfd);
 	addmeta(meta);
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -179,7 +183,7 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	events = O.events;
 	O.events = 0;
 	me = newthread();
-	if (flags & 32) {
+	if (flags & 64) {
 		const char *how = cpu_setup(me);
 		pcg_add_meta(&R.p, pcg_cstr("cpuclock"), &(struct pcg_str){ (char *)how, strlen(how) }, 1);
 		R.cpu = 1;
@@ -254,6 +258,7 @@ pcg_attach_start(const char *dir, const char *const *meta)
 		return -1;
 	if (!(R.threading = py.PyImport_ImportModule("threading")))
 		return -1;
+	names_init();
 	if (snprintf(attachdir, sizeof(attachdir), "%s", dir) >= (int)sizeof(attachdir) ||
 	    snprintf(path, sizeof(path), "%s/prof.tmp", dir) >= (int)sizeof(path) ||
 	    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
@@ -315,7 +320,7 @@ pcg_attach_stop(void)
 	}
 	R.nth = 0;
 	pcg_free(&R.p);
-	free(R.ent); /* the references it holds stay */
+	free(R.ent); /* code objects it keeps alive (no PEP 523 API) stay so */
 	R.ent = NULL;
 	/* Nothing on the program's stderr: the script tells pcg-trace. */
 	return rename(tmp, path);

@@ -29,21 +29,37 @@ struct th {
 	uint64_t cpuwall;      /* ... and the wall clock then (now()) */
 	uint64_t lastcpu;      /* its last event's cpu reading */
 	uint64_t cpuw0;        /* the wall reading of its first event since cpu0 */
+	uint32_t nline;        /* --lines: line events recorded (calib.c counts them) */
 };
 
 /* A code object or PyMethodDef and its function id. */
 struct ent {
 	const void *key;
 	uint32_t fn, flags;
-	/* generators before 3.12: the bytes of co_code (kept alive), for their state */
+	/* generators before 3.12: the bytes of co_code, for their state */
 	const unsigned char *co;
 	size_t nco;
+	PyObject *cob;  /* ... held while the code lives */
 };
 
+/* A call site's line: the direct-mapped cache in front of struct sites. */
 struct lent {
 	const void *code;
 	int32_t off;
 	uint32_t line;
+};
+
+/* The call-site lines of one code object: offset + 1 (0: empty slot) to
+ * line, open addressing.  A table of these, by code, goes with each code
+ * object when it dies (names.c). */
+struct site {
+	uint32_t off1, line;
+};
+
+struct sites {
+	const void *code;
+	struct site *s;
+	uint32_t n, cap;
 };
 
 /* The recording (rec.c starts it, hooks.c and names.c fill it). */
@@ -51,11 +67,12 @@ struct rec {
 	int on, tool, hooked;
 	int paused;         /* --paused: recording off for now (hooks_pause) */
 	int attached;       /* started by pcg-trace -p (pcg_attach_start) */
+	int lines;          /* --lines: line events too */
 	uint32_t gen;       /* recordings so far in this process: a thread's
 	                     * struct th from an earlier one is not its own */
 	int cpu;            /* --cpu: a second cost column, the thread's CPU time */
 	int cpupage;        /* ... read through a perf page (cpu.c); else the syscall */
-	uint32_t bias[3];   /* per event, 1/1024 ns: BIAS_PY, BIAS_C, BIAS_GEN (calib.c) */
+	uint32_t bias[4];   /* per event, 1/1024 ns: BIAS_PY, BIAS_C, BIAS_GEN, BIAS_LINE (calib.c) */
 	struct pcg_profile p;
 	struct th **th;
 	size_t nth, capth;
@@ -64,15 +81,16 @@ struct rec {
 	uint64_t mult;
 	struct ent *ent;    /* open addressing by key */
 	size_t entcap, nent;
-	struct lent *lent;  /* call-site line cache by (code, offset) */
-	struct lent lfront[256]; /* direct-mapped, in front of it */
-	size_t lentcap, nlent;
+	struct sites *sites; /* call-site lines, by code object (names.c) */
+	size_t sitescap, nsites;
+	struct lent lfront[256]; /* direct-mapped, in front of them */
 	PyObject *missing, *threading, *none;
 };
 
 /* Kinds of event, by what one costs: a Python call or return, a C call
- * or return, a generator's resumption or yield (its frame exists already). */
-enum { BIAS_PY, BIAS_C, BIAS_GEN };
+ * or return, a generator's resumption or yield (its frame exists already),
+ * a new source line (--lines). */
+enum { BIAS_PY, BIAS_C, BIAS_GEN, BIAS_LINE };
 
 /* Where it goes (out.c). */
 struct out {
@@ -225,6 +243,7 @@ stamps(struct th *t, uint64_t ts, uint32_t cost, uint64_t *v)
 
 
 /* names.c */
+void names_init(void);
 struct ent *code_ent_new(PyObject *code, PyObject *frame);
 struct ent *cfunc_ent_new(const void *ml, PyObject *callable, int descr);
 
@@ -324,6 +343,7 @@ void calib_end(void);
 
 /* hooks.c */
 int hooks_install(void);
+int hooks_trace(PyObject *obj, PyObject *f, int what, PyObject *arg);
 void hooks_off(void);
 void hooks_pause(int paused);
 void hooks_remove(void);
@@ -340,5 +360,7 @@ void chain_resume(void *ts, int mine);
 void chain_paused(PyObject *callable);
 void chain_install(PyTraceFunc ours, PyObject *threadhook);
 void chain_install_mon(void); /* 3.12+ */
+int chain_trace(PyObject *obj, PyObject *f, int what, PyObject *arg);
+void chain_check_trace(void);
 
 #endif

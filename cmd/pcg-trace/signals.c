@@ -380,6 +380,7 @@ onexit(PyObject *self, PyObject *args)
 
 	(void)self;
 	(void)args;
+	chain_check_trace();
 	if (!S.mod || py.PyEval_GetFrame())
 		goto out;
 	ourhandlers(sigs, LEN(sigs), &set);
