@@ -127,6 +127,23 @@ relations() {
 	done
 }
 
+@test "cpu: with --lines, each line record has both columns and they add up to the node's self; the events layer too" {
+	for PY_ in $PYS; do
+		say "$PY_"
+		# --raw: busy()'s loop makes a line event per line run, whose cost
+		# compensation would take out of it; its own thread_time keeps it.
+		pcg-trace -q --raw --cpu --lines -o p.pcg "$PY_" "$PY/cpu_prog.py" > out || die "$PY_: pcg-trace --cpu --lines failed"
+		"$PY_" "$PY/cpu_check.py" p.pcg linesums > sums || die "$PY_: bad columns"
+		grep -Eq '^OK [1-9]' sums || die "$PY_: line costs: $(cat sums)"
+		relations p.pcg
+		pcg-trace -q --raw --cpu --lines --events -o e.pcg "$PY_" "$PY/cpu_prog.py" > out || die "$PY_: --events failed"
+		awk -F '\t' '$1 == "l" && NF != 5 { print NR; exit 1 }' e.pcg || die "$PY_: an l record without both readings"
+		pcg-merge e.pcg > m.pcg || die "$PY_: pcg-merge failed"
+		"$PY_" "$PY/cpu_check.py" m.pcg linesums | grep -Eq '^OK [1-9]' || die "$PY_: merged line costs"
+		relations m.pcg
+	done
+}
+
 # The rest reads a profile, whatever interpreter made it.
 @test "cpu: merge, filter and emit carry the cpu column; callgrind_annotate reads cpu_ns" {
 	PY_=$(echo "$PYS" | head -1)

@@ -10,6 +10,11 @@
                                     call and 0.1 ms: the two clocks are
                                     read apart, see pcg-trace(1)), else
                                     the first such node
+  cpu_check.py PROFILE linesums     "OK N" when the line records (version 2,
+                                    pcg-trace --lines) of each of the N
+                                    nodes that have them add up to its self
+                                    cost in both columns, else the first
+                                    node that they do not
 Exits 1 unless the stream's cost columns are exactly wall then cpu, ns.
 Runs on any Python 3.6+ (it parses the stream itself).
 """
@@ -17,7 +22,7 @@ import sys
 
 
 def read(path):
-    costs, fns, threads, nodes = [], {}, {}, []
+    costs, fns, threads, nodes, lines = [], {}, {}, [], {}
     thread = None
     with open(path, 'rb') as f:
         for raw in f:
@@ -33,34 +38,50 @@ def read(path):
                 k = len(costs)
                 v = [int(x) for x in r[6:6 + 2 * k]]
                 nodes.append((thread, fns[r[3]], int(r[5]), v[:k], v[k:]))
+                lines[r[1]] = None
+                nodes[-1] += (r[1],)
+            elif r[0] == b'line':
+                v = [int(x) for x in r[3:]]
+                old = lines.get(r[1]) or [0] * len(v)
+                lines[r[1]] = [a + b for a, b in zip(old, v)]
     if costs != [('wall', 'ns'), ('cpu', 'ns')]:
         sys.exit("cost columns %r, not wall then cpu" % costs)
-    return threads, nodes
+    return threads, nodes, lines
 
 
 def main():
-    threads, nodes = read(sys.argv[1])
+    threads, nodes, lines = read(sys.argv[1])
     what = sys.argv[2]
     if what == 'func':
         w = c = 0
-        for _, (kind, name), _, incl, _ in nodes:
+        for _, (kind, name), _, incl, _, _ in nodes:
             if kind == 'py' and name == sys.argv[3]:
                 w += incl[0]
                 c += incl[1]
         print(w, c)
     elif what == 'threads':
-        for th, _, _, _, self in nodes:
+        for th, _, _, _, self, _ in nodes:
             threads[th][0] += self[0]
             threads[th][1] += self[1]
         for th, (w, c) in threads.items():
             print(th, w, c)
     elif what == 'nodes':
-        for th, fn, calls, incl, self in nodes:
+        for th, fn, calls, incl, self, _ in nodes:
             for name, v in (('incl', incl), ('self', self)):
                 if v[1] > v[0] * 1.05 + 2000 * calls + 100000:
                     print("%s %s: %s wall %d cpu %d" % (th, fn[1], name, v[0], v[1]))
                     return
         print("OK")
+    elif what == 'linesums':
+        n = 0
+        for th, fn, _, _, self, nid in nodes:
+            if lines.get(nid) is None:
+                continue
+            n += 1
+            if lines[nid] != self:
+                print("%s %s: lines %r, self %r" % (th, fn[1], lines[nid], self))
+                return
+        print("OK", n)
 
 
 main()
