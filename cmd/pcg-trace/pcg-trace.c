@@ -631,7 +631,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (pid || secs) {
 		if (!pid || argc || follow || events || raw || paused || cpu || lines) {
-			weprintf("-p PID takes no command, and no -f, --events, --cpu, --raw, --paused or --lines; -d needs -p");
+			weprintf("-p PID takes no command, and no -f, --events, --raw, --paused or --lines, nor --cpu; -d needs -p");
 			usage();
 		}
 		if (out && !*out)
