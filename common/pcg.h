@@ -393,6 +393,8 @@ void pcg_stack_free(struct pcg_stack *s);
 void pcg_enter(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume);
 void pcg_leave(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t);
 void pcg_line(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t);
+/* The innermost frame's current line (p->lines), or 0 with no frame open. */
+uint32_t pcg_curline(const struct pcg_profile *p, const struct pcg_stack *s);
 /* Close every open frame at time t (frames still on the stack at exit). */
 void pcg_close(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t);
 

@@ -19,7 +19,8 @@ fixend() { awk -F'\t' -v OFS='\t' '$1 == "end" { $2 = NR - 1 } 1'; }
 # alone: every interval goes to the innermost frame's current line, a frame
 # starts (call or resume) on its function's first line, an l event moves
 # it.  Frames of functions whose module matches the regex DROP are not
-# there: their time goes to the frame below, which stays on its line.
+# there: their time goes to the kept frame below, on the line it called
+# the first of them from; the kept frame's own time stays on its lines.
 replay() {
 	awk -F'\t' -v drop="${2:-^$}" '
 	function charge(t, i,  k, key) {
@@ -42,10 +43,17 @@ replay() {
 	$1 == "fn" { file[$2] = $5; first[$2] = $6; dropped[$2] = $4 ~ drop }
 	$1 == "c" || $1 == "s" {
 		t = $2; charge(t, 5); stamp(t, 5)
+		# a dropped chain entered from a kept frame: its time goes on
+		# the line of that call, then the kept frame goes on from its own
+		if (dropped[$3] && dep[t] && !gone[t, dep[t]]) { back[t, dep[t] + 1] = ln[t, dep[t]]; ln[t, dep[t]] = $4 }
 		d = ++dep[t]; fr[t, d] = $3; ln[t, d] = first[$3]; gone[t, d] = dropped[$3]
 		retop(t); next
 	}
-	$1 == "r" || $1 == "y" { t = $2; charge(t, 3); stamp(t, 3); dep[t]--; retop(t); next }
+	$1 == "r" || $1 == "y" {
+		t = $2; charge(t, 3); stamp(t, 3)
+		if ((t, dep[t]) in back) { ln[t, dep[t] - 1] = back[t, dep[t]]; delete back[t, dep[t]] }
+		dep[t]--; retop(t); next
+	}
 	$1 == "l" {
 		t = $2; charge(t, 4); stamp(t, 4)
 		if (!gone[t, dep[t]]) { ln[t, dep[t]] = $3; cur[t] = $3 }
@@ -384,4 +392,28 @@ sources() {
 	replay <(cat cut.pcg; awk -F'\t' '$1 == "end" { print "end\t40\t" $3 "\t" $4 }' m.pcg) '^json' >want
 	plines f.pcg >got
 	diff -u want got
+}
+
+@test "lines: a dropped chain's time goes on the line it was called from; the caller's own stays put" {
+	# filter-nested with line events, each function on its first line + 1
+	# from its start: the module is on line 2 while its call says line 3
+	awk -F'\t' -v OFS='\t' 'NR == 1 { $2 = 2 } $1 == "fn" { first[$2] = $6 } { print }
+	    $1 == "c" && first[$3] { print "l", $2, first[$3] + 1, $5 }' "$DATA/filter-nested.pcg" |
+	    fixend >ev.pcg
+	pcg-filter --drop 'imp*' ev.pcg >fe.pcg
+	sumrule fe.pcg
+	replay ev.pcg '^imp' >want
+	plines fe.pcg >got
+	diff -u want got
+	# the module: its own 40 on line 2, the dropped imp's 10 and the
+	# chain's other dropped time on line 3
+	grep -qx "$(printf '/app/m.py\t2\t40')" got
+	strip fe.pcg | cmp - <(pcg-filter --drop 'imp*' "$DATA/filter-nested.pcg")
+	# the profile of the same run: the same own lines, the folded part
+	# placed as its self is (pcg-filter(1), HOW COST MOVES)
+	"$CAT" ev.pcg >p.pcg
+	pcg-filter --drop 'imp*' p.pcg >fp.pcg
+	sumrule fp.pcg
+	strip fp.pcg | cmp - <("$CAT" "$DATA/filter-nested.pcg" | pcg-filter --drop 'imp*')
+	grep -qx "$(printf 'line\t1\t2\t40')" fp.pcg
 }
