@@ -175,6 +175,8 @@ static inline uint64_t *pcg_lval(const struct pcg_profile *p, uint32_t e) { retu
 void pcg_lines_on(struct pcg_profile *p);
 uint32_t pcg_line_get(struct pcg_profile *p, uint32_t node, uint32_t line);
 void pcg_line_add(struct pcg_profile *p, uint32_t node, uint32_t line, const uint64_t *v);
+/* A new entry known to be new (a reader's): no table until a get needs one. */
+void pcg_line_append(struct pcg_profile *p, uint32_t node, uint32_t line, const uint64_t *v);
 uint32_t *pcg_line_index(const struct pcg_profile *p, uint32_t **start);
 
 /*
