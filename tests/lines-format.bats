@@ -360,6 +360,14 @@ sources() {
 	done
 	cp x/p.pcg p.pcg
 	cp y/p.pcg v1.pcg
+	# line events open and close no frame: speedscope's timeline of an
+	# events stream is the same without them
+	mkdir ex ey
+	cp "$EV" ex/ev.pcg
+	awk -F'\t' -v OFS='\t' 'NR == 1 { $2 = 1 } $1 != "l"' "$EV" | fixend >ey/ev.pcg
+	(cd ex && pcg-emit -F speedscope -o ../a ev.pcg)
+	(cd ey && pcg-emit -F speedscope -o ../b ev.pcg)
+	cmp a b
 	# an events stream gives the same totals as its profile
 	pcg-emit -F text "$EV" | cmp - <(pcg-emit -F text p.pcg)
 	pcg-emit -F collapsed "$EV" | cmp - <(pcg-emit -F collapsed p.pcg)
