@@ -425,3 +425,38 @@ sources() {
 	strip fp.pcg | cmp - <("$CAT" "$DATA/filter-nested.pcg" | pcg-filter --drop 'imp*')
 	grep -qx "$(printf 'line\t1\t2\t40')" fp.pcg
 }
+
+# cgself FILE: each callgrind function's self cost, its cost lines summed.
+cgself() {
+	# (N) NAME defines id N, on fn= and cfn= lines alike
+	awk '/^c?fn=\(/ { n = $0; sub(/^c?fn=\(/, "", n); nm = n; sub(/\).*/, "", n)
+	                   if (sub(/^[0-9]+\) /, "", nm)) name[n] = nm
+	                   if ($0 ~ /^fn=/) f = name[n]; next }
+	     /^calls=/ { skip = 1; next }
+	     /^[0-9]/ { if (skip) { skip = 0; next } s[f] += $2 }
+	     END { for (f in s) print f, s[f] }' "$1" | sort
+}
+
+@test "lines: clones (fn'2) with line costs: each function's lines add up to its self as without" {
+	# main calls a, which calls b, and b, which calls a: a under b is a'2, with self
+	printf 'pcg\t1\tprofile\ncost\twall\tns\nthread\t1\t1\tM\nfn\t1\tpy\tm\t/s.py\t1\tmain\n%s\n' \
+	    'node	1	0	1	0	1	100	10' >ab.pcg
+	printf '%s\n' 'fn	2	py	m	/s.py	10	a' 'node	2	1	2	3	1	40	20' 'fn	3	py	m	/s.py	20	b' \
+	    'node	3	2	3	12	1	20	20' 'node	4	1	3	4	1	50	30' 'node	5	4	2	22	1	20	20' 'end	0	100' >>ab.pcg
+	fixend <ab.pcg >"$BATS_TEST_TMPDIR/clone-ab.pcg"
+	for f in "$BATS_TEST_TMPDIR/clone-ab" "$DATA/emit-mutual" "$DATA/emit-rootrec-events" "$DATA/emit-mutual-events"; do
+		"$CAT" "$f.pcg" >v1.pcg
+		tov2 v1.pcg >v2.pcg
+		pcg-emit -o a.cg v2.pcg
+		pcg-emit -o b.cg v1.pcg
+		grep -q "^fn=.*'2" a.cg || die "$f: no clone"
+		[ "$(grep -c '^[0-9]' a.cg)" -gt "$(grep -c '^[0-9]' b.cg)" ] || die "$f: no line split"
+		diff <(cgself a.cg) <(cgself b.cg) || die "$f: self per function"
+		diff <(grep -v '^[0-9]' a.cg) <(grep -v '^[0-9]' b.cg) || die "$f: calls differ"
+	done
+	# the last round was clone-ab: a'2's 20 (under b) on a's lines 10 and 12
+	pcg-emit -o a.cg "$BATS_TEST_TMPDIR/clone-ab.pcg" # version 1: all on line 10
+	tov2 "$BATS_TEST_TMPDIR/clone-ab.pcg" | pcg-emit -o b.cg -
+	awk "/^fn=.* a'2\$/ { f = 1; next } /^(fn|cfn|calls)=/ { f = 0 } f && /^[0-9]/" b.cg | tr '\n' ' ' | grep -qx '10 14 12 6 '
+	awk "/^fn=.* a'2\$/ { f = 1; next } /^(fn|cfn|calls)=/ { f = 0 } f && /^[0-9]/" a.cg | tr '\n' ' ' | grep -qx '10 20 '
+}
