@@ -249,7 +249,8 @@ patdrops(const struct pcg_profile *p)
  */
 struct evthr {
 	uint32_t *mark; /* per open frame in focus: 0 kept, else 1 + its dropped chain's line */
-	size_t depth, cap;
+	uint32_t *back; /* line costs: per first frame of a dropped chain, the kept frame's line */
+	size_t depth, cap, capback;
 	size_t focusat; /* --focus: 1 + the depth of the outermost focus frame open, 0: none */
 	uint64_t last[PCG_MAXCOST];   /* time of the previous event */
 	uint64_t orphan[PCG_MAXCOST]; /* time with only dropped frames open */
@@ -313,6 +314,14 @@ eventer(struct evprune *e, struct pcg_profile *p, struct pcg_stack *s, struct ev
 	if (e->drop[f]) {
 		q->mark[q->depth++] = top ? top : (s->depth ? line : 0) + 1;
 		q->orphaned |= !s->depth;
+		/* the chain's time is the kept frame's, on the line it entered
+		 * the chain from (the line it was on, in a recording), and the
+		 * kept frame goes on from its own line after the chain */
+		if (!top && s->depth && p->lines) {
+			egrow((void **)&q->back, &q->capback, q->depth, sizeof(*q->back));
+			q->back[q->depth - 1] = pcg_curline(p, s);
+			pcg_line(p, s, line, t);
+		}
 		return;
 	}
 	q->mark[q->depth++] = 0;
@@ -347,6 +356,8 @@ evevent(void *ctx, struct pcg_profile *p, struct pcg_stack *s, char tag, uint32_
 		q->focusat = 0;
 	if (!q->mark[d])
 		pcg_leave(p, s, t);
+	else if (p->lines && s->depth && (!d || !q->mark[d - 1]))
+		pcg_line(p, s, q->back[d], t); /* the end of a dropped chain */
 }
 
 /* The thread's end: its open frames close, its orphaned time goes to synthfn. */
@@ -375,8 +386,10 @@ evfree(struct evprune *e)
 {
 	size_t i;
 
-	for (i = 0; i < e->capthr; i++)
+	for (i = 0; i < e->capthr; i++) {
 		free(e->thr[i].mark);
+		free(e->thr[i].back);
+	}
 	free(e->thr);
 	free(e->drop);
 	free(e->focus);

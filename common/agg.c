@@ -364,6 +364,18 @@ linecharge(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 	}
 }
 
+uint32_t
+pcg_curline(const struct pcg_profile *p, const struct pcg_stack *s)
+{
+	size_t d = s->depth;
+
+	if (!d || !p->lines)
+		return 0;
+	if (d > s->caplcur || !s->lcur[d - 1].entry)
+		return p->fn[s->frame[d - 1].fn].line; /* see lateline() */
+	return s->lcur[d - 1].line;
+}
+
 /* pcg_line() on a frame opened before line costs were on: then as usual. */
 static void __attribute__((noinline))
 line_late(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t)

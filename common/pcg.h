@@ -175,6 +175,8 @@ static inline uint64_t *pcg_lval(const struct pcg_profile *p, uint32_t e) { retu
 void pcg_lines_on(struct pcg_profile *p);
 uint32_t pcg_line_get(struct pcg_profile *p, uint32_t node, uint32_t line);
 void pcg_line_add(struct pcg_profile *p, uint32_t node, uint32_t line, const uint64_t *v);
+/* A new entry known to be new (a reader's): no table until a get needs one. */
+void pcg_line_append(struct pcg_profile *p, uint32_t node, uint32_t line, const uint64_t *v);
 uint32_t *pcg_line_index(const struct pcg_profile *p, uint32_t **start);
 
 /*
@@ -393,6 +395,8 @@ void pcg_stack_free(struct pcg_stack *s);
 void pcg_enter(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, const uint64_t *t, int resume);
 void pcg_leave(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t);
 void pcg_line(struct pcg_profile *p, struct pcg_stack *s, uint32_t line, const uint64_t *t);
+/* The innermost frame's current line (p->lines), or 0 with no frame open. */
+uint32_t pcg_curline(const struct pcg_profile *p, const struct pcg_stack *s);
 /* Close every open frame at time t (frames still on the stack at exit). */
 void pcg_close(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t);
 

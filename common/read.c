@@ -572,7 +572,7 @@ linerec(struct reader *r)
 	}
 	r->nlines++;
 	r->lline = ln;
-	pcg_line_add(p, r->nodemap[id], ln, v);
+	pcg_line_append(p, r->nodemap[id], ln, v); /* new: lines increase, nodes are new */
 }
 
 static void

@@ -20,7 +20,7 @@ ttotal() { sed -n 's/^[a-z]*: \([0-9.]*\) [a-z]* in all,.*/\1/p' "$1"; }
 
 # Inclusive cost of FUNCTION in callgrind_annotate's inclusive view.
 cgincl() { # CALLGRIND_FILE FUNCTION
-	(cd / && callgrind_annotate --inclusive=yes "$1" 2>&1) | F=$2 awk '
+	(cd / && callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>&1) | F=$2 awk '
 		{ n = $1; gsub(/,/, "", n); f = $NF; sub(/.*:/, "", f) }
 		f == ENVIRON["F"] && n ~ /^[0-9]+$/ { print n; exit }'
 }

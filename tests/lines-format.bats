@@ -19,7 +19,8 @@ fixend() { awk -F'\t' -v OFS='\t' '$1 == "end" { $2 = NR - 1 } 1'; }
 # alone: every interval goes to the innermost frame's current line, a frame
 # starts (call or resume) on its function's first line, an l event moves
 # it.  Frames of functions whose module matches the regex DROP are not
-# there: their time goes to the frame below, which stays on its line.
+# there: their time goes to the kept frame below, on the line it called
+# the first of them from; the kept frame's own time stays on its lines.
 replay() {
 	awk -F'\t' -v drop="${2:-^$}" '
 	function charge(t, i,  k, key) {
@@ -42,10 +43,17 @@ replay() {
 	$1 == "fn" { file[$2] = $5; first[$2] = $6; dropped[$2] = $4 ~ drop }
 	$1 == "c" || $1 == "s" {
 		t = $2; charge(t, 5); stamp(t, 5)
+		# a dropped chain entered from a kept frame: its time goes on
+		# the line of that call, then the kept frame goes on from its own
+		if (dropped[$3] && dep[t] && !gone[t, dep[t]]) { back[t, dep[t] + 1] = ln[t, dep[t]]; ln[t, dep[t]] = $4 }
 		d = ++dep[t]; fr[t, d] = $3; ln[t, d] = first[$3]; gone[t, d] = dropped[$3]
 		retop(t); next
 	}
-	$1 == "r" || $1 == "y" { t = $2; charge(t, 3); stamp(t, 3); dep[t]--; retop(t); next }
+	$1 == "r" || $1 == "y" {
+		t = $2; charge(t, 3); stamp(t, 3)
+		if ((t, dep[t]) in back) { ln[t, dep[t] - 1] = back[t, dep[t]]; delete back[t, dep[t]] }
+		dep[t]--; retop(t); next
+	}
 	$1 == "l" {
 		t = $2; charge(t, 4); stamp(t, 4)
 		if (!gone[t, dep[t]]) { ln[t, dep[t]] = $3; cur[t] = $3 }
@@ -352,6 +360,14 @@ sources() {
 	done
 	cp x/p.pcg p.pcg
 	cp y/p.pcg v1.pcg
+	# line events open and close no frame: speedscope's timeline of an
+	# events stream is the same without them
+	mkdir ex ey
+	cp "$EV" ex/ev.pcg
+	awk -F'\t' -v OFS='\t' 'NR == 1 { $2 = 1 } $1 != "l"' "$EV" | fixend >ey/ev.pcg
+	(cd ex && pcg-emit -F speedscope -o ../a ev.pcg)
+	(cd ey && pcg-emit -F speedscope -o ../b ev.pcg)
+	cmp a b
 	# an events stream gives the same totals as its profile
 	pcg-emit -F text "$EV" | cmp - <(pcg-emit -F text p.pcg)
 	pcg-emit -F collapsed "$EV" | cmp - <(pcg-emit -F collapsed p.pcg)
@@ -384,4 +400,63 @@ sources() {
 	replay <(cat cut.pcg; awk -F'\t' '$1 == "end" { print "end\t40\t" $3 "\t" $4 }' m.pcg) '^json' >want
 	plines f.pcg >got
 	diff -u want got
+}
+
+@test "lines: a dropped chain's time goes on the line it was called from; the caller's own stays put" {
+	# filter-nested with line events, each function on its first line + 1
+	# from its start: the module is on line 2 while its call says line 3
+	awk -F'\t' -v OFS='\t' 'NR == 1 { $2 = 2 } $1 == "fn" { first[$2] = $6 } { print }
+	    $1 == "c" && first[$3] { print "l", $2, first[$3] + 1, $5 }' "$DATA/filter-nested.pcg" |
+	    fixend >ev.pcg
+	pcg-filter --drop 'imp*' ev.pcg >fe.pcg
+	sumrule fe.pcg
+	replay ev.pcg '^imp' >want
+	plines fe.pcg >got
+	diff -u want got
+	# the module: its own 40 on line 2, the dropped imp's 10 and the
+	# chain's other dropped time on line 3
+	grep -qx "$(printf '/app/m.py\t2\t40')" got
+	strip fe.pcg | cmp - <(pcg-filter --drop 'imp*' "$DATA/filter-nested.pcg")
+	# the profile of the same run: the same own lines, the folded part
+	# placed as its self is (pcg-filter(1), HOW COST MOVES)
+	"$CAT" ev.pcg >p.pcg
+	pcg-filter --drop 'imp*' p.pcg >fp.pcg
+	sumrule fp.pcg
+	strip fp.pcg | cmp - <("$CAT" "$DATA/filter-nested.pcg" | pcg-filter --drop 'imp*')
+	grep -qx "$(printf 'line\t1\t2\t40')" fp.pcg
+}
+
+# cgself FILE: each callgrind function's self cost, its cost lines summed.
+cgself() {
+	# (N) NAME defines id N, on fn= and cfn= lines alike
+	awk '/^c?fn=\(/ { n = $0; sub(/^c?fn=\(/, "", n); nm = n; sub(/\).*/, "", n)
+	                   if (sub(/^[0-9]+\) /, "", nm)) name[n] = nm
+	                   if ($0 ~ /^fn=/) f = name[n]; next }
+	     /^calls=/ { skip = 1; next }
+	     /^[0-9]/ { if (skip) { skip = 0; next } s[f] += $2 }
+	     END { for (f in s) print f, s[f] }' "$1" | sort
+}
+
+@test "lines: clones (fn'2) with line costs: each function's lines add up to its self as without" {
+	# main calls a, which calls b, and b, which calls a: a under b is a'2, with self
+	printf 'pcg\t1\tprofile\ncost\twall\tns\nthread\t1\t1\tM\nfn\t1\tpy\tm\t/s.py\t1\tmain\n%s\n' \
+	    'node	1	0	1	0	1	100	10' >ab.pcg
+	printf '%s\n' 'fn	2	py	m	/s.py	10	a' 'node	2	1	2	3	1	40	20' 'fn	3	py	m	/s.py	20	b' \
+	    'node	3	2	3	12	1	20	20' 'node	4	1	3	4	1	50	30' 'node	5	4	2	22	1	20	20' 'end	0	100' >>ab.pcg
+	fixend <ab.pcg >"$BATS_TEST_TMPDIR/clone-ab.pcg"
+	for f in "$BATS_TEST_TMPDIR/clone-ab" "$DATA/emit-mutual" "$DATA/emit-rootrec-events" "$DATA/emit-mutual-events"; do
+		"$CAT" "$f.pcg" >v1.pcg
+		tov2 v1.pcg >v2.pcg
+		pcg-emit -o a.cg v2.pcg
+		pcg-emit -o b.cg v1.pcg
+		grep -q "^fn=.*'2" a.cg || die "$f: no clone"
+		[ "$(grep -c '^[0-9]' a.cg)" -gt "$(grep -c '^[0-9]' b.cg)" ] || die "$f: no line split"
+		diff <(cgself a.cg) <(cgself b.cg) || die "$f: self per function"
+		diff <(grep -v '^[0-9]' a.cg) <(grep -v '^[0-9]' b.cg) || die "$f: calls differ"
+	done
+	# the last round was clone-ab: a'2's 20 (under b) on a's lines 10 and 12
+	pcg-emit -o a.cg "$BATS_TEST_TMPDIR/clone-ab.pcg" # version 1: all on line 10
+	tov2 "$BATS_TEST_TMPDIR/clone-ab.pcg" | pcg-emit -o b.cg -
+	awk "/^fn=.* a'2\$/ { f = 1; next } /^(fn|cfn|calls)=/ { f = 0 } f && /^[0-9]/" b.cg | tr '\n' ' ' | grep -qx '10 14 12 6 '
+	awk "/^fn=.* a'2\$/ { f = 1; next } /^(fn|cfn|calls)=/ { f = 0 } f && /^[0-9]/" a.cg | tr '\n' ' ' | grep -qx '10 20 '
 }
