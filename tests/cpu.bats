@@ -69,6 +69,24 @@ relations() {
 	done
 }
 
+@test "cpu: four threads contending for the GIL: each one's total ~ its own thread_time, at every hand-off" {
+	local name truth th w c
+	for PY_ in $PYS; do
+		say "$PY_"
+		# --raw: the truth holds the recorder's time too.
+		pcg-trace -q --raw --cpu -o p.pcg "$PY_" "$PY/cpu_threads.py" > out || die "$PY_: pcg-trace failed"
+		"$PY_" "$PY/cpu_check.py" p.pcg threads > th.txt || die "$PY_: bad columns"
+		[ "$(grep -c '^T ' out)" = 4 ] || die "$PY_: the threads did not all report"
+		while read -r _ name truth; do
+			read -r th w c < <(grep "^$name " th.txt)
+			[ -n "$c" ] || die "$PY_: no thread $name in the profile"
+			[ $((c * 10)) -gt $((truth * 8)) ] && [ $((c * 10)) -lt $((truth * 12 + 50000000)) ] ||
+				die "$PY_: thread $name: cpu $c ns, its own thread_time $truth"
+			[ "$c" -le "$w" ] || die "$PY_: thread $name: cpu $c above wall $w"
+		done < <(grep '^T ' out)
+	done
+}
+
 @test "cpu: the perf page is used here, and PCG_CPUCLOCK=thread (the system call on every event) agrees" {
 	for PY_ in $PYS; do
 		say "$PY_"
