@@ -984,6 +984,131 @@ def comp_targets(summary):
     return out
 
 
+CPU_PROG = os.path.join(ROOT, "tests", "py", "cpu_prog.py")
+CPU_CHECK = os.path.join(ROOT, "tests", "py", "cpu_check.py")
+CPU_OVERHEAD = 1.5  # target: --cpu's overhead at most 1.5x the wall-only one
+CPU_WAIT = 5.0      # a sleeping or waiting function's cpu at most 5 % of its wall time
+CPU_BUSY = 5.0      # a computing function's cpu within 5 % of its wall time
+
+
+def cpu_section(pythons):
+    """pcg-trace --cpu: its CPU overhead over plain on the `calls` and `threads`
+    workloads against the wall-only recorder's (and the system-call clock's,
+    PCG_CPUCLOCK=thread, for comparison), interleaved, medians of RUNS; and
+    on tests/py/cpu_prog.py (one run per RUNS, medians): sleeper()'s and
+    waiter()'s cpu as a share of their wall time, busy()'s |cpu - wall| /
+    wall (one thread computing), and the worker thread's cpu total against
+    its own time.thread_time()."""
+    trace = tool("pcg-trace")
+    if not trace:
+        return [], {}
+    d = os.path.join(WORK, "cpu")
+    os.makedirs(d, exist_ok=True)
+    f = os.path.join(d, "w.pcg")
+    rows, rows2, summary = [], [], {}
+    for py, ver in pythons:
+        over = {}
+        for w in ("calls", "threads"):
+            cmdw = [os.path.join(HERE, "workloads", w + ".py"), str(SCALE)]
+            cpu = {"plain": [], "wall": [], "cpu": [], "thread": []}
+            for i in range(RUNS):
+                log("cpu: Python %s, %s, run %d/%d" % (ver, w, i + 1, RUNS))
+                for t, cmd, e in (("plain", [py] + cmdw, None),
+                                  ("wall", [trace, "-q", "-o", f, py] + cmdw, None),
+                                  ("cpu", [trace, "-q", "--cpu", "-o", f, py] + cmdw, None),
+                                  ("thread", [trace, "-q", "--cpu", "-o", f, py] + cmdw, "thread")):
+                    if e:
+                        os.environ["PCG_CPUCLOCK"] = e
+                    try:
+                        r = run(cmd, tag="cpu")
+                    finally:
+                        os.environ.pop("PCG_CPUCLOCK", None)
+                    if r.rc == 0:
+                        cpu[t].append(r.cpu)
+            c = {k: med(v) for k, v in cpu.items()}
+            o = lambda k: None if None in (c[k], c["plain"], c["wall"]) or c["wall"] <= c["plain"] \
+                else (c[k] - c["plain"]) / (c["wall"] - c["plain"])
+            over[w] = (o("cpu"), o("thread"))
+        got = {"sleeper": [], "waiter": [], "busy": [], "worker": [], "busytruth": [], "own": []}
+        for i in range(RUNS):
+            log("cpu: Python %s, cpu_prog.py, run %d/%d" % (ver, i + 1, RUNS))
+            r = run([trace, "-q", "--cpu", "-o", f, py, CPU_PROG], tag="cpu")
+            if r.rc:
+                warnings.append("cpu: tests/py/cpu_prog.py failed under pcg-trace --cpu on Python %s" % ver)
+                break
+            b = re.search(rb"BUSY (\d+) (\d+)", r.out)
+            for fn in ("sleeper", "waiter", "busy"):
+                q = run([py, CPU_CHECK, f, "func", fn], tag="cpucheck")
+                wall, c = (int(x) for x in q.out.split())
+                got[fn].append(100.0 * (abs(c - wall) if fn == "busy" else c) / wall)
+                if fn == "busy" and b:
+                    # The program's own clocks around busy(): how much CPU the
+                    # machine gave it, and the truth for pcg's cpu column.
+                    got["own"].append(100.0 * int(b.group(1)) / int(b.group(2)))
+                    got["busytruth"].append(100.0 * abs(c - int(b.group(1))) / int(b.group(1)))
+            m = re.search(rb"WORKER (\d+)", r.out)
+            q = run([py, CPU_CHECK, f, "threads"], tag="cpucheck")
+            for line in q.out.decode().splitlines():
+                if line.startswith("worker ") and m:
+                    truth = int(m.group(1))
+                    got["worker"].append(100.0 * abs(int(line.split()[2]) - truth) / truth)
+        g = {k: med(v) for k, v in got.items()}
+        # The target is for an idle machine: where the program's own clocks
+        # show busy() got less than 95 % of a CPU, wall exceeds CPU in truth.
+        idle = g["own"] is None or g["own"] >= 95.0
+        summary[ver] = (over["calls"][0], over["threads"][0], g["sleeper"], g["waiter"],
+                        g["busy"] if idle else None, g["own"], g["busytruth"])
+        f2 = lambda x: "n/a" if x is None else "%.2f" % x
+        ok = lambda x, t: "" if x is None else " ✓" if x <= t else " ✗"
+        rows.append("| %s | %s%s | %s%s | %s | %s |" % (
+            ver, f2(over["calls"][0]), ok(over["calls"][0], CPU_OVERHEAD),
+            f2(over["threads"][0]), ok(over["threads"][0], CPU_OVERHEAD),
+            f2(over["calls"][1]), f2(over["threads"][1])))
+        rows2.append("| %s | %s%s | %s%s | %s%s | %s | %s | %s |" % (
+            ver, f2(g["sleeper"]), ok(g["sleeper"], CPU_WAIT), f2(g["waiter"]), ok(g["waiter"], CPU_WAIT),
+            f2(g["busy"]), ok(g["busy"], CPU_BUSY) if idle else " (machine busy)", f2(g["own"]),
+            f2(g["busytruth"]), f2(g["worker"])))
+    tab = ["`pcg-trace --cpu`'s CPU overhead over plain divided by the wall-only recorder's "
+           "(`pcg-trace -o F`), median of %d interleaved runs each (target ≤ %g); beside it the same "
+           "ratio for the system-call clock on every event (`PCG_CPUCLOCK=thread`), for comparison.\n"
+           % (RUNS, CPU_OVERHEAD),
+           "| Python | calls: --cpu / wall-only | threads: --cpu / wall-only | calls: syscall clock | threads: syscall clock |",
+           "|---|--:|--:|--:|--:|"] + rows + [""]
+    tab += ["`tests/py/cpu_prog.py` under `pcg-trace --cpu`, median of %d runs: the cpu column "
+            "as %% of the wall column for `sleeper()` (time.sleep(0.2)) and `waiter()` (0.2 s on a "
+            "lock; target ≤ %g %%), |cpu − wall| / wall for `busy()` (one thread computing; target "
+            "≤ %g %% on an idle machine), busy()'s own CPU time as %% of its own wall time, read by "
+            "the program around it (below 95 %%: the machine took CPU from it, wall exceeds CPU in "
+            "truth and the target does not apply), pcg's cpu for busy() against that own CPU time "
+            "(error %%), and the worker thread's cpu total against its own `time.thread_time()` "
+            "(error %%).\n" % (RUNS, CPU_WAIT, CPU_BUSY),
+            "| Python | sleeper cpu/wall % | waiter cpu/wall % | busy cpu vs wall, error % | busy's own cpu/wall % "
+            "| busy cpu vs its own thread_time, error % | worker total error % |",
+            "|---|--:|--:|--:|--:|--:|--:|"] + rows2 + [""]
+    return tab, summary
+
+
+def cpu_targets(summary):
+    out = []
+    for ver, (oc, ot, sl, wa, bu, own, bt) in summary.items():
+        v = lambda x, t: "n/a" if x is None else "met" if x <= t else "**missed**"
+        m = lambda x, fmt: "n/a" if x is None else fmt % x
+        out.append("| --cpu overhead ≤ %g× the wall-only one, Python %s | calls %s, threads %s | %s |" % (
+            CPU_OVERHEAD, ver, m(oc, "%.2f×"), m(ot, "%.2f×"),
+            "n/a" if None in (oc, ot) else "met" if max(oc, ot) <= CPU_OVERHEAD else "**missed**"))
+        out.append("| --cpu: sleeping/waiting functions ≤ %g %% of wall as cpu, Python %s | %s, %s | %s |" % (
+            CPU_WAIT, ver, m(sl, "%.2f %%"), m(wa, "%.2f %%"),
+            "n/a" if None in (sl, wa) else "met" if max(sl, wa) <= CPU_WAIT else "**missed**"))
+        if bu is None and own is not None:
+            out.append("| --cpu: a computing function's cpu within %g %% of wall, Python %s | n/a: the machine "
+                       "was busy (busy() got %.1f %% of a CPU by its own clocks); pcg's cpu within %s of "
+                       "that CPU time | n/a |" % (CPU_BUSY, ver, own, m(bt, "%.2f %%")))
+        else:
+            out.append("| --cpu: a computing function's cpu within %g %% of wall, Python %s | %s (of its own "
+                       "CPU time: %s) | %s |" % (CPU_BUSY, ver, m(bu, "%.2f %%"), m(bt, "%.2f %%"), v(bu, CPU_BUSY)))
+    return out
+
+
 def merge_inputs(py, n):
     """Trace realistic.py n times with pcg-trace and n times with cProfile, each
     run its own process (its own pid and start), into WORK/merge.  Nothing is
@@ -1298,7 +1423,7 @@ def ratio_targets(summary, clocks, what=""):
     return lines
 
 
-def targets(summary, perf, e2e, merged, isummary, csummary, lsummary=None):
+def targets(summary, perf, e2e, merged, isummary, csummary, lsummary=None, cpusummary=None):
     lines = ["| target | measured (overhead ratio per workload) | verdict |", "|---|---|---|"]
     lines += ratio_targets(summary, ("wall", "cpu"))
     lines += ratio_targets(isummary, ("instr",), " in instructions")
@@ -1323,6 +1448,7 @@ def targets(summary, perf, e2e, merged, isummary, csummary, lsummary=None):
     lines += merge_targets(merged)
     lines += comp_targets(csummary)
     lines += lines_targets(lsummary or {})
+    lines += cpu_targets(cpusummary or {})
     lines.append("")
     lines.append("Every workload counts, except `threads` before Python 3.12: there cProfile "
                  "records only the main thread, so its overhead is not comparable.")
@@ -1404,7 +1530,7 @@ def main():
     if not has_module("/usr/bin/python3", "yappi"):
         warnings.append("yappi is not installed for /usr/bin/python3 (apt-get install python3-yappi): n/a")
 
-    sections = set(re.split(r"[\s,]+", env("BENCH_SECTIONS", "overhead,throughput,e2e,merge,compensation,lines")))
+    sections = set(re.split(r"[\s,]+", env("BENCH_SECTIONS", "overhead,throughput,e2e,merge,compensation,lines,cpu")))
     results, files, otab, summary, ttab, perf, etab, e2e, stab = {}, {}, [], {}, [], {}, [], {}, []
     mtab, merged = [], {}
     if "overhead" in sections:
@@ -1430,6 +1556,9 @@ def main():
     ltab, lsummary = [], {}
     if "lines" in sections:
         ltab, lsummary = per_line(pythons)
+    cputab, cpusummary = [], {}
+    if "cpu" in sections:
+        cputab, cpusummary = cpu_section(pythons)
     elapsed = time.perf_counter() - t_start
     load1 = loadavg()
 
@@ -1452,7 +1581,7 @@ def main():
             "the CPU-time columns are less affected" if busy else ""))
     rep.append("")
     rep.append("## Targets\n")
-    rep += targets(summary, perf, e2e, merged, isummary, csummary, lsummary)
+    rep += targets(summary, perf, e2e, merged, isummary, csummary, lsummary, cpusummary)
     rep.append("## Tracing overhead\n")
     rep.append("Wall time of the whole command (interpreter start, the run, writing the profile), "
                "median of %d runs interleaved round-robin. Tool columns: slowdown vs plain. "
@@ -1486,6 +1615,9 @@ def main():
     if "lines" in sections:
         rep.append("## Per-line costs\n")
         rep += ltab or ["n/a (see the notes).", ""]
+    if "cpu" in sections:
+        rep.append("## CPU time beside wall time (pcg-trace --cpu)\n")
+        rep += cputab or ["n/a (see the notes).", ""]
     rep.append("## Output sizes\n")
     rep += stab
     if warnings:

@@ -26,7 +26,7 @@ struct opts {
 	const char *runarg;  /* the MODULE or CODE */
 	size_t nfilter;
 	const char *format;  /* -F: pcg-emit's, NULL for callgrind */
-	int keep_stdlib, separate, follow, gui, quiet, lines;
+	int keep_stdlib, separate, follow, gui, quiet, cpu, lines;
 };
 
 static void __attribute__((noreturn))
@@ -34,7 +34,7 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: %s [-o FILE] [--keep-stdlib] [--drop PAT] [--keep PAT] [--min-incl N%%|NS]\n"
-	    "       [--min-self N%%|NS] [--separate-threads] [-F FORMAT] [-f] [--lines] [--keep-pcg FILE]\n"
+	    "       [--min-self N%%|NS] [--separate-threads] [-F FORMAT] [-f] [--cpu] [--lines] [--keep-pcg FILE]\n"
 	    "       [--no-gui] [-q]\n"
 	    "       [--] COMMAND [ARG...] | SCRIPT.py [ARG...] | -m MODULE [ARG...] | -c CODE [ARG...]\n"
 	    "SCRIPT.py, -m and -c run python3; COMMAND is any command line running Python\n", argv0);
@@ -50,6 +50,8 @@ usage(int status)
 		    "  -F, --format=FORMAT  write FORMAT as pcg-emit -F does: callgrind, text, collapsed, pstats,\n"
 		    "                       speedscope\n"
 		    "  -f, --follow        follow child processes and merge their profiles\n"
+		    "  --cpu               record each thread's CPU time beside wall time (pcg-trace --cpu):\n"
+		    "                       callgrind gets two events; the thresholds stay on wall time\n"
 		    "  --lines             also cost each source line (pcg-trace --lines): the\n"
 		    "                       viewer's source view shows which line is slow\n"
 		    "  --keep-pcg FILE     also keep the unfiltered pcg profile in FILE\n"
@@ -321,7 +323,7 @@ hint(const char *out, int separate)
 static void
 parse(struct opts *o, int argc, char **argv)
 {
-	enum { KEEPSTD = 256, DROP, KEEP, MININCL, MINSELF, SEP, KEEPPCG, NOGUI, LINES, VERSION };
+	enum { KEEPSTD = 256, DROP, KEEP, MININCL, MINSELF, SEP, KEEPPCG, NOGUI, CPU, LINES, VERSION };
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "keep-stdlib", no_argument, NULL, KEEPSTD },
@@ -332,6 +334,7 @@ parse(struct opts *o, int argc, char **argv)
 		{ "separate-threads", no_argument, NULL, SEP },
 		{ "format", required_argument, NULL, 'F' },
 		{ "follow", no_argument, NULL, 'f' },
+		{ "cpu", no_argument, NULL, CPU },
 		{ "lines", no_argument, NULL, LINES },
 		{ "keep-pcg", required_argument, NULL, KEEPPCG },
 		{ "no-gui", no_argument, NULL, NOGUI },
@@ -366,6 +369,7 @@ parse(struct opts *o, int argc, char **argv)
 		case SEP: o->separate = 1; break;
 		case KEEPPCG: o->keep_pcg = optarg; break;
 		case NOGUI: o->gui = 0; break;
+		case CPU: o->cpu = 1; break;
 		case LINES: o->lines = 1; break;
 		case VERSION:
 			printf("pycachegrind (pcg) %s\n", PCG_VERSION_STRING);
@@ -391,6 +395,8 @@ trace(const struct opts *o, const char *bin, const char *dir, char **cmd, char *
 	push(&a, sibling(bin, "pcg-trace"));
 	if (o->follow)
 		push(&a, "-f");
+	if (o->cpu)
+		push(&a, "--cpu");
 	if (o->lines)
 		push(&a, "--lines");
 	push(&a, "-q"); /* its file is our temporary: we say what we wrote */

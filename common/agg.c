@@ -202,7 +202,8 @@ curline(struct pcg_profile *p, struct pcg_stack *s, size_t d)
 /*
  * The bodies take the number of cost columns as an argument and are always
  * inlined, so that the one-column case the recorder uses compiles to
- * straight-line code.  `lines` is a constant too: without line costs the
+ * straight-line code (and the two columns of pcg-trace --cpu).  `lines` is
+ * a constant too: without line costs the
  * code is what it was before them.
  */
 static inline __attribute__((always_inline)) void
@@ -308,6 +309,8 @@ enter_other(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t li
 		enter_n(p, s, fn, line, t, resume, 1, 1);
 	else if (p->lines)
 		enter_n(p, s, fn, line, t, resume, p->ncost, 1);
+	else if (p->ncost == 2) /* pcg-trace --cpu */
+		enter_n(p, s, fn, line, t, resume, 2, 0);
 	else
 		enter_n(p, s, fn, line, t, resume, p->ncost, 0);
 }
@@ -319,6 +322,8 @@ leave_other(struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 		leave_n(p, s, t, 1, 1);
 	else if (p->lines)
 		leave_n(p, s, t, p->ncost, 1);
+	else if (p->ncost == 2)
+		leave_n(p, s, t, 2, 0);
 	else
 		leave_n(p, s, t, p->ncost, 0);
 }

@@ -408,7 +408,7 @@ valid() { # FILE
 	pcg-emit "$DATA/emit-2cost.pcg" >out
 	valid out
 	grep -qx 'events: wall_ns cpu_ns' out
-	grep -qx 'event: cpu_ns : cpu (ns)' out
+	grep -qx 'event: cpu_ns : CPU time of the thread (ns)' out
 	grep -qx 'totals: 100 80' out
 	a=$(annotate out)
 	printf '%s\n' "$a" | grep -Fxq ' 60 (60.00%) 50 (62.50%)  *  /x.py:f'

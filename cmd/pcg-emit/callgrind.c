@@ -396,6 +396,8 @@ header(FILE *fp, const struct emit *e, uint32_t thread)
 		char *n = cleanstr(p->costname[i], "?"), *u = cleanstr(p->costunit[i], "?");
 		if (!strcmp(n, "wall") && !strcmp(u, "ns"))
 			fprintf(fp, "event: %s : Wall-clock time (ns)\n", e->evname[i]);
+		else if (!strcmp(n, "cpu") && !strcmp(u, "ns")) /* pcg-trace --cpu */
+			fprintf(fp, "event: %s : CPU time of the thread (ns)\n", e->evname[i]);
 		else
 			fprintf(fp, "event: %s : %s (%s)\n", e->evname[i], n, u);
 		free(n);

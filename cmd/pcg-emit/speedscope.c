@@ -233,6 +233,12 @@ header(FILE *fp, const struct emit *e, const char *in)
 	} else {
 		jchars(fp, in, strlen(in));
 	}
+	if (p->ncost > 1) { /* which of them: wall or cpu time look alike */
+		const struct pcg_str *c = &p->costname[costcol(p, e->cost)];
+		fputs(" (", fp);
+		jchars(fp, c->s, c->len);
+		fputc(')', fp);
+	}
 	fputs("\",\n\"activeProfileIndex\":0,\n\"shared\":{\"frames\":[", fp);
 	for (i = 1; i <= LASTFN(p); i++) {
 		fputs(i > 1 ? ",\n" : "\n", fp);

@@ -123,9 +123,13 @@ calib_begin(void)
 	C.events = O.events;
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");
+	if (R.cpu)
+		pcg_add_cost(&R.p, "cpu", "ns");
 	if (R.lines)
 		pcg_lines_on(&R.p);
 	C.scratch = ecalloc(1, sizeof(*C.scratch));
+	if (R.cpu)
+		cpu_thread_init(C.scratch);
 	C.scratch->id = pcg_thread_add(&R.p, 0, pcg_cstr("calibration"));
 	pcg_stack_init(&C.scratch->st, C.scratch->id);
 	O.events = 0;
@@ -167,6 +171,7 @@ calib_end(void)
 		R.bias[i] = cost(C.off[i], on[i], 2 * CALLS, nline[i], R.bias[BIAS_LINE]);
 	cur = C.thread;
 	pcg_stack_free(&C.scratch->st);
+	cpu_thread_free(C.scratch);
 	free(C.scratch->key);
 	free(C.scratch);
 	pcg_free(&R.p);

@@ -36,6 +36,8 @@ forked(void)
 
 	pcg_init(&q);
 	pcg_add_cost(&q, "wall", "ns");
+	if (R.cpu)
+		pcg_add_cost(&q, "cpu", "ns");
 	if (R.lines)
 		pcg_lines_on(&q);
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -60,6 +62,7 @@ forked(void)
 		if (R.th[i] == t)
 			continue;
 		pcg_stack_free(&R.th[i]->st);
+		cpu_thread_free(R.th[i]);
 		free(R.th[i]->key);
 		free(R.th[i]);
 	}
@@ -77,6 +80,8 @@ forked(void)
 		R.th[R.nth++] = t;
 	}
 	R.base = clk();
+	if (t && R.cpu)
+		cpu_forked(t);
 	out_forked(tid);
 }
 

@@ -34,10 +34,10 @@ thr(void)
 static void
 push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int resume)
 {
-	uint64_t raw = ts; /* the flushes' clock: compensation moves ts back */
+	uint64_t raw = ts, v[2]; /* raw: the flushes' clock; compensation moves v back */
 	char *p;
 
-	ts = stamp(t, ts, R.bias[resume ? BIAS_GEN : key & 1]);
+	stamps(t, ts, R.bias[resume ? BIAS_GEN : key & 1], v);
 	if (t->depth == t->cap) {
 		size_t cap = t->cap;
 		egrow((void **)&t->key, &cap, t->depth, sizeof(*t->key));
@@ -45,10 +45,10 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 	}
 	t->key[t->depth++] = key;
 	if (!O.events) {
-		pcg_enter(&R.p, &t->st, fn, line, &ts, resume);
+		pcg_enter(&R.p, &t->st, fn, line, v, resume);
 		return;
 	}
-	p = ev_room(96);
+	p = ev_room(128);
 	*p++ = resume ? 's' : 'c';
 	*p++ = '\t';
 	p = pcg_u64(p, t->id);
@@ -57,7 +57,11 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 	*p++ = '\t';
 	p = pcg_u64(p, line);
 	*p++ = '\t';
-	p = pcg_u64(p, ts);
+	p = pcg_u64(p, v[0]);
+	if (R.cpu) {
+		*p++ = '\t';
+		p = pcg_u64(p, v[1]);
+	}
 	*p++ = '\n';
 	O.blen = p - O.buf;
 	O.lines++;
@@ -68,23 +72,27 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 static void
 pop(struct th *t, uint64_t ts, int yield)
 {
-	uint64_t raw = ts;
+	uint64_t raw = ts, v[2];
 	char *p;
 
 	/* Before 3.12 a generator's yield is not told from its return in the
 	 * profile layer: its frame's mark says generator. */
-	ts = stamp(t, ts, R.bias[yield || (t->key[t->depth - 1] & 3) == GEN ? BIAS_GEN : t->key[t->depth - 1] & 1]);
+	stamps(t, ts, R.bias[yield || (t->key[t->depth - 1] & 3) == GEN ? BIAS_GEN : t->key[t->depth - 1] & 1], v);
 	t->depth--;
 	if (!O.events) {
-		pcg_leave(&R.p, &t->st, &ts);
+		pcg_leave(&R.p, &t->st, v);
 		return;
 	}
-	p = ev_room(64);
+	p = ev_room(96);
 	*p++ = yield ? 'y' : 'r';
 	*p++ = '\t';
 	p = pcg_u64(p, t->id);
 	*p++ = '\t';
-	p = pcg_u64(p, ts);
+	p = pcg_u64(p, v[0]);
+	if (R.cpu) {
+		*p++ = '\t';
+		p = pcg_u64(p, v[1]);
+	}
 	*p++ = '\n';
 	O.blen = p - O.buf;
 	O.lines++;
@@ -115,22 +123,26 @@ cpop(struct th *t, uint64_t ts)
  * time since the thread's last event is its current line's.
  */
 static void
-lrec(struct th *t, uint32_t line, uint64_t ts)
+lrec(struct th *t, uint32_t line, const uint64_t *v)
 {
 	char *p;
 
 	if (!O.events) {
-		pcg_line(&R.p, &t->st, line, &ts);
+		pcg_line(&R.p, &t->st, line, v);
 		return;
 	}
-	p = ev_room(64);
+	p = ev_room(96);
 	*p++ = 'l';
 	*p++ = '\t';
 	p = pcg_u64(p, t->id);
 	*p++ = '\t';
 	p = pcg_u64(p, line);
 	*p++ = '\t';
-	p = pcg_u64(p, ts);
+	p = pcg_u64(p, v[0]);
+	if (R.cpu) {
+		*p++ = '\t';
+		p = pcg_u64(p, v[1]);
+	}
 	*p++ = '\n';
 	O.blen = p - O.buf;
 	O.lines++;
@@ -142,7 +154,7 @@ lrec(struct th *t, uint32_t line, uint64_t ts)
 static void
 lineev(struct th *t, const void *code, uint32_t line, uint64_t ts)
 {
-	uint64_t raw = ts;
+	uint64_t raw = ts, v[2];
 
 	while (t->depth && (t->key[t->depth - 1] & 1))
 		pop(t, ts, 0);
@@ -151,7 +163,8 @@ lineev(struct th *t, const void *code, uint32_t line, uint64_t ts)
 		return;
 	}
 	t->nline++;
-	lrec(t, line, stamp(t, ts, R.bias[BIAS_LINE]));
+	stamps(t, ts, R.bias[BIAS_LINE], v);
+	lrec(t, line, v);
 	if (O.events && raw - O.flushed > FLUSH_NS)
 		ev_flush();
 }
@@ -244,7 +257,7 @@ hook(PyObject *obj, PyObject *f, int what, PyObject *arg)
 		/* --lines: it goes on at its yield's line, which its last
 		 * instruction is on (a trace hook gets no line event for it). */
 		if (r && R.lines && cpy_frame_lasti(f) >= 0)
-			lrec(t, fline(t, f), t->last);
+			lrec(t, fline(t, f), (uint64_t[2]){ t->last, t->lastcpu });
 		break;
 	case PYTRACE_RETURN:
 		if (O.events && t->depth && (t->key[t->depth - 1] & 3) == GEN) {
@@ -398,6 +411,18 @@ wrapthread(void)
 	py.PyErr_Clear();
 }
 
+/* --cpu, at the end: every thread's open frames end, on its own CPU
+ * clock (the end record has one reading for all of them). */
+void
+hooks_endall(uint64_t ts)
+{
+	size_t i;
+
+	for (i = 0; i < R.nth; i++)
+		while (R.th[i]->depth)
+			pop(R.th[i], ts, 0);
+}
+
 /* For chain.c: the C call on top of this thread's stack ends. */
 void
 hooks_cpop(void)
@@ -520,7 +545,7 @@ m_resume(A)
 	/* --lines: it goes on at the line of its offset (sys.monitoring sends
 	 * no LINE event there: the line did not change). */
 	if (R.lines)
-		lrec(t, site_line(a[0], cpy_small_long(a[1])), t->last);
+		lrec(t, site_line(a[0], cpy_small_long(a[1])), (uint64_t[2]){ t->last, t->lastcpu });
 	return R.none;
 }
 

@@ -566,7 +566,7 @@ site_line_slow(PyObject *code, long off)
 	}
 	line = py.PyCode_Addr2Line(code, off);
 	site_put(c, off, line > 0 ? line : 0);
-	R.base += clk() - t;
+	unbill(t);
 	return line > 0 ? line : 0;
 }
 
@@ -640,5 +640,7 @@ newthread(void)
 	py.Py_DecRef(name);
 	py.PyErr_Restore(et, ev, tb);
 	cur = t;
+	if (R.cpu)
+		cpu_thread_init(t); /* its CPU time counts from here */
 	return t;
 }

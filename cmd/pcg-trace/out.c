@@ -55,7 +55,7 @@ ev_flush(void)
 		O.fd = -1;
 	}
 	O.blen = 0;
-	R.base += clk() - t;
+	unbill(t);
 	O.flushed = now();
 }
 
@@ -122,10 +122,15 @@ ev_header(void)
 		O.blen = p - O.buf;
 		O.lines++;
 	}
-	p = ev_room(16);
+	p = ev_room(32);
 	memcpy(p, "cost\twall\tns\n", 13);
 	O.blen += 13;
 	O.lines++;
+	if (R.cpu) {
+		memcpy(O.buf + O.blen, "cost\tcpu\tns\n", 12);
+		O.blen += 12;
+		O.lines++;
+	}
 }
 
 /* -f: the output name of this process. */
@@ -260,15 +265,15 @@ out_mark(char kind)
 
 /* Frames still open end at the end. */
 static void
-closeall(uint64_t end)
+closeall(const uint64_t *end)
 {
 	size_t i;
 
 	for (i = 0; i < R.nth; i++) {
-		pcg_close(&R.p, &R.th[i]->st, &end);
+		pcg_close(&R.p, &R.th[i]->st, end);
 		pcg_stack_free(&R.th[i]->st);
 	}
-	R.p.duration[0] = end;
+	memcpy(R.p.duration, end, R.p.ncost * sizeof(*end));
 	/* The tree is complete: its index goes before the canonical writer
 	 * takes room of its own (the traced peak is then the writer's). */
 	pcg_node_unindex(&R.p);
@@ -278,21 +283,28 @@ closeall(uint64_t end)
 void
 finish(void)
 {
-	uint64_t end, raw;
+	uint64_t end[2] = { 0, 0 }, raw;
 	size_t i;
 	FILE *fp;
 	char *p;
 
 	if (!R.on)
 		return;
-	R.on = 0;
-	/* The end on the threads' clocks, which compensation moved back. */
+	/* The end on the threads' clocks, which compensation moved back.
+	 * --cpu: each thread's frames end on its own CPU clock first; the
+	 * run's cpu reading is the greatest thread's. */
 	raw = now();
-	for (end = 0, i = 0; i < R.nth; i++)
-		if (end < thread_time(R.th[i], raw))
-			end = thread_time(R.th[i], raw);
+	if (R.cpu)
+		hooks_endall(raw);
+	R.on = 0;
+	for (i = 0; i < R.nth; i++) {
+		if (end[0] < thread_time(R.th[i], raw))
+			end[0] = thread_time(R.th[i], raw);
+		if (end[1] < R.th[i]->lastcpu)
+			end[1] = R.th[i]->lastcpu;
+	}
 	if (!R.nth)
-		end = raw;
+		end[0] = raw;
 	if (O.events) {
 		if (O.prelude)
 			prelude(); /* its lines are counted in the trailer */
@@ -300,7 +312,11 @@ finish(void)
 		memcpy(p, "end\t", 4);
 		p = pcg_u64(p + 4, O.lines);
 		*p++ = '\t';
-		p = pcg_u64(p, end);
+		p = pcg_u64(p, end[0]);
+		if (R.cpu) {
+			*p++ = '\t';
+			p = pcg_u64(p, end[1]);
+		}
 		*p++ = '\n';
 		O.blen = p - O.buf;
 		ev_flush();

@@ -42,7 +42,7 @@ static int killedby; /* the signal that ended the child, or 0 */
  */
 static int claim[2];
 static struct sigaction intwas; /* SIGINT's disposition when we started */
-static int quiet, follow, raw, paused, lines;
+static int quiet, follow, raw, paused, cpu, lines;
 static char tmp[PATH_MAX]; /* the output until it is complete */
 static char *pattern;      /* of the output names: %p is the pid */
 static char rundir[PATH_MAX]; /* -f: the followed processes' marks (rec's out_mark) */
@@ -87,7 +87,7 @@ cleanup(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-q] [-f] [--events] [--raw] [--paused] [--lines] [-o FILE|-] [--] COMMAND [ARG...]\n"
+	fprintf(stderr, "usage: %s [-q] [-f] [--events] [--cpu] [--raw] [--paused] [--lines] [-o FILE|-] [--] COMMAND [ARG...]\n"
 	    "       %s -p PID [-d SECONDS] [-q] [-o FILE|-]\n", argv0, argv0);
 	exit(2);
 }
@@ -123,7 +123,7 @@ seconds(const char *s)
 static void __attribute__((noreturn))
 help(void)
 {
-	printf("usage: %s [-q] [-f] [--events] [--raw] [--paused] [--lines] [-o FILE|-] [--] COMMAND [ARG...]\n"
+	printf("usage: %s [-q] [-f] [--events] [--cpu] [--raw] [--paused] [--lines] [-o FILE|-] [--] COMMAND [ARG...]\n"
 	    "       %s -p PID [-d SECONDS] [-q] [-o FILE|-]\n"
 	    "Run COMMAND, a command line running Python 3.6+, and record every call;\n"
 	    "or attach to the running CPython 3.14+ process PID and record its calls.\n"
@@ -135,6 +135,7 @@ help(void)
 	    "              (fork, multiprocessing, subprocess): one file per process,\n"
 	    "              FILE gets .%%p appended when it has no %%p\n"
 	    "  --events    write the events layer live instead of the profile\n"
+	    "  --cpu       a second cost column: each thread's CPU time beside wall time\n"
 	    "  --lines     also split each function's self cost by source line\n"
 	    "              (format version 2)\n"
 	    "  --raw       keep the recorder's own time in the costs (no compensation)\n"
@@ -240,7 +241,7 @@ setenvs(const char *lib, int events, const char *pattern)
 	} else {
 		setenv("PCG_TRACE_PP", "u", 1);
 	}
-	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1 | raw << 3 | paused << 4 | lines << 5, CLAIMFD, CMDFD);
+	snprintf(v, sizeof(v), "%d %d %d %d", OUTFD, events | follow << 1 | raw << 3 | paused << 4 | lines << 5 | cpu << 6, CLAIMFD, CMDFD);
 	if (follow) {
 		/* Absolute: a followed process may run in another directory. */
 		char cwd[PATH_MAX], *abs;
@@ -585,7 +586,7 @@ main(int argc, char *argv[])
 	struct stat sb;
 	struct sigaction sa;
 	unsigned long long size;
-	enum { EVENTS = 256, RAW, PAUSED, LINES, VERSION };
+	enum { EVENTS = 256, RAW, PAUSED, CPU, LINES, VERSION };
 	pid_t pid = 0;
 	double secs = 0;
 	static const struct option lo[] = {
@@ -594,6 +595,7 @@ main(int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "events", no_argument, NULL, EVENTS },
 		{ "raw", no_argument, NULL, RAW },
+		{ "cpu", no_argument, NULL, CPU },
 		{ "paused", no_argument, NULL, PAUSED },
 		{ "lines", no_argument, NULL, LINES },
 		{ "pid", required_argument, NULL, 'p' },
@@ -617,6 +619,7 @@ main(int argc, char *argv[])
 			printf("pcg-trace %s\n", PCG_VERSION_STRING);
 			return 0;
 		case RAW: raw = 1; break;
+		case CPU: cpu = 1; break;
 		case PAUSED: paused = 1; break;
 		case LINES: lines = 1; break;
 		case 'p': pid = number(optarg, "-p"); break;
@@ -627,8 +630,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (pid || secs) {
-		if (!pid || argc || follow || events || raw || paused || lines) {
-			weprintf("-p PID takes no command, and no -f, --events, --raw, --paused or --lines; -d needs -p");
+		if (!pid || argc || follow || events || raw || paused || cpu || lines) {
+			weprintf("-p PID takes no command, and no -f, --events, --raw, --paused or --lines, nor --cpu; -d needs -p");
 			usage();
 		}
 		if (out && !*out)

@@ -134,7 +134,8 @@ clock_pick(void)
  * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
  * writes its own file, named by pattern; fd is then -1; 8: --raw, no
  * compensation; 16: --paused, recording off until SIGUSR2; 32: --lines,
- * line costs too (format version 2); bits 8 on: the
+ * line costs too (format version 2); 64: --cpu, a second cost column, the
+ * thread's CPU time; bits 8 on: the
  * image's exec count), the descriptor holding the command line (-1: this
  * process's own) and the interpreter's metadata (addmeta).
  */
@@ -160,6 +161,8 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	out_init(fd, flags & 1, flags & 2, flags & 4, (unsigned)flags >> 8, pattern);
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");
+	if (flags & 64)
+		pcg_add_cost(&R.p, "cpu", "ns");
 	if ((R.lines = (flags & 32) != 0))
 		pcg_lines_on(&R.p);
 	addcmd(cmdfd);
@@ -180,6 +183,11 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	events = O.events;
 	O.events = 0;
 	me = newthread();
+	if (flags & 64) {
+		const char *how = cpu_setup(me);
+		pcg_add_meta(&R.p, pcg_cstr("cpuclock"), &(struct pcg_str){ (char *)how, strlen(how) }, 1);
+		R.cpu = 1;
+	}
 	/* The hooks go in with a scratch recording, to time them (calib.c). */
 	calib = !(flags & 8) && calib_begin() == 0;
 	R.base = clk();
@@ -196,6 +204,8 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	if (O.events)
 		ev_thread(me->id, R.p.thread[me->id].native, R.p.thread[me->id].name);
 	R.base = clk();
+	if (R.cpu)
+		cpu_thread_rebase(me); /* the calibration's time was not the program's */
 	R.hooked = 1;
 	if (flags & 16) {
 		sig_toggle_install();

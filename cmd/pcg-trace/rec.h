@@ -21,6 +21,14 @@ struct th {
 	uint64_t last;         /* time of the thread's last event */
 	uint64_t owed;         /* the recorder's own time so far, 1/1024 ns (compensation) */
 	uint32_t gen;          /* the recording it belongs to (R.gen) */
+	/* --cpu (cpu.c) */
+	const volatile uint32_t *cpulock; /* its task-clock page's lock, or NULL */
+	uint32_t cpuseq;       /* the lock at the last sync */
+	int64_t cpu0;          /* its CPU time at reading 0 */
+	uint64_t cpusync;      /* the reading at the last sync ... */
+	uint64_t cpuwall;      /* ... and the wall clock then (now()) */
+	uint64_t lastcpu;      /* its last event's cpu reading */
+	uint64_t cpuw0;        /* the wall reading of its first event since cpu0 */
 	uint32_t nline;        /* --lines: line events recorded (calib.c counts them) */
 };
 
@@ -62,6 +70,8 @@ struct rec {
 	int lines;          /* --lines: line events too */
 	uint32_t gen;       /* recordings so far in this process: a thread's
 	                     * struct th from an earlier one is not its own */
+	int cpu;            /* --cpu: a second cost column, the thread's CPU time */
+	int cpupage;        /* ... read through a perf page (cpu.c); else the syscall */
 	uint32_t bias[4];   /* per event, 1/1024 ns: BIAS_PY, BIAS_C, BIAS_GEN, BIAS_LINE (calib.c) */
 	struct pcg_profile p;
 	struct th **th;
@@ -141,6 +151,25 @@ now(void)
 }
 
 /*
+ * The recorder's own time, from clock reading T0 until now, is not the
+ * program's: the wall clock moves back by it (all threads: the others
+ * wait for the GIL meanwhile), and so does this thread's CPU clock.
+ */
+static inline void
+unbill(uint64_t t0)
+{
+	uint64_t d = clk() - t0;
+
+	R.base += d;
+#ifdef __x86_64__
+	if (R.tsc)
+		d = (uint64_t)(((unsigned __int128)d * R.mult) >> 32);
+#endif
+	if (R.cpu && cur)
+		cur->cpu0 += (int64_t)d;
+}
+
+/*
  * The time of a thread's event, less the recorder's own time in the thread
  * so far (compensation: each event adds what one costs, measured at start,
  * so each interval between two events loses the cost of one), and never
@@ -161,6 +190,55 @@ stamp(struct th *t, uint64_t ts, uint32_t cost)
 {
 	t->owed += cost;
 	return t->last = thread_time(t, ts);
+}
+
+/* cpu.c */
+uint64_t cpu_sync(struct th *t);
+uint64_t cpu_thread_ns(void);
+const char *cpu_setup(struct th *first);
+void cpu_thread_init(struct th *t);
+void cpu_thread_rebase(struct th *t);
+void cpu_thread_free(struct th *t);
+void cpu_forked(struct th *t);
+
+/*
+ * --cpu: the thread's CPU time at wall clock ts (raw, before compensation),
+ * for an event whose wall reading is w.  Not switched out since the last
+ * sync (its page's lock did not move), it ran all along: the sync's CPU
+ * time plus the wall time since.  Less the recorder's own time, as the
+ * wall column (compensation); never before its last event, and never more
+ * than the wall time since its first event (a per-event cap would lose
+ * time to the two clocks' jitter, for good).  Another thread's frames
+ * (hooks_pause) end at that thread's last reading.
+ */
+static inline uint64_t
+cpu_stamp(struct th *t, uint64_t ts, uint64_t w)
+{
+	uint64_t c, o = t->owed >> 10;
+
+	if (t != cur)
+		return t->lastcpu;
+	if (t->cpulock && *t->cpulock == t->cpuseq)
+		c = t->cpusync + (ts > t->cpuwall ? ts - t->cpuwall : 0);
+	else
+		c = cpu_sync(t);
+	c = c > o ? c - o : 0;
+	if (t->cpuw0 > w)
+		t->cpuw0 = w;
+	if (c > w - t->cpuw0)
+		c = w - t->cpuw0;
+	if (c < t->lastcpu)
+		c = t->lastcpu;
+	return t->lastcpu = c;
+}
+
+/* An event's readings: v[0] wall, v[1] cpu (--cpu). */
+static inline void
+stamps(struct th *t, uint64_t ts, uint32_t cost, uint64_t *v)
+{
+	v[0] = stamp(t, ts, cost);
+	if (R.cpu)
+		v[1] = cpu_stamp(t, ts, v[0]);
 }
 
 
@@ -216,7 +294,7 @@ code_ent(PyObject *code, PyObject *frame)
 		return e;
 	t = clk();
 	e = code_ent_new(code, frame);
-	R.base += clk() - t;
+	unbill(t);
 	return e;
 }
 
@@ -231,7 +309,7 @@ cfunc_ent(const void *ml, PyObject *callable, int descr)
 		return e;
 	t = clk();
 	e = cfunc_ent_new(ml, callable, descr);
-	R.base += clk() - t;
+	unbill(t);
 	return e;
 }
 struct th *newthread(void);
@@ -272,6 +350,7 @@ void hooks_remove(void);
 void hooks_stacks(void);
 void hooks_adopt(struct th *t);
 void hooks_cpop(void);
+void hooks_endall(uint64_t ts);
 
 /* chain.c: the program's own profiler */
 extern const void *chain_lsp[2];

@@ -5,7 +5,7 @@ PROGS += pcg-trace
 REC_CFLAGS = $(filter-out -fsanitize=address -fsanitize=address%,$(subst -fsanitize=address$(comma)undefined,-fsanitize=undefined,$(PCG_CFLAGS))) \
 	-fvisibility=hidden -pthread -flto
 comma := ,
-REC_SRC = cmd/pcg-trace/rec.c cmd/pcg-trace/out.c cmd/pcg-trace/signals.c cmd/pcg-trace/fork.c cmd/pcg-trace/calib.c cmd/pcg-trace/hooks.c cmd/pcg-trace/names.c cmd/pcg-trace/cpython.c \
+REC_SRC = cmd/pcg-trace/rec.c cmd/pcg-trace/out.c cmd/pcg-trace/signals.c cmd/pcg-trace/fork.c cmd/pcg-trace/calib.c cmd/pcg-trace/cpu.c cmd/pcg-trace/hooks.c cmd/pcg-trace/names.c cmd/pcg-trace/cpython.c \
 	cmd/pcg-trace/chain.c
 REC_HDR = cmd/pcg-trace/rec.h cmd/pcg-trace/cpython.h cmd/pcg-trace/pattern.h $(COMMON_HDR)
 EXTRA_TARGETS += $(B)/lib/pcg/pcg-recorder.so $(B)/lib/pcg/sitecustomize.py
