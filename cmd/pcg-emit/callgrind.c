@@ -372,13 +372,16 @@ header(FILE *fp, const struct emit *e, uint32_t thread)
 		if (pcg_str_eq(p->meta[i].key, pcg_cstr("incomplete")))
 			putvals(fp, "desc: Incomplete:", &p->meta[i]);
 	/* What pcg-trace took out of the costs: its own time (pcg-trace(1)). */
-	if ((m = pcg_find_meta(p, "compensation")) && m->nval == 3 && decimal(m->val[0]) &&
-	    decimal(m->val[1]) && decimal(m->val[2]))
+	if ((m = pcg_find_meta(p, "compensation")) && (m->nval == 3 || m->nval == 4) && decimal(m->val[0]) &&
+	    decimal(m->val[1]) && decimal(m->val[2]) && (m->nval == 3 || decimal(m->val[3]))) {
 		fprintf(fp, "desc: Compensation: the recorder's own time, %.*s ns per call or return of a"
 		    " Python function, %.*s ns of a C function, %.*s ns per resumption or yield of a"
-		    " generator, measured at start, is not in the costs (pcg-trace --raw keeps it)\n",
-		    (int)m->val[0].len, m->val[0].s, (int)m->val[1].len, m->val[1].s,
+		    " generator", (int)m->val[0].len, m->val[0].s, (int)m->val[1].len, m->val[1].s,
 		    (int)m->val[2].len, m->val[2].s);
+		if (m->nval == 4)
+			fprintf(fp, ", %.*s ns per line event", (int)m->val[3].len, m->val[3].s);
+		fputs(", measured at start, is not in the costs (pcg-trace --raw keeps it)\n", fp);
+	}
 	/* What the synthetic functions are, where the readers show the header. */
 	fputs("desc: Note: <thread N: NAME> is thread N, which nothing calls;"
 	      " it calls the functions the thread started in\n", fp);
