@@ -31,6 +31,20 @@ thr(void)
 	return cur && cur->gen == R.gen ? cur : thr_new();
 }
 
+/* An event record's readings (wall, and cpu with --cpu) and its end. */
+static inline void
+evend(char *p, const uint64_t *v)
+{
+	p = pcg_u64(p, v[0]);
+	if (R.cpu) {
+		*p++ = '\t';
+		p = pcg_u64(p, v[1]);
+	}
+	*p++ = '\n';
+	O.blen = p - O.buf;
+	O.lines++;
+}
+
 static void
 push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int resume)
 {
@@ -57,14 +71,7 @@ push(struct th *t, uintptr_t key, uint32_t fn, uint32_t line, uint64_t ts, int r
 	*p++ = '\t';
 	p = pcg_u64(p, line);
 	*p++ = '\t';
-	p = pcg_u64(p, v[0]);
-	if (R.cpu) {
-		*p++ = '\t';
-		p = pcg_u64(p, v[1]);
-	}
-	*p++ = '\n';
-	O.blen = p - O.buf;
-	O.lines++;
+	evend(p, v);
 	if (raw - O.flushed > FLUSH_NS)
 		ev_flush();
 }
@@ -88,14 +95,7 @@ pop(struct th *t, uint64_t ts, int yield)
 	*p++ = '\t';
 	p = pcg_u64(p, t->id);
 	*p++ = '\t';
-	p = pcg_u64(p, v[0]);
-	if (R.cpu) {
-		*p++ = '\t';
-		p = pcg_u64(p, v[1]);
-	}
-	*p++ = '\n';
-	O.blen = p - O.buf;
-	O.lines++;
+	evend(p, v);
 	if (raw - O.flushed > FLUSH_NS)
 		ev_flush();
 }
@@ -138,14 +138,7 @@ lrec(struct th *t, uint32_t line, const uint64_t *v)
 	*p++ = '\t';
 	p = pcg_u64(p, line);
 	*p++ = '\t';
-	p = pcg_u64(p, v[0]);
-	if (R.cpu) {
-		*p++ = '\t';
-		p = pcg_u64(p, v[1]);
-	}
-	*p++ = '\n';
-	O.blen = p - O.buf;
-	O.lines++;
+	evend(p, v);
 }
 
 /* A line event of the frame running CODE.  C frames above it have ended
