@@ -17,7 +17,10 @@ Measures, on this machine:
   5. output sizes;
   5b. compensation: the calibrated program (tests/py/calibrated.py), calls()'s
      share by its own clock (truth) against pcg, pcg --raw and cProfile, and
-     pcg's overhead with compensation against --raw;
+     pcg's overhead with compensation against --raw; and the phases of the
+     calls, recursion and realistic workloads, timed by the workloads
+     themselves (PCG_BENCH_PHASES=1), each one's share by those clocks
+     against its share of inclusive time by pcg, --raw and cProfile;
   5c. per-line costs (lines): pcg-trace --lines against pcg-trace and
      cProfile on the calls and realistic workloads, pprofile (Debian's
      python3-pprofile, deterministic, callgrind output) beside it on
@@ -793,6 +796,16 @@ SHARE = os.path.join(ROOT, "tests", "py", "share.py")
 CP_SHARE = ("import pstats, sys; s = pstats.Stats(sys.argv[1]).stats\n"
             "f = lambda n: sum(v[3] for k, v in s.items() if k[2] == n)\n"
             "print('%.4f' % (f('calls') / (f('calls') + f('loop'))))")
+# Three workloads' phases, each timed by the workload itself (PCG_BENCH_PHASES=1):
+# each phase function's share of their sum, by those clocks without a profiler and by
+# its inclusive time in a profile (pcg's through pcg-emit -F pstats, cProfile's dump).
+PHASES = (("calls", ("kernels", "lambdas")),
+          ("recursion", ("fibs", "parities", "descents", "sizes")),
+          ("realistic", ("make_records", "parse", "report")))
+PHASE_SHARE = ("import os, pstats, sys; s = pstats.Stats(sys.argv[1]).stats\n"
+               "t = {n: sum(v[3] for k, v in s.items() if k[2] == n and\n"
+               "             os.path.basename(k[0]) == sys.argv[2]) for n in sys.argv[3:]}\n"
+               "print(' '.join('%.4f' % (t[n] / sum(t.values())) for n in sys.argv[3:]))")
 COMP_PP = 5.0        # target: pcg's share within 5 percentage points of the truth
 COMP_OVERHEAD = 1.05  # and the overhead with compensation within 5 % of without
 
@@ -859,6 +872,80 @@ def compensation(pythons):
            "with `--raw` (target ≤ %g).\n" % (RUNS, COMP_PP, COMP_OVERHEAD),
            "| Python | truth | pcg | pcg --raw | cProfile | pcg error (pp) | cProfile error (pp) | overhead comp/raw |",
            "|---|--:|--:|--:|--:|--:|--:|--:|"] + rows + [""]
+    ptab, psummary = phase_shares(pythons, trace, d)
+    for ver in summary:
+        summary[ver] += (psummary.get(ver),)
+    return tab + ptab, summary
+
+
+def phase_times(err):
+    t = dict((m.group(1).decode(), float(m.group(2)))
+             for m in re.finditer(rb"^PHASE (\w+) ([0-9.]+)$", err, re.M))
+    return t
+
+
+def phase_shares(pythons, trace, d):
+    """Each phase's share of its workload's phases (PHASES): the truth by the
+    workload's own clocks in a plain run, then pcg, pcg --raw and cProfile
+    (the phase functions' inclusive times); medians of RUNS, per phase."""
+    rows, summary = [], {}
+    for py, ver in pythons:
+        for w, names in PHASES:
+            script = os.path.join(HERE, "workloads", w + ".py")
+            args = [script, str(SCALE)]
+            got = {t: [] for t in ("truth", "pcg", "raw", "cProfile")}
+            for i in range(RUNS):
+                log("compensation: Python %s, %s phases, run %d/%d" % (ver, w, i + 1, RUNS))
+                os.environ["PCG_BENCH_PHASES"] = "1"
+                try:
+                    r = run([py] + args, tag="phase")
+                finally:
+                    del os.environ["PCG_BENCH_PHASES"]
+                t = phase_times(r.err)
+                if r.rc or sorted(t) != sorted(names):
+                    warnings.append("compensation: %s's phases failed on Python %s" % (w, ver))
+                    break
+                tot = sum(t.values())
+                got["truth"].append([t[n] / tot for n in names])
+                for k, cmd in (("pcg", [trace, "-q", "-o"]), ("raw", [trace, "-q", "--raw", "-o"]),
+                               ("cProfile", None)):
+                    prof = os.path.join(d, "phase-%s.prof" % k)
+                    if cmd:
+                        f = os.path.join(d, "phase-%s.pcg" % k)
+                        ok = (run(cmd + [f, py] + args, tag="phase").rc == 0 and
+                              run([tool("pcg-emit"), "-F", "pstats", "-o", prof, f], tag="phase").rc == 0)
+                        reader = sys.executable
+                    else:
+                        ok = run([py, "-m", "cProfile", "-o", prof] + args, tag="phase").rc == 0
+                        reader = py  # its own marshal version
+                    s = run([reader, "-c", PHASE_SHARE, prof, w + ".py"] + list(names), tag="share") if ok else None
+                    if s and s.rc == 0:
+                        got[k].append([float(x) for x in s.out.split()])
+            worst = {"pcg": None, "cProfile": None}
+            for j, n in enumerate(names):
+                m = {k: med([v[j] for v in vs]) for k, vs in got.items()}
+                e = {}
+                for k in ("pcg", "raw", "cProfile"):
+                    e[k] = None if None in (m["truth"], m[k]) else 100 * abs(m[k] - m["truth"])
+                for k in worst:
+                    if e[k] is not None and (worst[k] is None or e[k] > worst[k]):
+                        worst[k] = e[k]
+                f3 = lambda x: "n/a" if x is None else "%.3f" % x
+                f1 = lambda x: "n/a" if x is None else "%.1f" % x
+                rows.append("| %s | %s | %s() | %s | %s | %s | %s | %s %s | %s | %s |" % (
+                    ver, w, n, f3(m["truth"]), f3(m["pcg"]), f3(m["raw"]), f3(m["cProfile"]),
+                    f1(e["pcg"]), "" if e["pcg"] is None else "✓" if e["pcg"] <= COMP_PP else "✗",
+                    f1(e["raw"]), f1(e["cProfile"])))
+            summary.setdefault(ver, []).append((w, worst["pcg"], worst["cProfile"]))
+    tab = ["Three workloads, each phase function's share of the workload's phases, median of %d "
+           "runs: by the workload's own clocks (`time.perf_counter` around each whole phase, "
+           "printed with `PCG_BENCH_PHASES=1`) in a run without a profiler (truth), and by the "
+           "phase function's inclusive time in pcg's profile (compensated; `pcg-emit -F pstats`), "
+           "`pcg-trace --raw`'s and cProfile's (cumulative); errors in percentage points (target: "
+           "pcg within %g).\n" % (RUNS, COMP_PP),
+           "| Python | workload | phase | truth | pcg | pcg --raw | cProfile | pcg error (pp) "
+           "| --raw error (pp) | cProfile error (pp) |",
+           "|---|---|---|--:|--:|--:|--:|--:|--:|--:|"] + rows + [""]
     return tab, summary
 
 
@@ -974,13 +1061,21 @@ def lines_targets(summary):
 
 def comp_targets(summary):
     out = []
-    for ver, (err, over) in summary.items():
+    for ver, (err, over, phases) in summary.items():
         out.append("| compensation: pcg's share within %g pp of the truth, Python %s | %s | %s |" % (
             COMP_PP, ver, "n/a" if err is None else "%.1f pp" % err,
             "n/a" if err is None else "met" if err <= COMP_PP else "**missed**"))
         out.append("| compensation costs ≤ %g× the overhead without, Python %s | %s | %s |" % (
             COMP_OVERHEAD, ver, "n/a" if over is None else "%.3f×" % over,
             "n/a" if over is None else "met" if over <= COMP_OVERHEAD else "**missed**"))
+        if phases:
+            errs = [e for _, e, _ in phases]
+            out.append("| compensation: pcg's phase shares within %g pp of the workloads' own clocks "
+                       "(worst phase; cProfile's beside), Python %s | %s | %s |" % (
+                           COMP_PP, ver, ", ".join("%s %s (cProfile %s)" % (
+                               w, "n/a" if e is None else "%.1f" % e, "n/a" if c is None else "%.1f" % c)
+                               for w, e, c in phases),
+                           "n/a" if None in errs else "met" if max(errs) <= COMP_PP else "**missed**"))
     return out
 
 

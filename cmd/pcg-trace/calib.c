@@ -173,6 +173,7 @@ calib_end(void)
 	pcg_stack_free(&C.scratch->st);
 	cpu_thread_free(C.scratch);
 	free(C.scratch->key);
+	free(C.scratch->line);
 	free(C.scratch);
 	pcg_free(&R.p);
 	R.p = C.real;

@@ -64,6 +64,7 @@ forked(void)
 		pcg_stack_free(&R.th[i]->st);
 		cpu_thread_free(R.th[i]);
 		free(R.th[i]->key);
+		free(R.th[i]->line);
 		free(R.th[i]);
 	}
 	pcg_free(&R.p);

@@ -15,6 +15,7 @@ struct th {
 	uint32_t id;           /* pcg thread id */
 	uint32_t depth, cap;
 	uintptr_t *key;        /* per frame: code object (| 2 before 3.12: a generator's), or PyMethodDef | 1 */
+	uint32_t *line;        /* per frame: the line it was called from */
 	PyObject *pcode;       /* 3.12+: the pending call's code and offset */
 	long poff;
 	int pset;

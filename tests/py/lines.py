@@ -1,7 +1,8 @@
 # Call-site lines: each function notes the line its caller is at, as Python
 # itself reports it (f_back.f_lineno), for calls made every way the
 # interpreter has: plain calls, methods, **kwargs, a class, properties,
-# special methods, with, callbacks from C, decorators, generators.
+# special methods, with, callbacks from C, decorators, generators (resumed
+# from bytecode and from C).
 import functools
 import sys
 
@@ -71,6 +72,8 @@ def main():
     g = gen()
     next(g)
     next(g)
+    sum(gen())
+    list(x for x in gen())
     for i in range(2):
         plain(
             i,
