@@ -315,7 +315,9 @@ pcg_attach_stop(void)
 	R.attached = 0;
 	for (i = 0; i < R.nth; i++) { /* their structs stay: threads point at them */
 		free(R.th[i]->key);
+		free(R.th[i]->line);
 		R.th[i]->key = NULL;
+		R.th[i]->line = NULL;
 		R.th[i]->depth = R.th[i]->cap = 0;
 	}
 	R.nth = 0;
