@@ -58,25 +58,32 @@ tabprobe(const struct pcg_profile *p, const struct pcg_tab *t, uint32_t h, eqfn 
 	return &t->slot[i];
 }
 
+/* Put a slot known to be new in t's first free place for its hash. */
+static void
+tabput(struct pcg_tab *t, struct pcg_slot s)
+{
+	size_t j;
+
+	for (j = s.hash & (t->cap - 1); t->slot[j].id; j = (j + 1) & (t->cap - 1))
+		;
+	t->slot[j] = s;
+}
+
 /* Make room for n entries, keeping the load at most one half. */
 static void
 tabgrow(struct pcg_tab *t, size_t n)
 {
 	struct pcg_tab nt;
-	size_t i, j;
+	size_t i;
 
 	if (t->cap && n * 2 < t->cap)
 		return;
 	for (nt.cap = t->cap ? t->cap * 2 : 64; n * 2 >= nt.cap; nt.cap *= 2)
 		;
 	nt.slot = ecalloc(nt.cap, sizeof(*nt.slot));
-	for (i = 0; i < t->cap; i++) {
-		if (!t->slot[i].id)
-			continue;
-		for (j = t->slot[i].hash & (nt.cap - 1); nt.slot[j].id; j = (j + 1) & (nt.cap - 1))
-			;
-		nt.slot[j] = t->slot[i];
-	}
+	for (i = 0; i < t->cap; i++)
+		if (t->slot[i].id)
+			tabput(&nt, t->slot[i]);
 	free(t->slot);
 	*t = nt;
 }
@@ -308,17 +315,11 @@ static void
 tabfill(struct pcg_profile *p)
 {
 	struct pcg_tab *t = &p->nodetab;
-	size_t i, j;
-	uint32_t h;
+	size_t i;
 
 	tabgrow(t, p->nnode);
-	for (i = 1; i < p->nnode; i++) {
-		h = nodehash(&p->node[i]);
-		for (j = h & (t->cap - 1); t->slot[j].id; j = (j + 1) & (t->cap - 1))
-			;
-		t->slot[j].id = i;
-		t->slot[j].hash = h;
-	}
+	for (i = 1; i < p->nnode; i++)
+		tabput(t, (struct pcg_slot){ (uint32_t)i, nodehash(&p->node[i]) });
 }
 
 static uint32_t
@@ -477,17 +478,11 @@ static void
 linefill(struct pcg_profile *p)
 {
 	struct pcg_tab *t = &p->linetab;
-	size_t i, j;
-	uint32_t h;
+	size_t i;
 
 	tabgrow(t, p->nline);
-	for (i = 1; i < p->nline; i++) {
-		h = linehash(p->lkey[i].node, p->lkey[i].line);
-		for (j = h & (t->cap - 1); t->slot[j].id; j = (j + 1) & (t->cap - 1))
-			;
-		t->slot[j].id = i;
-		t->slot[j].hash = h;
-	}
+	for (i = 1; i < p->nline; i++)
+		tabput(t, (struct pcg_slot){ (uint32_t)i, linehash(p->lkey[i].node, p->lkey[i].line) });
 }
 
 uint32_t
