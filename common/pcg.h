@@ -63,15 +63,13 @@ struct pcg_meta {
 };
 
 /*
- * Open-addressing table from a hashed key to a 1-based id.  Each slot keeps
- * 32 bits of the key's hash: probes and growth rarely touch the entries.
+ * Open-addressing table from a hashed key to a 1-based id: ids only, 4
+ * bytes a slot, since the recorder's profile is mostly its tables.  The
+ * entries themselves give the keys; a table holds ids 1 to n-1 of its
+ * array, so that growing rebuilds it from there with no old copy alive.
  */
-struct pcg_slot {
-	uint32_t id, hash;
-};
-
 struct pcg_tab {
-	struct pcg_slot *slot;
+	uint32_t *slot;
 	size_t cap; /* power of two, 0 when empty */
 };
 
@@ -148,7 +146,7 @@ uint32_t pcg_node_add(struct pcg_profile *p, const struct pcg_node *n);
  * repeats an earlier one's key, or 0 (0 too if the table exists already).
  */
 uint32_t pcg_node_repeat(struct pcg_profile *p);
-/* Free the node table (16 bytes a node); a later find builds it again. */
+/* Free the node table (8 to 16 bytes a node); a later find builds it again. */
 void pcg_node_unindex(struct pcg_profile *p);
 /*
  * Start loading the table slot of key n (as for pcg_node_add()): a caller

@@ -47,45 +47,58 @@ hashbytes(uint64_t h, struct pcg_str s)
  * eq() is true, or the empty slot where it belongs.
  */
 typedef int (*eqfn)(const struct pcg_profile *, uint32_t id, const void *key);
+/* The hash of entry id's key, for rebuilding a table. */
+typedef uint32_t (*hashfn)(const struct pcg_profile *, uint32_t id);
 
-static struct pcg_slot *
+static uint32_t *
 tabprobe(const struct pcg_profile *p, const struct pcg_tab *t, uint32_t h, eqfn eq, const void *key)
 {
 	size_t mask = t->cap - 1, i = h & mask;
 
-	while (t->slot[i].id && (t->slot[i].hash != h || !eq(p, t->slot[i].id, key)))
+	while (t->slot[i] && !eq(p, t->slot[i], key))
 		i = (i + 1) & mask;
 	return &t->slot[i];
 }
 
-/* Put a slot known to be new in t's first free place for its hash. */
+/* Put an id known to be new in t's first free place for its hash. */
 static void
-tabput(struct pcg_tab *t, struct pcg_slot s)
+tabput(struct pcg_tab *t, uint32_t id, uint32_t h)
 {
 	size_t j;
 
-	for (j = s.hash & (t->cap - 1); t->slot[j].id; j = (j + 1) & (t->cap - 1))
+	for (j = h & (t->cap - 1); t->slot[j]; j = (j + 1) & (t->cap - 1))
 		;
-	t->slot[j] = s;
+	t->slot[j] = id;
 }
 
-/* Make room for n entries, keeping the load at most one half. */
-static void
-tabgrow(struct pcg_tab *t, size_t n)
+/* An empty table with room for n entries at a load of at most one half;
+ * 0 if t has that room already.  The old one goes first: no two coexist. */
+static int
+tabsize(struct pcg_tab *t, size_t n)
 {
-	struct pcg_tab nt;
-	size_t i;
+	size_t cap;
 
 	if (t->cap && n * 2 < t->cap)
-		return;
-	for (nt.cap = t->cap ? t->cap * 2 : 64; n * 2 >= nt.cap; nt.cap *= 2)
+		return 0;
+	for (cap = t->cap ? t->cap * 2 : 64; n * 2 >= cap; cap *= 2)
 		;
-	nt.slot = ecalloc(nt.cap, sizeof(*nt.slot));
-	for (i = 0; i < t->cap; i++)
-		if (t->slot[i].id)
-			tabput(&nt, t->slot[i]);
 	free(t->slot);
-	*t = nt;
+	t->slot = NULL;
+	t->slot = ecalloc(cap, sizeof(*t->slot));
+	t->cap = cap;
+	return 1;
+}
+
+/* Make room for n entries: t holds ids 1 to n-1, rebuilt from their keys. */
+static void
+tabgrow(const struct pcg_profile *p, struct pcg_tab *t, size_t n, hashfn hash)
+{
+	uint32_t id;
+
+	if (!tabsize(t, n))
+		return;
+	for (id = 1; id < n; id++)
+		tabput(t, id, hash(p, id));
 }
 
 void
@@ -212,20 +225,26 @@ pcg_fn_find(const struct pcg_profile *p, const struct pcg_fn *f)
 {
 	if (!p->fntab.cap)
 		return 0;
-	return tabprobe(p, &p->fntab, fnhash(f), fneq, f)->id;
+	return *tabprobe(p, &p->fntab, fnhash(f), fneq, f);
+}
+
+static uint32_t
+fnhash_id(const struct pcg_profile *p, uint32_t id)
+{
+	return fnhash(&p->fn[id]);
 }
 
 uint32_t
 pcg_fn_intern(struct pcg_profile *p, const struct pcg_fn *f)
 {
-	struct pcg_slot *slot;
+	uint32_t *slot;
 	struct pcg_fn *n;
-	uint32_t id, h = fnhash(f);
+	uint32_t id;
 
-	tabgrow(&p->fntab, p->nfn);
-	slot = tabprobe(p, &p->fntab, h, fneq, f);
-	if (slot->id)
-		return slot->id;
+	tabgrow(p, &p->fntab, p->nfn, fnhash_id);
+	slot = tabprobe(p, &p->fntab, fnhash(f), fneq, f);
+	if (*slot)
+		return *slot;
 	if (p->nfn >= UINT32_MAX - 1)
 		eprintf("too many functions");
 	egrow((void **)&p->fn, &p->capfn, p->nfn, sizeof(*p->fn));
@@ -236,8 +255,7 @@ pcg_fn_intern(struct pcg_profile *p, const struct pcg_fn *f)
 	n->module = strcopy(f->module);
 	n->file = strcopy(f->file);
 	n->name = strcopy(f->name);
-	slot->id = id;
-	slot->hash = h;
+	*slot = id;
 	return id;
 }
 
@@ -310,34 +328,24 @@ pcg_node_unindex(struct pcg_profile *p)
 	memset(&p->nodetab, 0, sizeof(p->nodetab));
 }
 
-/* Index the nodes added by pcg_node_add(), all distinct, at the first find. */
-static void
-tabfill(struct pcg_profile *p)
+static uint32_t
+nodehash_id(const struct pcg_profile *p, uint32_t id)
 {
-	struct pcg_tab *t = &p->nodetab;
-	size_t i;
-
-	tabgrow(t, p->nnode);
-	for (i = 1; i < p->nnode; i++)
-		tabput(t, (struct pcg_slot){ (uint32_t)i, nodehash(&p->node[i]) });
+	return nodehash(&p->node[id]);
 }
 
+/* The nodes added by pcg_node_add(), all distinct, are indexed at the
+ * first find (the table's first growth). */
 static uint32_t
 nodeget(struct pcg_profile *p, const struct pcg_node *key)
 {
-	struct pcg_slot *slot;
-	uint32_t id, h = nodehash(key);
+	uint32_t *slot;
 
-	if (!p->nodetab.cap && p->nnode > 1)
-		tabfill(p);
-	tabgrow(&p->nodetab, p->nnode);
-	slot = tabprobe(p, &p->nodetab, h, nodeeq, key);
-	if (slot->id)
-		return slot->id;
-	id = newnode(p, key);
-	slot->id = id;
-	slot->hash = h;
-	return id;
+	tabgrow(p, &p->nodetab, p->nnode, nodehash_id);
+	slot = tabprobe(p, &p->nodetab, nodehash(key), nodeeq, key);
+	if (!*slot)
+		*slot = newnode(p, key);
+	return *slot;
 }
 
 void
@@ -361,19 +369,18 @@ pcg_node_add(struct pcg_profile *p, const struct pcg_node *n)
 uint32_t
 pcg_node_repeat(struct pcg_profile *p)
 {
-	struct pcg_slot *slot;
-	uint32_t i, h;
+	uint32_t *slot, i;
 
 	if (p->nodetab.cap)
 		return 0;
-	tabgrow(&p->nodetab, p->nnode);
+	tabsize(&p->nodetab, p->nnode);
 	for (i = 1; i < p->nnode; i++) {
-		h = nodehash(&p->node[i]);
-		slot = tabprobe(p, &p->nodetab, h, nodeeq, &p->node[i]);
-		if (slot->id)
+		slot = tabprobe(p, &p->nodetab, nodehash(&p->node[i]), nodeeq, &p->node[i]);
+		if (*slot) {
+			pcg_node_unindex(p); /* half built: a later find builds it whole */
 			return i;
-		slot->id = i;
-		slot->hash = h;
+		}
+		*slot = i;
 	}
 	return 0;
 }
@@ -473,35 +480,25 @@ newline(struct pcg_profile *p, uint32_t node, uint32_t line)
 	return e;
 }
 
-/* Index the entries added by pcg_line_append(), all distinct, at the first get. */
-static void
-linefill(struct pcg_profile *p)
+static uint32_t
+linehash_id(const struct pcg_profile *p, uint32_t e)
 {
-	struct pcg_tab *t = &p->linetab;
-	size_t i;
-
-	tabgrow(t, p->nline);
-	for (i = 1; i < p->nline; i++)
-		tabput(t, (struct pcg_slot){ (uint32_t)i, linehash(p->lkey[i].node, p->lkey[i].line) });
+	return linehash(p->lkey[e].node, p->lkey[e].line);
 }
 
+/* The entries added by pcg_line_append(), all distinct, are indexed at
+ * the first get (the table's first growth). */
 uint32_t
 pcg_line_get(struct pcg_profile *p, uint32_t node, uint32_t line)
 {
 	struct pcg_linekey k = { node, line };
-	struct pcg_slot *slot;
-	uint32_t e, h = linehash(node, line);
+	uint32_t *slot;
 
-	if (!p->linetab.cap && p->nline > 1)
-		linefill(p);
-	tabgrow(&p->linetab, p->nline ? p->nline : 1);
-	slot = tabprobe(p, &p->linetab, h, lineeq, &k);
-	if (slot->id)
-		return slot->id;
-	e = newline(p, node, line);
-	slot->id = e;
-	slot->hash = h;
-	return e;
+	tabgrow(p, &p->linetab, p->nline ? p->nline : 1, linehash_id);
+	slot = tabprobe(p, &p->linetab, linehash(node, line), lineeq, &k);
+	if (!*slot)
+		*slot = newline(p, node, line);
+	return *slot;
 }
 
 void
