@@ -373,8 +373,8 @@ evend(void *ctx, struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 	if (!q->orphaned)
 		return;
 	n = pcg_node_get(p, s->thread, 0, pcg_fn_intern(p, &synthfn), 0);
-	if (!p->node[n].calls)
-		p->node[n].calls = 1;
+	if (!p->calls[n])
+		p->calls[n] = 1;
 	for (k = 0; k < p->ncost; k++) {
 		pcg_incl(p, n)[k] += q->orphan[k];
 		pcg_self(p, n)[k] += q->orphan[k];
@@ -604,7 +604,7 @@ mapnode(struct map *m, uint32_t i)
 	n = pcg_node_get(m->out, nd->thread, np, mapfn(m, nd->fn), line);
 	m->st[i] = KEPT;
 	m->img[i] = n;
-	m->out->node[n].calls += nd->calls;
+	m->out->calls[n] += m->in->calls[i];
 	addcost(m->out, n, m->in, i, 0, 1);
 	selflines(m, n, i, 1, 0);
 	/* A focus root's arc is its function's time on the stack there: the
@@ -703,9 +703,9 @@ graft(struct map *m, uint32_t i, uint32_t nt, int stat)
 		if (pass && stat) {
 			/* the static route, weighted by the INCL of its entry */
 			acc = ws;
-			gc = muldiv(nd->calls, acc, W + ws);
+			gc = muldiv(in->calls[i], acc, W + ws);
 			r = pcg_rec_get(m->out, nd->thread, nt, nt, m->eline[nd->parent]);
-			m->out->node[r].calls += gc;
+			m->out->calls[r] += gc;
 			for (k = 0; k < in->ncost; k++)
 				gv[k] = muldiv(pcg_incl(in, i)[k], acc, W + ws);
 			W += ws;
@@ -719,7 +719,7 @@ graft(struct map *m, uint32_t i, uint32_t nt, int stat)
 					continue;
 				}
 				acc += w;
-				calls = muldiv(nd->calls, acc, W) - gc;
+				calls = muldiv(in->calls[i], acc, W) - gc;
 				gc += calls;
 				for (k = 0; k < in->ncost; k++) {
 					v[k] = muldiv(pcg_incl(in, i)[k], acc, W) - gv[k];
@@ -728,7 +728,7 @@ graft(struct map *m, uint32_t i, uint32_t nt, int stat)
 				mk = in->node[m->cross[c - 1]].parent;
 				g = m->img[mk];
 				r = pcg_rec_get(m->out, nd->thread, g, nt, g == nt ? 0 : m->st[mk] == KEPT ? in->node[m->cross[c - 1]].line : m->eline[mk]);
-				m->out->node[r].calls += calls;
+				m->out->calls[r] += calls;
 				/* onto nt itself: a direct recursion, its time nt's arc's */
 				addv(m, g == nt ? nt : r, v, 1);
 			}
@@ -795,7 +795,7 @@ maprec(struct map *m, uint32_t i)
 		addincl(m, nt, i, 1);
 	}
 	r = pcg_rec_get(m->out, nd->thread, np, nt, line);
-	m->out->node[r].calls += nd->calls;
+	m->out->calls[r] += m->in->calls[i];
 	if (m->st[p] == KEPT || m->out->node[np].fn != m->out->node[nt].fn)
 		addincl(m, r, i, m->st[p] != KEPT);
 }
@@ -860,7 +860,7 @@ unlines_init(struct unlines *u, const struct map *m)
 
 	u->start = ecalloc(no + 1, sizeof(*u->start));
 	for (i = 1; i < in->nnode; i++)
-		if (m->st[i] == DROPPED && !in->node[i].rec)
+		if (m->st[i] == DROPPED && !pcg_rec(&in->node[i]))
 			u->start[m->img[i] + 1]++, n++;
 	for (i = 1; i <= no; i++)
 		u->start[i] += u->start[i - 1];
@@ -870,7 +870,7 @@ unlines_init(struct unlines *u, const struct map *m)
 		for (k = 0; k < K; k++)
 			u->at[i * K + k] = u->start[i];
 	for (i = 1; i < in->nnode; i++)
-		if (m->st[i] == DROPPED && !in->node[i].rec)
+		if (m->st[i] == DROPPED && !pcg_rec(&in->node[i]))
 			u->list[u->at[m->img[i] * K]++] = i;
 	for (i = 0; i < no; i++)
 		for (k = 0; k < K; k++)
@@ -878,7 +878,7 @@ unlines_init(struct unlines *u, const struct map *m)
 	u->left = ereallocarray(NULL, in->nnode * K + 1, sizeof(*u->left));
 	for (i = 1; i < in->nnode; i++)
 		for (k = 0; k < K; k++)
-			u->left[i * K + k] = in->node[i].rec ? 0 : pcg_self(in, i)[k];
+			u->left[i * K + k] = pcg_rec(&in->node[i]) ? 0 : pcg_self(in, i)[k];
 }
 
 /* Take x of column k from g's lines that dropped code gave it, to p's line. */
@@ -940,10 +940,10 @@ uncross(struct map *m)
 		for (k = 0; o->node[i].parent && k < K; k++)
 			used[o->node[i].parent * K + k] += pcg_incl(o, i)[k] - m->fresh[i * K + k];
 	for (i = 1; i < o->nnode; i++)
-		for (k = 0; !o->node[i].rec && k < K; k++)
+		for (k = 0; !pcg_rec(&o->node[i]) && k < K; k++)
 			used[i * K + k] += pcg_self(o, i)[k];
 	for (i = 1; i < in->nnode; i++)
-		for (k = 0; !in->node[i].rec && m->st[i] == DROPPED && k < K; k++)
+		for (k = 0; !pcg_rec(&in->node[i]) && m->st[i] == DROPPED && k < K; k++)
 			dself[(size_t)m->img[i] * K + k] += pcg_self(in, i)[k];
 	for (c = 0; c < m->ncross; c++) {
 		uint32_t r = m->cross[c], p = m->img[in->node[r].parent], g = m->img[in->node[r].target];
@@ -977,7 +977,7 @@ targets(const struct map *m)
 	uint64_t *tgt = ecalloc(o->nfn * K + 1, sizeof(*tgt));
 
 	for (i = 1; i < o->nnode; i++)
-		for (k = 0; !o->node[i].rec && k < K; k++)
+		for (k = 0; !pcg_rec(&o->node[i]) && k < K; k++)
 			tgt[o->node[i].fn * K + k] += m->want[i * K + k];
 	return tgt;
 }
@@ -999,7 +999,7 @@ recfns(const struct pcg_profile *o)
 	size_t i;
 
 	for (i = 1; i < o->nnode; i++)
-		if (o->node[i].rec)
+		if (pcg_rec(&o->node[i]))
 			r[o->node[i].fn] = 1;
 	return r;
 }
@@ -1014,7 +1014,7 @@ tier(const struct map *m, const uint8_t *rf, uint32_t a, size_t k)
 {
 	const struct pcg_profile *o = m->out;
 
-	if (!o->node[a].rec && !rf[o->node[a].fn] && !rf[o->node[o->node[a].parent].fn])
+	if (!pcg_rec(&o->node[a]) && !rf[o->node[a].fn] && !rf[o->node[o->node[a].parent].fn])
 		return 3;
 	return m->fresh[a * o->ncost + k] ? 1 : 2;
 }
@@ -1047,7 +1047,7 @@ balance(struct map *m, const uint64_t *tgt)
 			int tr = f ? tier(m, rf, i, k) : 4;
 			if (tr == 3)
 				pcg_incl(o, i)[k] = m->want0[i * K + k];
-			if (!o->node[i].rec)
+			if (!pcg_rec(&o->node[i]))
 				cur[o->node[i].fn * K + k] += pcg_self(o, i)[k];
 			if (g)
 				cur[o->node[g].fn * K + k] += pcg_incl(o, i)[k];
@@ -1110,13 +1110,13 @@ rootfit(struct map *m)
 	uint64_t *given = ecalloc(T * K + 1, sizeof(*given));
 
 	for (i = 1; i < T; i++) {
-		if (m->synth[i] && !o->node[m->synth[i]].calls)
-			o->node[m->synth[i]].calls = 1;
+		if (m->synth[i] && !o->calls[m->synth[i]])
+			o->calls[m->synth[i]] = 1;
 		for (k = 0; m->synth[i] && k < K; k++)
 			pcg_incl(o, m->synth[i])[k] = pcg_self(o, m->synth[i])[k];
 	}
 	for (i = 1; i < in->nnode; i++)
-		for (k = 0; !in->node[i].parent && !in->node[i].rec && k < K; k++)
+		for (k = 0; !in->node[i].parent && !pcg_rec(&in->node[i]) && k < K; k++)
 			tgt[in->node[i].thread * K + k] += pcg_incl(in, i)[k];
 	for (i = 1; i < o->nnode; i++)
 		for (k = 0; !o->node[i].parent && k < K; k++) {
@@ -1192,7 +1192,7 @@ rootcap(struct pcg_profile *o)
 	 * is taken: the roots' incl add up to the total, all selfs too */
 	for (i = 1; i < o->nnode; i++) {
 		uint32_t t = o->node[i].thread;
-		if (o->node[i].parent || o->node[i].rec)
+		if (o->node[i].parent || pcg_rec(&o->node[i]))
 			continue;
 		if (!big[t] || pcg_incl(o, i)[0] > pcg_incl(o, big[t])[0])
 			big[t] = i;
@@ -1207,7 +1207,7 @@ rootcap(struct pcg_profile *o)
 			raise[i * K + k] -= lower(o, big[i], k, raise[i * K + k]);
 	for (i = 1; i < o->nnode; i++) {
 		uint32_t t = o->node[i].thread;
-		for (k = 0; !o->node[i].parent && !o->node[i].rec && k < K; k++)
+		for (k = 0; !o->node[i].parent && !pcg_rec(&o->node[i]) && k < K; k++)
 			raise[t * K + k] -= lower(o, i, k, raise[t * K + k]);
 	}
 	for (i = 1; i < o->nnode; i++)
@@ -1255,14 +1255,14 @@ apply(const struct pcg_profile *in, struct pcg_profile *out, const uint8_t *drop
 	if (in->lines)
 		m.lidx = pcg_line_index(in, &m.lstart);
 	for (i = 1; i < in->nnode; i++)
-		if (!in->node[i].rec)
+		if (!pcg_rec(&in->node[i]))
 			mapnode(&m, i);
 	for (i = 1; i < in->nnode; i++)
-		if (in->node[i].rec)
+		if (pcg_rec(&in->node[i]))
 			findcross(&m, i);
 	indexcross(&m);
 	for (i = 1; i < in->nnode; i++)
-		if (in->node[i].rec)
+		if (pcg_rec(&in->node[i]))
 			maprec(&m, i);
 	grow(&m);
 	tgt = targets(&m);
@@ -1313,7 +1313,7 @@ thrdrops(const struct pcg_profile *p)
 
 	for (i = 1; i < p->nnode && p->ncost; i++) {
 		const struct pcg_node *nd = &p->node[i];
-		if (!nd->rec) {
+		if (!pcg_rec(nd)) {
 			self[nd->fn] += pcg_self(p, i)[0];
 			incl[nd->fn] += pcg_self(p, i)[0];
 		}

@@ -441,7 +441,7 @@ checkkept(const char *path)
 	byfn = ecalloc(p.nfn + 1, sizeof(*byfn));
 	for (i = 1; i < p.nnode; i++) {
 		const struct pcg_node *n = &p.node[i];
-		uint64_t self = n->rec ? 0 : pcg_self(&p, i)[0];
+		uint64_t self = pcg_rec(n) ? 0 : pcg_self(&p, i)[0];
 		total += self;
 		if (n->fn && n->fn < p.nfn) {
 			byfn[n->fn] += self;

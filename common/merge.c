@@ -372,8 +372,7 @@ prefetch(const struct pcg_merge *m, const struct pcg_profile *in, size_t i, size
 	k.thread = m->tmap[n->thread];
 	k.parent = m->nmap[n->parent];
 	k.line = n->line;
-	k.rec = n->rec;
-	if (n->rec)
+	if (pcg_rec(n))
 		k.target = m->nmap[n->target];
 	else
 		k.fn = m->fmap[n->fn];
@@ -395,14 +394,14 @@ foldnodes(struct pcg_merge *m, const struct pcg_profile *in, const char *path)
 			eprintf("%s: node %zu precedes its parent or target", path, i);
 		if (i + AHEAD < in->nnode)
 			prefetch(m, in, i + AHEAD, i);
-		if (n->rec)
+		if (pcg_rec(n))
 			id = pcg_rec_get(out, m->tmap[n->thread], m->nmap[n->parent],
 			    m->nmap[n->target], n->line);
 		else
 			id = pcg_node_get(out, m->tmap[n->thread], m->nmap[n->parent],
 			    m->fmap[n->fn], n->line);
 		m->nmap[i] = id;
-		addv(&out->node[id].calls, &n->calls, 1, path);
+		addv(&out->calls[id], &in->calls[i], 1, path);
 		/* incl and self lie side by side */
 		addv(pcg_incl(out, id), pcg_incl(in, i), 2 * in->ncost, path);
 	}
@@ -431,7 +430,7 @@ materialise(struct pcg_profile *out)
 			sum[out->lkey[i].node * K + k] += pcg_lval(out, i)[k];
 	for (i = 1; i < out->nnode; i++) {
 		int any = 0;
-		for (k = 0; !out->node[i].rec && k < K; k++)
+		for (k = 0; !pcg_rec(&out->node[i]) && k < K; k++)
 			any |= (rest[k] = pcg_self(out, i)[k] - sum[i * K + k]) != 0;
 		if (any)
 			pcg_line_add(out, i, out->fn[out->node[i].fn].line, rest);
@@ -528,7 +527,7 @@ average(struct pcg_profile *out, uint64_t runs)
 
 	for (i = 1; i < out->nnode; i++) {
 		uint64_t *c = pcg_incl(out, i);
-		out->node[i].calls = divround(out->node[i].calls, runs);
+		out->calls[i] = divround(out->calls[i], runs);
 		for (k = 0; k < w; k++)
 			c[k] = divround(c[k], runs);
 	}

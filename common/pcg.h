@@ -39,7 +39,7 @@ struct pcg_thread {
 /*
  * A calling context.  A plain node is "fn called from the context `parent` at
  * call-site line `line`" (parent 0: a root of its thread).  A recursive edge
- * (rec = 1) is "the context `parent` called, at `line`, a function that was
+ * (target != 0) is "the context `parent` called, at `line`, a function that was
  * already on the stack; the call re-entered the context `target`": its cost
  * has no self part and it has no children.  Folding recursion this way keeps
  * the tree's size bounded by the program's structure, not its run length.
@@ -51,10 +51,11 @@ struct pcg_thread {
  */
 struct pcg_node {
 	uint32_t thread, parent, fn, line;
-	uint32_t target; /* rec only: the context re-entered; else 0 */
-	uint32_t rec;
-	uint64_t calls;
+	uint32_t target; /* a rec edge: the context re-entered; a node: 0 */
 };
+
+/* Whether n is a recursive edge. */
+static inline int pcg_rec(const struct pcg_node *n) { return n->target != 0; }
 
 struct pcg_meta {
 	struct pcg_str key;
@@ -98,6 +99,7 @@ struct pcg_profile {
 	size_t nthread, capthread;
 
 	struct pcg_node *node; /* index 0 unused */
+	uint64_t *calls;       /* per node: the calls its edge carried (20-byte nodes) */
 	uint64_t *cost;        /* per node: incl[ncost] then self[ncost] */
 	size_t nnode, capnode;
 	struct pcg_tab nodetab; /* empty after pcg_node_add() until a find */
@@ -136,8 +138,8 @@ uint32_t pcg_thread_add(struct pcg_profile *p, uint64_t native, struct pcg_str n
 /* Find or add the child of `parent` (0: root) in `thread`. */
 uint32_t pcg_node_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t fn, uint32_t line);
 /*
- * Add a node known to be new (a rec edge: rec = 1, fn = the target's fn;
- * calls is ignored).  The node table is built only when a find first needs
+ * Add a node known to be new (a rec edge: target set, fn = the target's fn;
+ * its calls are 0).  The node table is built only when a find first needs
  * it: a reader that rules out repeats by itself spares hashing every node.
  */
 uint32_t pcg_node_add(struct pcg_profile *p, const struct pcg_node *n);

@@ -141,6 +141,7 @@ pcg_free(struct pcg_profile *p)
 	free(p->fntab.slot);
 	free(p->thread);
 	free(p->node);
+	free(p->calls);
 	free(p->cost);
 	free(p->nodetab.slot);
 	free(p->lkey);
@@ -277,9 +278,9 @@ pcg_thread_add(struct pcg_profile *p, uint64_t native, struct pcg_str name)
 static uint32_t
 nodehash(const struct pcg_node *n)
 {
-	uint64_t what = n->rec ? n->target : n->fn;
+	uint64_t what = pcg_rec(n) ? n->target : n->fn;
 
-	return mix(mix(mix((uint64_t)n->thread << 32 | n->parent, n->rec), what), n->line);
+	return mix(mix(mix((uint64_t)n->thread << 32 | n->parent, pcg_rec(n)), what), n->line);
 }
 
 static int
@@ -288,7 +289,7 @@ nodeeq(const struct pcg_profile *p, uint32_t id, const void *key)
 	const struct pcg_node *a = &p->node[id], *b = key;
 
 	return a->thread == b->thread && a->parent == b->parent && a->line == b->line &&
-	    a->rec == b->rec && (a->rec ? a->target == b->target : a->fn == b->fn);
+	    pcg_rec(a) == pcg_rec(b) && (pcg_rec(a) ? a->target == b->target : a->fn == b->fn);
 }
 
 /*
@@ -307,16 +308,18 @@ newnode(struct pcg_profile *p, const struct pcg_node *key)
 	if (p->nnode >= p->capnode) {
 		cap = p->capnode ? p->capnode * 2 : 64;
 		p->node = ereallocarray(p->node, cap, sizeof(*p->node));
+		p->calls = ereallocarray(p->calls, cap, sizeof(*p->calls));
 		p->cost = ereallocarray(p->cost, cap, w * sizeof(*p->cost));
 		if (!p->capnode) { /* id 0, none, reads as zeros */
 			memset(p->node, 0, sizeof(*p->node));
+			p->calls[0] = 0;
 			memset(p->cost, 0, w * sizeof(*p->cost));
 		}
 		p->capnode = cap;
 	}
 	id = p->nnode++;
 	p->node[id] = *key;
-	p->node[id].calls = 0;
+	p->calls[id] = 0;
 	memset(p->cost + id * w, 0, w * sizeof(*p->cost));
 	return id;
 }
@@ -388,7 +391,7 @@ pcg_node_repeat(struct pcg_profile *p)
 uint32_t
 pcg_node_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t fn, uint32_t line)
 {
-	struct pcg_node k = { thread, parent, fn, line, 0, 0, 0 };
+	struct pcg_node k = { thread, parent, fn, line, 0 };
 
 	return nodeget(p, &k);
 }
@@ -396,7 +399,7 @@ pcg_node_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t f
 uint32_t
 pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t target, uint32_t line)
 {
-	struct pcg_node k = { thread, parent, p->node[target].fn, line, target, 1, 0 };
+	struct pcg_node k = { thread, parent, p->node[target].fn, line, target };
 
 	return nodeget(p, &k);
 }
@@ -433,7 +436,7 @@ pcg_outer(const struct pcg_profile *p)
 
 	for (i = 1; i < p->nnode; i++)
 		for (k = 0; k < K; k++) {
-			if (!p->node[i].rec)
+			if (!pcg_rec(&p->node[i]))
 				o[i * K + k] += pcg_self(p, i)[k];
 			if (p->node[i].parent)
 				o[p->node[i].parent * K + k] += pcg_incl(p, i)[k];

@@ -439,7 +439,7 @@ canonical(const struct pcg_profile *p)
 			kid[0] = 0; /* newest child of 0: the thread's newest root */
 			prev = NULL;
 		}
-		if (n->rec) {
+		if (pcg_rec(n)) {
 			l = prev;
 			ok = !l || (l->parent != n->parent ? l->parent < n->parent :
 			    l->target != n->target ? l->target < n->target : l->line < n->line);
@@ -483,7 +483,7 @@ repeats(const struct reader *r)
 		return;
 	if (!(n = pcg_node_repeat(r->p)))
 		return;
-	if (p->node[n].rec)
+	if (pcg_rec(&p->node[n]))
 		badat(r, r->lineof[n], "rec record repeats an earlier one (same parent, target and line)");
 	badat(r, r->lineof[n], "node %u repeats the parent, function and line of an earlier node",
 	    streamid(r, n));
@@ -515,7 +515,7 @@ node(struct reader *r)
 	grow((void **)&r->nodemap, &r->capnodemap, id, sizeof(*r->nodemap));
 	r->nodemap[id] = n;
 	r->nnode = id;
-	p->node[n].calls = num(r, 5, "calls");
+	p->calls[n] = num(r, 5, "calls");
 	costs(r, 6, pcg_incl(p, n));
 	costs(r, 6 + p->ncost, pcg_self(p, n));
 	r->lnode = id;
@@ -593,9 +593,8 @@ rec(struct reader *r)
 	k.fn = p->node[target].fn;
 	k.line = line;
 	k.target = target;
-	k.rec = 1;
 	n = added(r, &k);
-	p->node[n].calls = num(r, 4, "calls");
+	p->calls[n] = num(r, 4, "calls");
 	costs(r, 5, pcg_incl(p, n));
 	r->inrecs = 1;
 }

@@ -104,7 +104,7 @@ putnode(struct wbuf *w, const struct pcg_profile *p, uint32_t id, const uint32_t
 	if (w->n + RECMAX > BUFMAX)
 		wflush(w);
 	s = w->buf + w->n;
-	if (nd->rec) {
+	if (pcg_rec(nd)) {
 		memcpy(s, "rec", 3);
 		s = putnum(s + 3, rank[nd->parent]);
 		s = putnum(s, rank[nd->target]);
@@ -115,9 +115,9 @@ putnode(struct wbuf *w, const struct pcg_profile *p, uint32_t id, const uint32_t
 		s = putnum(s, fnout[nd->fn]);
 	}
 	s = putnum(s, nd->line);
-	s = putnum(s, nd->calls);
+	s = putnum(s, p->calls[id]);
 	s = putcosts(s, pcg_incl(p, id), p->ncost);
-	if (!nd->rec)
+	if (!pcg_rec(nd))
 		s = putcosts(s, pcg_self(p, id), p->ncost);
 	*s++ = '\n';
 	w->n = s - w->buf;
@@ -314,7 +314,7 @@ canon_nodes(const struct pcg_profile *p, uint32_t *order, uint32_t *rank)
 	struct sib *tmp;
 
 	for (i = 1; i < p->nnode; i++)
-		if (!p->node[i].rec)
+		if (!pcg_rec(&p->node[i]))
 			start[p->node[i].parent]++, nk++;
 	for (i = 0, k = 0; i <= p->nnode - 1; i++) { /* group ends */
 		if (start[i] > big)
@@ -324,7 +324,7 @@ canon_nodes(const struct pcg_profile *p, uint32_t *order, uint32_t *rank)
 	start[p->nnode] = nk;
 	child = ereallocarray(NULL, nk + 1, sizeof(*child));
 	for (i = p->nnode; i-- > 1;)
-		if (!p->node[i].rec)
+		if (!pcg_rec(&p->node[i]))
 			child[--start[p->node[i].parent]] = i; /* start[] becomes the group starts */
 	tmp = ereallocarray(NULL, big + 1, sizeof(*tmp));
 	for (i = 0; i < p->nnode; i++)
@@ -377,7 +377,7 @@ pcg_canon(const struct pcg_profile *p, uint32_t **orderp, uint32_t **rankp)
 	key = ereallocarray(NULL, p->nnode - nn, sizeof(*key)); /* the rec edges */
 	for (i = 1; i < p->nnode; i++) {
 		const struct pcg_node *nd = &p->node[i];
-		if (nd->rec)
+		if (pcg_rec(nd))
 			key[nr++] = nodekey(nd->thread, rank[nd->parent], rank[nd->target], nd->line, i);
 	}
 	tmp = ereallocarray(NULL, nr + 1, sizeof(*tmp));
@@ -463,7 +463,7 @@ pcg_write(const struct pcg_profile *p, FILE *fp)
 			putfn(&w, p, nd->fn, fnout, &nfnout, &lines);
 			putnode(&w, p, order[i], rank, fnout);
 			lines++;
-			if (lidx && !nd->rec)
+			if (lidx && !pcg_rec(nd))
 				lines += putlines(&w, p, order[i], rank[order[i]], lidx, lstart);
 		}
 		wflush(&w);

@@ -76,7 +76,7 @@ arcof(const struct emit *e, uint32_t i, uint64_t *self, char *used)
 	to = e->cl[i];
 	/* a clone may be called only by recursive calls */
 	used[from] = used[to] = 1;
-	for (c = 0; !nd->rec && c < K; c++)
+	for (c = 0; !pcg_rec(nd) && c < K; c++)
 		self[to * K + c] += pcg_self(p, i)[c];
 	k.v[0] = e->fun[to].rank;
 	k.v[1] = nd->line;
@@ -116,9 +116,9 @@ collect(const struct emit *e, uint32_t thread, const uint32_t *byrank, uint64_t 
 			a->calls = 0;
 			a->cost = cost + na++ * K;
 		}
-		a->calls += nd->calls;
+		a->calls += p->calls[sk[i].id];
 		/* A rec edge's time is already in the outermost frame's arc. */
-		for (c = 0; !nd->rec && c < K; c++)
+		for (c = 0; !pcg_rec(nd) && c < K; c++)
 			a->cost[c] += e->outer[sk[i].id * K + c];
 	}
 	free(key);
@@ -152,7 +152,7 @@ linecosts(const struct emit *e, uint32_t thread, const uint32_t *byrank, struct 
 
 	for (i = 1; i <= LASTNODE(p); i++) {
 		const struct pcg_node *nd = &p->node[i];
-		if (nd->rec || (thread && nd->thread != thread))
+		if (pcg_rec(nd) || (thread && nd->thread != thread))
 			continue;
 		for (j = start[i]; j < start[i + 1]; j++, n++) {
 			struct pcg_key k = { { p->lkey[idx[j]].line, e->fun[e->cl[i]].rank, 0, 0 }, n };

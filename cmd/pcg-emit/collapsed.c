@@ -67,7 +67,7 @@ folded(FILE *fp, const struct emit *e)
 	for (i = 0; i < nn; i++) {
 		uint32_t id = order[i], par;
 		const struct pcg_node *n = &p->node[id];
-		if (n->rec)
+		if (pcg_rec(n))
 			continue;
 		par = n->parent ? of[n->parent] : threads ? frame(&t, &tab, 0, LASTFN(p) + n->thread) : 0;
 		of[id] = frame(&t, &tab, par, n->fn);

@@ -502,7 +502,7 @@ fngraph(const struct emit *e, uint32_t **offp)
 		byrank[e->fun[i].rank] = i;
 	for (i = 1; i <= LASTNODE(p); i++) {
 		const struct pcg_node *n = &p->node[i];
-		uint32_t to = n->rec ? p->node[n->target].fn : n->fn, from;
+		uint32_t to = pcg_rec(n) ? p->node[n->target].fn : n->fn, from;
 		if (!n->parent || (from = p->node[n->parent].fn) == to)
 			continue;
 		tab64_slot(&t, (uint64_t)from << 32 | e->fun[to].rank, &isnew);
@@ -636,7 +636,7 @@ setup_clones(struct emit *e)
 	e->cl = ecalloc(nn + 1, sizeof(*e->cl));
 	for (i = 1; i <= nn; i++) {
 		const struct pcg_node *n = &p->node[i];
-		e->cl[i] = n->rec ? p->node[n->target].fn : n->fn;
+		e->cl[i] = pcg_rec(n) ? p->node[n->target].fn : n->fn;
 	}
 	if (e->noclones)
 		return;
@@ -654,7 +654,7 @@ setup_clones(struct emit *e)
 		const struct pcg_node *n = &p->node[i];
 		uint32_t f = e->cl[i], g = n->parent ? p->node[n->parent].fn : 0;
 		lev[i] = 1;
-		if (n->rec && f == g)
+		if (pcg_rec(n) && f == g)
 			lev[i] = lev[n->parent]; /* direct recursion: a self-call */
 		else if (g && comp[f] && comp[f] == comp[g])
 			lev[i] = lev[n->parent] + (post[f] > post[g]); /* turns back */

@@ -269,16 +269,16 @@ stats(struct buf *out, const struct emit *e)
 				a[na++].callee = f;
 			}
 			y = &a[*slot];
-			y->nc += n->calls;
+			y->nc += p->calls[i];
 		}
-		x->nc += n->calls;
-		if (n->rec)
+		x->nc += p->calls[i];
+		if (pcg_rec(n))
 			continue;
-		x->cc += n->calls;
+		x->cc += p->calls[i];
 		x->tt += pcg_self(p, i)[k];
 		x->ct += e->outer[i * K + k];
 		if (y) {
-			y->cc += n->calls;
+			y->cc += p->calls[i];
 			y->tt += pcg_self(p, i)[k];
 			y->ct += e->outer[i * K + k];
 		}

@@ -303,7 +303,7 @@ sampled(FILE *fp, const struct emit *e)
 		uint64_t sum = 0;
 		t = p->node[order[i]].thread;
 		for (j = i; j < nn && p->node[order[j]].thread == t; j++)
-			if (!p->node[order[j]].rec)
+			if (!pcg_rec(&p->node[order[j]]))
 				sum += pcg_self(p, order[j])[k];
 		if (!sum)
 			continue;
@@ -311,7 +311,7 @@ sampled(FILE *fp, const struct emit *e)
 		fputs("\"samples\":[", fp);
 		for (j = i, first = 1; j < nn && p->node[order[j]].thread == t; j++) {
 			uint32_t id = order[j], n;
-			if (p->node[id].rec || !pcg_self(p, id)[k])
+			if (pcg_rec(&p->node[id]) || !pcg_self(p, id)[k])
 				continue;
 			for (depth = 0, n = id; n; n = p->node[n].parent) {
 				if (depth == cap)
@@ -326,7 +326,7 @@ sampled(FILE *fp, const struct emit *e)
 		fputs("\n],\n\"weights\":[", fp);
 		for (j = i, first = 1; j < nn && p->node[order[j]].thread == t; j++) {
 			uint32_t id = order[j];
-			if (p->node[id].rec || !pcg_self(p, id)[k])
+			if (pcg_rec(&p->node[id]) || !pcg_self(p, id)[k])
 				continue;
 			fprintf(fp, "%s%" PRIu64, first ? "\n" : ",\n", pcg_self(p, id)[k]);
 			first = 0;

@@ -176,7 +176,7 @@ table(FILE *fp, struct emit *e)
 	if (keyctx == (int)LEN(keys))
 		eprintf("--sort %s: no such key (self, incl, calls, percall, name)", e->sort);
 	for (i = 1; i <= LASTNODE(p); i++)
-		if (!p->node[i].rec)
+		if (!pcg_rec(&p->node[i]))
 			total += pcg_self(p, i)[k];
 	for (i = 1; i <= nf; i++) {
 		calls += s[i].calls;
