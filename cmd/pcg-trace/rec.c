@@ -1,6 +1,8 @@
 /*
  * pcg-recorder.so: loaded into the traced interpreter by the sitecustomize
- * bootstrap, which calls pcg_trace_start().  Aggregates calls in process
+ * bootstrap as the extension module _pcg_recorder, whose start() calls
+ * pcg_trace_start(); pcg-trace -p's scripts load it with ctypes and call
+ * pcg_attach_start() and pcg_attach_stop().  Aggregates calls in process
  * (profile layer, written at exit) or streams them live (--events).
  * This file starts it: the interpreter (cpython.c), the clock, the
  * metadata, the output (out.c), signals (signals.c), fork and exec
@@ -139,7 +141,7 @@ clock_pick(void)
  * descriptor holding the command line (-1: this process's own) and the
  * interpreter's metadata (addmeta).
  */
-__attribute__((visibility("default"))) int
+static int
 pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const char *pattern)
 {
 	struct timespec ts;
