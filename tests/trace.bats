@@ -254,6 +254,18 @@ subprocess.run([sys.executable, "-c", "pass", "", "x"])' || die "$p -f: failed"
 	done
 }
 
+@test "trace: the bootstrap leaves no module of its own: no ctypes (its import costs half a MB), no _pcg_recorder" {
+	local p
+	for p in $PYS; do
+		"$p" "$PY/bootmods.py" > want
+		pcg-trace -q -o prof "$p" "$PY/bootmods.py" > got || die "$p: pcg-trace failed"
+		diff want got >&2 || die "$p: the program sees the bootstrap's modules"
+		pcg-trace -q -f -o 'prof.%p' "$p" "$PY/bootmods.py" > got || die "$p: pcg-trace -f failed"
+		diff want got >&2 || die "$p: with -f, the program or its child sees the bootstrap's modules"
+		rm -f prof.*
+	done
+}
+
 @test "trace: python -m and -c work" {
 	local p
 	for p in $PYS; do

@@ -51,6 +51,22 @@ struct pymemberdef {
 	const char *doc;
 };
 
+/* A single-phase extension module's definition (Include/moduleobject.h):
+ * PyModuleDef_HEAD_INIT's object header, m_init, m_index and m_copy, then
+ * the rest; one layout from 3.5 on (the stable ABI's). */
+struct pymoduledef {
+	PyObject base;
+	PyObject *(*init)(void);
+	ssize_t index;
+	PyObject *copy;
+	const char *name, *doc;
+	ssize_t size;
+	struct pymethoddef *methods;
+	void *slots, *traverse, *clear, *free;
+};
+
+#define PY_ABI_VERSION 3 /* PyModule_Create2's, the stable ABI's */
+
 #define PY_TP_CALL 50
 #define PY_TP_MEMBERS 72
 #define PY_T_PYSSIZET 19
@@ -110,6 +126,8 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(int, PyFrame_GetLineNumber, (PyObject *)) \
 	X(int, PyCode_Addr2Line, (PyObject *, int)) \
 	X(PyObject *, PyCFunction_NewEx, (struct pymethoddef *, PyObject *, PyObject *)) \
+	X(PyObject *, PyModule_Create2, (struct pymoduledef *, int)) \
+	X(int, PyErr_BadArgument, (void)) \
 	X(int, PyType_IsSubtype, (PyObject *, PyObject *)) \
 	X(unsigned long, PyThread_get_thread_ident, (void)) \
 	X(PyObject *, PyDict_GetItem, (PyObject *, PyObject *)) \

@@ -1,6 +1,8 @@
 /*
  * pcg-recorder.so: loaded into the traced interpreter by the sitecustomize
- * bootstrap, which calls pcg_trace_start().  Aggregates calls in process
+ * bootstrap as the extension module _pcg_recorder, whose start() calls
+ * pcg_trace_start(); pcg-trace -p's scripts load it with ctypes and call
+ * pcg_attach_start() and pcg_attach_stop().  Aggregates calls in process
  * (profile layer, written at exit) or streams them live (--events).
  * This file starts it: the interpreter (cpython.c), the clock, the
  * metadata, the output (out.c), signals (signals.c), fork and exec
@@ -130,16 +132,16 @@ clock_pick(void)
 }
 
 /*
- * Called by the bootstrap (ctypes.PyDLL: with the GIL) with the output
- * descriptor, flags (1: events layer, 2: -f, 4: a followed process, that
- * writes its own file, named by pattern; fd is then -1; 8: --raw, no
- * compensation; 16: --paused, recording off until SIGUSR2; 32: --lines,
- * line costs too (format version 2); 64: --cpu, a second cost column, the
- * thread's CPU time; bits 8 on: the
- * image's exec count), the descriptor holding the command line (-1: this
- * process's own) and the interpreter's metadata (addmeta).
+ * Called by the bootstrap (_pcg_recorder.start, below: with the GIL) with
+ * the output descriptor, flags (1: events layer, 2: -f, 4: a followed
+ * process, that writes its own file, named by pattern; fd is then -1; 8:
+ * --raw, no compensation; 16: --paused, recording off until SIGUSR2; 32:
+ * --lines, line costs too (format version 2); 64: --cpu, a second cost
+ * column, the thread's CPU time; bits 8 on: the image's exec count), the
+ * descriptor holding the command line (-1: this process's own) and the
+ * interpreter's metadata (addmeta).
  */
-__attribute__((visibility("default"))) int
+static int
 pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const char *pattern)
 {
 	struct timespec ts;
@@ -214,6 +216,89 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 	return 0;
 }
 
+/* An int argument of start(), or -1 with TypeError or OverflowError set. */
+static int
+argint(PyObject *args, ssize_t i, int *v)
+{
+	long l = py.PyLong_AsLong(py.PyTuple_GetItem(args, i));
+
+	if (l == -1 && py.PyErr_Occurred())
+		return -1;
+	if (l < INT_MIN || l > INT_MAX)
+		return py.PyErr_BadArgument(), -1;
+	*v = l;
+	return 0;
+}
+
+/* A bytes-or-None argument: its bytes, NULL for None, or -1 with TypeError
+ * (or ValueError: an embedded NUL) set. */
+static int
+argstr(PyObject *o, char **s)
+{
+	*s = NULL;
+	return o == py._Py_NoneStruct ? 0 : py.PyBytes_AsStringAndSize(o, s, NULL);
+}
+
+/*
+ * _pcg_recorder.start(fd, flags, cmdfd, meta, pattern): pcg_trace_start's
+ * arguments, meta a tuple of bytes and None (addmeta's list, without its
+ * last NULL), pattern bytes or None; its result.  The strings are the
+ * arguments' own: addmeta and out_init copy what they keep.
+ */
+static PyObject *
+start(PyObject *self, PyObject *args)
+{
+	PyObject *meta;
+	char **m, *pattern;
+	ssize_t i, n;
+	int fd, flags, cmdfd, r = -1;
+
+	(void)self;
+	if (py.PyTuple_Size(args) != 5 || argint(args, 0, &fd) < 0 || argint(args, 1, &flags) < 0 ||
+	    argint(args, 2, &cmdfd) < 0 || !(meta = py.PyTuple_GetItem(args, 3)) ||
+	    TYPE(meta) != py.PyTuple_Type || argstr(py.PyTuple_GetItem(args, 4), &pattern) < 0)
+		goto bad;
+	n = py.PyTuple_Size(meta);
+	m = ecalloc(n + 1, sizeof(*m));
+	for (i = 0; i < n && argstr(py.PyTuple_GetItem(meta, i), &m[i]) == 0; i++)
+		;
+	if (i == n)
+		r = pcg_trace_start(fd, flags, cmdfd, (const char *const *)m, pattern);
+	free(m);
+	if (i < n)
+		return NULL;
+	return py.PyLong_FromLong(r);
+bad:
+	if (!py.PyErr_Occurred())
+		py.PyErr_BadArgument();
+	return NULL;
+}
+
+static struct pymethoddef recdefs[] = {
+	{ "start", start, METH_VARARGS, NULL },
+	{ NULL, NULL, 0, NULL },
+};
+
+/* Size -1: one instance, state in globals (the whole recorder's). */
+static struct pymoduledef recmod = {
+	{ 1, NULL }, NULL, 0, NULL, "_pcg_recorder", NULL, -1, recdefs, NULL, NULL, NULL, NULL,
+};
+
+/*
+ * The bootstrap loads this object as the extension module _pcg_recorder
+ * (_imp.create_dynamic) rather than through ctypes, whose import alone
+ * costs the program half a megabyte.  Single-phase init (a module
+ * returned), which every version takes; made before any hook goes in,
+ * so that nothing of it is recorded.  Without the API there is no
+ * exception to raise: the import machinery raises SystemError.
+ */
+__attribute__((visibility("default"))) PyObject *
+PyInit__pcg_recorder(void)
+{
+	if (cpy_resolve() < 0)
+		return NULL;
+	return py.PyModule_Create2(&recmod, PY_ABI_VERSION);
+}
 
 /*
  * pcg-trace -p: a script of pcg-trace's, run in the process by

@@ -2,9 +2,12 @@
 # any command line running Python imports it at startup; it undoes what the
 # launcher changed (PYTHONPATH, sys.path, its own variables, so that child
 # processes run untraced; with -f it leaves PYTHONPATH and its variables in
-# the environment, so that Python child processes are traced too), runs the system's own sitecustomize, and starts the
-# recorder (pcg-recorder.so, a C shared object) through ctypes.PyDLL, which
-# keeps the GIL.  Written for Python 2 to parse, so that it can refuse it.
+# the environment, so that Python child processes are traced too), runs the
+# system's own sitecustomize, and starts the recorder: pcg-recorder.so, a C
+# shared object loaded as the extension module _pcg_recorder (_imp, not
+# ctypes: its import alone would cost the program half a megabyte), whose
+# start() runs with the GIL and which leaves no trace in sys.modules.
+# Written for Python 2 to parse, so that it can refuse it.
 
 
 def _pcg_meta():
@@ -155,21 +158,22 @@ def _pcg_boot():
         sys.stderr.flush()
         _pcg_refused(claimfd)
     import threading  # before the hook, or its import is recorded
-    import ctypes
-    vals = _pcg_meta()
-    meta = (ctypes.c_char_p * (len(vals) + 1))(*vals)
+    import _imp
+    meta = tuple(_pcg_meta())
+
+    class spec:  # all create_dynamic reads of a module spec
+        name = '_pcg_recorder'
+        origin = os.path.join(here, 'pcg-recorder.so')
     try:
-        lib = ctypes.PyDLL(os.path.join(here, 'pcg-recorder.so'))
-        start = lib.pcg_trace_start
-    except (OSError, AttributeError) as e:
+        start = _imp.create_dynamic(spec).start
+    except (ImportError, SystemError, AttributeError) as e:
         sys.stderr.write('pcg-trace: cannot load the recorder: %s\n' % e)
         sys.stderr.flush()
         if flags & 4:
             return
         _pcg_refused(claimfd)
-    start.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p),
-                      ctypes.c_char_p]
-    start.restype = ctypes.c_int
+    finally:
+        sys.modules.pop(spec.name, None)
     if pattern is not None:
         pattern = pattern.encode('utf-8', 'surrogateescape')
     if start(fd, flags, cmdfd, meta, pattern) != 0:
