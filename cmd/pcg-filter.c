@@ -373,8 +373,8 @@ evend(void *ctx, struct pcg_profile *p, struct pcg_stack *s, const uint64_t *t)
 	if (!q->orphaned)
 		return;
 	n = pcg_node_get(p, s->thread, 0, pcg_fn_intern(p, &synthfn), 0);
-	if (!p->calls[n])
-		p->calls[n] = 1;
+	if (!pcg_calls(p, n))
+		pcg_calls_set(p, n, 1);
 	for (k = 0; k < p->ncost; k++) {
 		pcg_incl(p, n)[k] += q->orphan[k];
 		pcg_self(p, n)[k] += q->orphan[k];
@@ -604,7 +604,7 @@ mapnode(struct map *m, uint32_t i)
 	n = pcg_node_get(m->out, nd->thread, np, mapfn(m, nd->fn), line);
 	m->st[i] = KEPT;
 	m->img[i] = n;
-	m->out->calls[n] += m->in->calls[i];
+	pcg_calls_set(m->out, n, pcg_calls(m->out, n) + pcg_calls(m->in, i));
 	addcost(m->out, n, m->in, i, 0, 1);
 	selflines(m, n, i, 1, 0);
 	/* A focus root's arc is its function's time on the stack there: the
@@ -703,9 +703,9 @@ graft(struct map *m, uint32_t i, uint32_t nt, int stat)
 		if (pass && stat) {
 			/* the static route, weighted by the INCL of its entry */
 			acc = ws;
-			gc = muldiv(in->calls[i], acc, W + ws);
+			gc = muldiv(pcg_calls(in, i), acc, W + ws);
 			r = pcg_rec_get(m->out, nd->thread, nt, nt, m->eline[nd->parent]);
-			m->out->calls[r] += gc;
+			pcg_calls_set(m->out, r, pcg_calls(m->out, r) + gc);
 			for (k = 0; k < in->ncost; k++)
 				gv[k] = muldiv(pcg_incl(in, i)[k], acc, W + ws);
 			W += ws;
@@ -719,7 +719,7 @@ graft(struct map *m, uint32_t i, uint32_t nt, int stat)
 					continue;
 				}
 				acc += w;
-				calls = muldiv(in->calls[i], acc, W) - gc;
+				calls = muldiv(pcg_calls(in, i), acc, W) - gc;
 				gc += calls;
 				for (k = 0; k < in->ncost; k++) {
 					v[k] = muldiv(pcg_incl(in, i)[k], acc, W) - gv[k];
@@ -728,7 +728,7 @@ graft(struct map *m, uint32_t i, uint32_t nt, int stat)
 				mk = in->node[m->cross[c - 1]].parent;
 				g = m->img[mk];
 				r = pcg_rec_get(m->out, nd->thread, g, nt, g == nt ? 0 : m->st[mk] == KEPT ? in->node[m->cross[c - 1]].line : m->eline[mk]);
-				m->out->calls[r] += calls;
+				pcg_calls_set(m->out, r, pcg_calls(m->out, r) + calls);
 				/* onto nt itself: a direct recursion, its time nt's arc's */
 				addv(m, g == nt ? nt : r, v, 1);
 			}
@@ -795,7 +795,7 @@ maprec(struct map *m, uint32_t i)
 		addincl(m, nt, i, 1);
 	}
 	r = pcg_rec_get(m->out, nd->thread, np, nt, line);
-	m->out->calls[r] += m->in->calls[i];
+	pcg_calls_set(m->out, r, pcg_calls(m->out, r) + pcg_calls(m->in, i));
 	if (m->st[p] == KEPT || m->out->node[np].fn != m->out->node[nt].fn)
 		addincl(m, r, i, m->st[p] != KEPT);
 }
@@ -1110,8 +1110,8 @@ rootfit(struct map *m)
 	uint64_t *given = ecalloc(T * K + 1, sizeof(*given));
 
 	for (i = 1; i < T; i++) {
-		if (m->synth[i] && !o->calls[m->synth[i]])
-			o->calls[m->synth[i]] = 1;
+		if (m->synth[i] && !pcg_calls(o, m->synth[i]))
+			pcg_calls_set(o, m->synth[i], 1);
 		for (k = 0; m->synth[i] && k < K; k++)
 			pcg_incl(o, m->synth[i])[k] = pcg_self(o, m->synth[i])[k];
 	}

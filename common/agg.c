@@ -251,7 +251,7 @@ enter_n(struct pcg_profile *p, struct pcg_stack *s, uint32_t fn, uint32_t line, 
 		s->lcur[s->depth].entry = lineentry(p, s, f->node, p->fn[fn].line);
 	}
 	if (!resume)
-		p->calls[f->edge]++;
+		pcg_calls_inc(p, f->edge);
 	place(s, slot, ++s->depth);
 	/* fn's older frame no longer is its innermost: the arc above it pauses
 	 * (for a direct recursion that is this new frame itself). */

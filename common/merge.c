@@ -385,6 +385,7 @@ foldnodes(struct pcg_merge *m, const struct pcg_profile *in, const char *path)
 	struct pcg_profile *out = &m->out;
 	size_t i;
 	uint32_t id;
+	uint64_t c;
 
 	egrow((void **)&m->nmap, &m->capn, in->nnode, sizeof(*m->nmap));
 	m->nmap[0] = 0;
@@ -401,7 +402,9 @@ foldnodes(struct pcg_merge *m, const struct pcg_profile *in, const char *path)
 			id = pcg_node_get(out, m->tmap[n->thread], m->nmap[n->parent],
 			    m->fmap[n->fn], n->line);
 		m->nmap[i] = id;
-		addv(&out->calls[id], &in->calls[i], 1, path);
+		c = pcg_calls(out, id);
+		addv(&c, &(uint64_t){ pcg_calls(in, i) }, 1, path);
+		pcg_calls_set(out, id, c);
 		/* incl and self lie side by side */
 		addv(pcg_incl(out, id), pcg_incl(in, i), 2 * in->ncost, path);
 	}
@@ -527,7 +530,7 @@ average(struct pcg_profile *out, uint64_t runs)
 
 	for (i = 1; i < out->nnode; i++) {
 		uint64_t *c = pcg_incl(out, i);
-		out->calls[i] = divround(out->calls[i], runs);
+		pcg_calls_set(out, i, divround(pcg_calls(out, i), runs));
 		for (k = 0; k < w; k++)
 			c[k] = divround(c[k], runs);
 	}

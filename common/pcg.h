@@ -82,6 +82,11 @@ struct pcg_linekey {
 	uint32_t node, line;
 };
 
+/* The high 32 bits of node id's calls (pcg_profile.callshi). */
+struct pcg_callhi {
+	uint32_t id, hi;
+};
+
 /* Ids count from 1; nfn, nthread and nnode are one past the last id. */
 struct pcg_profile {
 	size_t ncost;
@@ -99,7 +104,11 @@ struct pcg_profile {
 	size_t nthread, capthread;
 
 	struct pcg_node *node; /* index 0 unused */
-	uint64_t *calls;       /* per node: the calls its edge carried (20-byte nodes) */
+	uint32_t *calls;       /* per node: the low 32 bits of the calls its edge
+	                        * carried (pcg_calls(); 20-byte nodes) ... */
+	struct pcg_callhi *callshi; /* ... the high ones of the rare nodes that have
+	                        * them, open addressing by id */
+	size_t ncallshi, capcallshi;
 	uint64_t *cost;        /* per node: incl[ncost] then self[ncost] */
 	size_t nnode, capnode;
 	struct pcg_tab nodetab; /* empty after pcg_node_add() until a find */
@@ -157,6 +166,20 @@ void pcg_node_unindex(struct pcg_profile *p);
 void pcg_node_prefetch(const struct pcg_profile *p, const struct pcg_node *n);
 /* Find or add the recursive edge parent -> target at line. */
 uint32_t pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t target, uint32_t line);
+
+/* A node's calls; its edge one more call (agg.c). */
+uint64_t pcg_calls_slow(const struct pcg_profile *p, uint32_t id);
+void pcg_calls_set(struct pcg_profile *p, uint32_t id, uint64_t calls);
+void pcg_calls_carry(struct pcg_profile *p, uint32_t id);
+static inline uint64_t pcg_calls(const struct pcg_profile *p, uint32_t id)
+{
+	return p->ncallshi ? pcg_calls_slow(p, id) : p->calls[id];
+}
+static inline void pcg_calls_inc(struct pcg_profile *p, uint32_t id)
+{
+	if (!++p->calls[id])
+		pcg_calls_carry(p, id);
+}
 
 static inline uint64_t *pcg_incl(const struct pcg_profile *p, uint32_t id) { return p->cost + (size_t)id * 2 * p->ncost; }
 static inline uint64_t *pcg_self(const struct pcg_profile *p, uint32_t id) { return p->cost + ((size_t)id * 2 + 1) * p->ncost; }

@@ -1,4 +1,5 @@
 /* The in-memory profile: function, thread and node tables. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,7 @@ pcg_free(struct pcg_profile *p)
 	free(p->thread);
 	free(p->node);
 	free(p->calls);
+	free(p->callshi);
 	free(p->cost);
 	free(p->nodetab.slot);
 	free(p->lkey);
@@ -322,6 +324,67 @@ newnode(struct pcg_profile *p, const struct pcg_node *key)
 	p->calls[id] = 0;
 	memset(p->cost + id * w, 0, w * sizeof(*p->cost));
 	return id;
+}
+
+/*
+ * Calls past 2^32 - 1: the high bits of the few nodes that have them, in a
+ * small table of their own, so that every node's count takes 4 bytes.
+ */
+static struct pcg_callhi *
+callhi(const struct pcg_profile *p, uint32_t id)
+{
+	size_t mask = p->capcallshi - 1, i = (id * 0x9e3779b1u) & mask;
+
+	while (p->callshi[i].id && p->callshi[i].id != id)
+		i = (i + 1) & mask;
+	return &p->callshi[i];
+}
+
+uint64_t
+pcg_calls_slow(const struct pcg_profile *p, uint32_t id)
+{
+	return (uint64_t)callhi(p, id)->hi << 32 | p->calls[id];
+}
+
+/* The table entry of id's high bits, added if new. */
+static struct pcg_callhi *
+callhi_add(struct pcg_profile *p, uint32_t id)
+{
+	struct pcg_callhi *old = p->callshi, *h;
+	size_t i, cap = p->capcallshi;
+
+	if (2 * (p->ncallshi + 1) > p->capcallshi) {
+		p->capcallshi = cap ? 2 * cap : 16;
+		p->callshi = ecalloc(p->capcallshi, sizeof(*p->callshi));
+		for (i = 0; i < cap; i++)
+			if (old[i].id)
+				*callhi(p, old[i].id) = old[i];
+		free(old);
+	}
+	if (!(h = callhi(p, id))->id) {
+		h->id = id;
+		p->ncallshi++;
+	}
+	return h;
+}
+
+void
+pcg_calls_set(struct pcg_profile *p, uint32_t id, uint64_t calls)
+{
+	p->calls[id] = (uint32_t)calls;
+	if (calls >> 32)
+		callhi_add(p, id)->hi = (uint32_t)(calls >> 32);
+	else if (p->ncallshi && callhi(p, id)->id)
+		callhi(p, id)->hi = 0;
+}
+
+void
+pcg_calls_carry(struct pcg_profile *p, uint32_t id)
+{
+	struct pcg_callhi *h = callhi_add(p, id);
+
+	if (!++h->hi)
+		eprintf("node %" PRIu32 ": more than 2^64 - 1 calls", id);
 }
 
 void

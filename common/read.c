@@ -515,7 +515,7 @@ node(struct reader *r)
 	grow((void **)&r->nodemap, &r->capnodemap, id, sizeof(*r->nodemap));
 	r->nodemap[id] = n;
 	r->nnode = id;
-	p->calls[n] = num(r, 5, "calls");
+	pcg_calls_set(p, n, num(r, 5, "calls"));
 	costs(r, 6, pcg_incl(p, n));
 	costs(r, 6 + p->ncost, pcg_self(p, n));
 	r->lnode = id;
@@ -594,7 +594,7 @@ rec(struct reader *r)
 	k.line = line;
 	k.target = target;
 	n = added(r, &k);
-	p->calls[n] = num(r, 4, "calls");
+	pcg_calls_set(p, n, num(r, 4, "calls"));
 	costs(r, 5, pcg_incl(p, n));
 	r->inrecs = 1;
 }

@@ -115,7 +115,7 @@ putnode(struct wbuf *w, const struct pcg_profile *p, uint32_t id, const uint32_t
 		s = putnum(s, fnout[nd->fn]);
 	}
 	s = putnum(s, nd->line);
-	s = putnum(s, p->calls[id]);
+	s = putnum(s, pcg_calls(p, id));
 	s = putcosts(s, pcg_incl(p, id), p->ncost);
 	if (!pcg_rec(nd))
 		s = putcosts(s, pcg_self(p, id), p->ncost);

@@ -60,6 +60,28 @@ scaled() {
 	done
 }
 
+@test "call counts past 32 bits: kept, summed and divided exactly by merge, filter and emit" {
+	# each node's count takes 4 bytes, the high bits of the rare ones that
+	# have more in a table of their own: every way a count is set or added
+	awk -F'\t' -v OFS='\t' '$1 == "node" && $2 == 2 { $6 = "4294967295" }
+	    $1 == "node" && $2 == 3 { $6 = "12884901890" } 1' "$DATA/emit-fib.pcg" >big.pcg
+	pcg-merge big.pcg >one
+	grep -q '^node	2	1	2	7	4294967295	' one
+	grep -q '^node	3	2	3	5	12884901890	' one
+	pcg-merge big.pcg big.pcg >two
+	run scaled one two 2
+	[ "$status" -eq 0 ] || die "$output"
+	grep -q '^node	2	1	2	7	8589934590	' two
+	pcg-merge --mean two >mean
+	grep -q '^node	2	1	2	7	4294967295	' mean
+	grep -q '^node	3	2	3	5	12884901890	' mean
+	pcg-filter --focus fib big.pcg >kept
+	grep -q '	4294967295	' kept
+	grep -q '	12884901890	' kept
+	pcg-emit -F callgrind big.pcg | grep -qx 'calls=12884901890 0'
+	pcg-emit -F text big.pcg | grep -q ' 12884901890 '
+}
+
 @test "merge is associative and commutative, byte for byte, in every thread mode" {
 	for mode in name keep join; do
 		pcg-merge --threads=$mode "$A" "$B" "$C" >abc

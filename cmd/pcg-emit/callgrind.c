@@ -116,7 +116,7 @@ collect(const struct emit *e, uint32_t thread, const uint32_t *byrank, uint64_t 
 			a->calls = 0;
 			a->cost = cost + na++ * K;
 		}
-		a->calls += p->calls[sk[i].id];
+		a->calls += pcg_calls(p, sk[i].id);
 		/* A rec edge's time is already in the outermost frame's arc. */
 		for (c = 0; !pcg_rec(nd) && c < K; c++)
 			a->cost[c] += e->outer[sk[i].id * K + c];

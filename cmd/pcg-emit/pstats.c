@@ -269,16 +269,16 @@ stats(struct buf *out, const struct emit *e)
 				a[na++].callee = f;
 			}
 			y = &a[*slot];
-			y->nc += p->calls[i];
+			y->nc += pcg_calls(p, i);
 		}
-		x->nc += p->calls[i];
+		x->nc += pcg_calls(p, i);
 		if (pcg_rec(n))
 			continue;
-		x->cc += p->calls[i];
+		x->cc += pcg_calls(p, i);
 		x->tt += pcg_self(p, i)[k];
 		x->ct += e->outer[i * K + k];
 		if (y) {
-			y->cc += p->calls[i];
+			y->cc += pcg_calls(p, i);
 			y->tt += pcg_self(p, i)[k];
 			y->ct += e->outer[i * K + k];
 		}

@@ -22,11 +22,11 @@ fnstats(const struct emit *e, size_t k)
 		const struct pcg_node *n = &p->node[i];
 		struct fstat *f = &s[n->fn];
 
-		f->calls += p->calls[i];
+		f->calls += pcg_calls(p, i);
 		f->seen = 1;
 		if (pcg_rec(n))
 			continue;
-		f->prim += p->calls[i];
+		f->prim += pcg_calls(p, i);
 		f->self += pcg_self(p, i)[k];
 		f->incl += e->outer[i * K + k];
 	}
