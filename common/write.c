@@ -369,11 +369,10 @@ pcg_canon(const struct pcg_profile *p, uint32_t **orderp, uint32_t **rankp)
 {
 	uint32_t *order = ereallocarray(NULL, p->nnode, sizeof(*order));
 	uint32_t *rank = ecalloc(p->nnode, sizeof(*rank));
-	uint32_t *nodes = ereallocarray(NULL, p->nnode, sizeof(*nodes));
 	struct pcg_key *key, *tmp, *rk;
-	size_t i, j = 0, nn, nr = 0, out = 0;
+	size_t i, j, nn, nr = 0, out;
 
-	nn = canon_nodes(p, nodes, rank);
+	nn = canon_nodes(p, order, rank);
 	key = ereallocarray(NULL, p->nnode - nn, sizeof(*key)); /* the rec edges */
 	for (i = 1; i < p->nnode; i++) {
 		const struct pcg_node *nd = &p->node[i];
@@ -382,17 +381,14 @@ pcg_canon(const struct pcg_profile *p, uint32_t **orderp, uint32_t **rankp)
 	}
 	tmp = ereallocarray(NULL, nr + 1, sizeof(*tmp));
 	rk = pcg_keysort(key, tmp, nr);
-	/* Interleave: each thread's nodes, then its rec edges. */
-	for (i = 0; i < nn || j < nr;) {
-		uint32_t t = i < nn ? p->node[nodes[i]].thread : THREAD(rk[j]);
-		if (j < nr && THREAD(rk[j]) < t)
-			t = THREAD(rk[j]);
-		while (i < nn && p->node[nodes[i]].thread == t)
-			order[out++] = nodes[i++];
-		while (j < nr && THREAD(rk[j]) == t)
-			order[out++] = rk[j++].id;
+	/* Each thread's nodes, then its rec edges: merged from the back, in
+	 * place (no second array of every node at the writer's peak). */
+	for (i = nn, j = nr, out = nn + nr; j > 0; ) {
+		if (i > 0 && p->node[order[i - 1]].thread > THREAD(rk[j - 1]))
+			order[--out] = order[--i];
+		else
+			order[--out] = rk[--j].id;
 	}
-	free(nodes);
 	free(key);
 	free(tmp);
 	*orderp = order;
