@@ -361,15 +361,16 @@ os.kill(os.getpid(), signal.SIGKILL)' 2> err
 }
 
 @test "trace: no profile: the message says what happened (a signal, a refused interpreter, no Python)" {
-	local p st
-	mkdir ft # a free-threaded build, as the bootstrap sees it
-	printf 'def get_config_var(name):\n    return 1 if name == "Py_GIL_DISABLED" else None\n' > ft/sysconfig.py
+	local p st usite
 	for p in $PYS; do
 		run -137 pcg-trace -q -o prof "$p" -c 'import os, signal; os.kill(os.getpid(), signal.SIGKILL)'
 		[ "$output" = "pcg-trace: $p: no profile recorded: killed by signal 9 (Killed)" ] || die "$p: SIGKILL: $output"
-		# before 3.8, site imports the real sysconfig before the bootstrap runs
-		[ "$(minor "$p")" -ge 8 ] || continue
-		run -1 env PYTHONPATH="$PWD/ft" pcg-trace -o prof "$p" -c 'print("ran")'
+		# a free-threaded build, as the bootstrap sees it: its ABI flags
+		# (PEP 703), set by a .pth of the user site, which runs before it
+		usite=$(PYTHONUSERBASE="$PWD/ub" "$p" -c 'import site; print(site.getusersitepackages())')
+		mkdir -p "$usite"
+		echo "import sys; sys.abiflags = 't'" > "$usite/ft.pth"
+		run -1 env PYTHONUSERBASE="$PWD/ub" pcg-trace -o prof "$p" -c 'print("ran")'
 		[ "$output" = "pcg-trace: free-threaded Python builds are not supported" ] || die "$p: free-threaded: $output"
 		[ ! -e prof ] || die "$p: a profile"
 	done

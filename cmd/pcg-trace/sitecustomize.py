@@ -10,11 +10,21 @@
 # Written for Python 2 to parse, so that it can refuse it.
 
 
+def _pcg_free_threaded():
+    # PEP 703: a free-threaded build's ABI flags hold a 't' (3.13+); asked
+    # there rather than of sysconfig, whose build variables the program
+    # would carry (0.2 MB) for one answer.
+    import sys
+    return 't' in getattr(sys, 'abiflags', '')
+
+
 def _pcg_meta():
     # The interpreter's metadata, raw: key, values, None, key, ... (the
-    # recorder escapes them, as it does everything it writes).
+    # recorder escapes them, as it does everything it writes).  The stdlib
+    # is where os came from, the sites what site says: sysconfig tells the
+    # same, but only by loading every build variable into the program.
+    import os
     import sys
-    import sysconfig
     import site
     out = []
 
@@ -31,11 +41,14 @@ def _pcg_meta():
     add(b'python', ['%d.%d.%d' % (v[0], v[1], v[2])])
     add(b'impl', ['CPython'])
     add(b'executable', [sys.executable])
-    paths = sysconfig.get_paths()
-    add(b'stdlib', [paths.get('stdlib'), paths.get('platstdlib')])
-    sites = [paths.get('purelib'), paths.get('platlib')]
-    if hasattr(site, 'getsitepackages'):
-        sites += site.getsitepackages()
+    stdlib = os.path.dirname(getattr(os, '__file__', None) or '')
+    sites = site.getsitepackages() if hasattr(site, 'getsitepackages') else []
+    if not stdlib or not sites:
+        import sysconfig
+        paths = sysconfig.get_paths()
+        stdlib = stdlib or paths.get('stdlib')
+        sites = sites or [paths.get('purelib'), paths.get('platlib')]
+    add(b'stdlib', [stdlib])
     add(b'site', sites)
     return out
 
@@ -143,8 +156,7 @@ def _pcg_boot():
             if (sys.version_info < (3, 6) or sys.implementation.name != 'cpython'
                     or not pattern):
                 return
-            import sysconfig
-            if sysconfig.get_config_var('Py_GIL_DISABLED'):
+            if _pcg_free_threaded():
                 return
     if sys.version_info < (3, 6) or sys.implementation.name != 'cpython':
         sys.stderr.write('pcg-trace: Python %d.%d (%s) is not supported: '
@@ -152,8 +164,7 @@ def _pcg_boot():
                          % (sys.version_info[0], sys.version_info[1], sys.platform))
         sys.stderr.flush()
         _pcg_refused(claimfd)
-    import sysconfig
-    if sysconfig.get_config_var('Py_GIL_DISABLED'):
+    if _pcg_free_threaded():
         sys.stderr.write('pcg-trace: free-threaded Python builds are not supported\n')
         sys.stderr.flush()
         _pcg_refused(claimfd)
@@ -191,4 +202,4 @@ def _pcg_boot():
 try:
     _pcg_boot()
 finally:
-    del _pcg_boot, _pcg_meta, _pcg_claim, _pcg_refused
+    del _pcg_boot, _pcg_free_threaded, _pcg_meta, _pcg_claim, _pcg_refused
