@@ -2,11 +2,18 @@
  * Compensation: what one event costs the program, measured at start on
  * this interpreter and machine, so that each event's cost can be taken out
  * of the interval it lands in (see stamp()).  The same loops of calls to
- * an empty Python function, of calls to a C function of ours and over a
+ * a Python function that returns its argument, of calls to a C function of
+ * ours that does the same (a call passes one and returns a value, as most
+ * do: one of no argument costs some 15 % less on 3.13) and over a
  * generator (a resumption costs less than a call: its frame exists) are
- * timed without the hooks, then with them, recording into a scratch profile; the
- * difference per event, the least of several rounds (a loaded machine only
- * adds time), is the cost.  About 1.5 ms (20 million instructions).
+ * timed without the hooks and with them, recording into a scratch profile;
+ * the difference per event, the least of several rounds (a loaded machine
+ * only adds time), is the cost.  The rounds alternate, hooks out then in,
+ * so that both times come from the same stretch of the machine's life: a
+ * neighbour that takes the cache for a few milliseconds (a VM's other
+ * vCPU, say) slows the interpreter by half, and had it hit only the rounds
+ * with hooks, every event would have been charged half as much again.
+ * About 3 ms (40 million instructions).
  * --lines: a loop of lines and no calls gives a line event's cost; the
  * line events the other loops make (counted) are taken out of theirs.
  */
@@ -18,16 +25,18 @@
 
 #define ROUNDS 5
 #define CALLS 1000
+#define WARM 64 /* a loop's run before each timed one: its code is set
+                 * for the hooks in or out, and specialised again */
 
 static const char loops[] =
-    "def f():\n"
-    "    pass\n"
+    "def f(x):\n"
+    "    return x\n"
     "def pyloop(n, c):\n"
-    "    for _ in range(n):\n"
-    "        f()\n"
+    "    for i in range(n):\n"
+    "        f(i)\n"
     "def cloop(n, c):\n"
-    "    for _ in range(n):\n"
-    "        c()\n"
+    "    for i in range(n):\n"
+    "        c(i)\n"
     "def g(n):\n"
     "    for i in range(n):\n"
     "        yield i\n"
@@ -40,23 +49,24 @@ static const char loops[] =
     "        i += 1\n";
 
 static struct {
-	PyObject *loop[4], *n, *cfunc; /* the loops (by BIAS_*), CALLS, the C function */
-	uint64_t off[4];               /* least time of each loop without hooks */
+	PyObject *loop[4], *n, *warm, *cfunc; /* the loops (by BIAS_*), CALLS, WARM, the C function */
 	int nloop;                     /* 3, or 4 with --lines */
 	struct pcg_profile real;      /* the recording, set aside meanwhile */
 	int events;
 	struct th *scratch, *thread;  /* ours, and the real one of this thread */
 } C;
 
+/* The C function the loops call: its argument back (a call passes one and
+ * returns a value, as most do; none would cost a little less). */
 static PyObject *
-nothing(PyObject *self, PyObject *unused)
+same(PyObject *self, PyObject *x)
 {
-	(void)self, (void)unused;
-	py.Py_IncRef(R.none);
-	return R.none;
+	(void)self;
+	py.Py_IncRef(x);
+	return x;
 }
 
-static struct pymethoddef nothingdef = { "calibration", nothing, 0x04 /* METH_NOARGS */, NULL };
+static struct pymethoddef samedef = { "calibration", same, METH_O, NULL };
 
 static uint64_t
 ns(uint64_t ticks)
@@ -68,35 +78,50 @@ ns(uint64_t ticks)
 	return ticks;
 }
 
-/* The least time of ROUNDS calls of LOOP, in ns, or 0 if it failed. */
+/* LOOP's time over CALLS, in ns, after a warm run; 0 if it failed.  The
+ * line events of the timed run (hooks in) are added to *LINES. */
 static uint64_t
-least(PyObject *loop)
+timed(PyObject *loop, uint64_t *lines)
 {
-	uint64_t best = 0, t, c0;
+	uint64_t t, c0;
+	uint32_t n;
 	PyObject *r;
+
+	if (!(r = py.PyObject_CallFunctionObjArgs(loop, C.warm, C.cfunc, NULL)))
+		goto fail;
+	py.Py_DecRef(r);
+	n = C.scratch->nline;
+	c0 = clk();
+	if (!(r = py.PyObject_CallFunctionObjArgs(loop, C.n, C.cfunc, NULL)))
+		goto fail;
+	t = ns(clk() - c0);
+	*lines += C.scratch->nline - n;
+	py.Py_DecRef(r);
+	return t ? t : 1;
+fail:
+	py.PyErr_Clear();
+	return 0;
+}
+
+/* The least of ROUNDS times, 0 if any failed. */
+static uint64_t
+least(const uint64_t *t)
+{
+	uint64_t best = t[0];
 	int i;
 
-	for (i = 0; i < ROUNDS; i++) {
-		c0 = clk();
-		if (!(r = py.PyObject_CallFunctionObjArgs(loop, C.n, C.cfunc, NULL))) {
-			py.PyErr_Clear();
-			return 0;
-		}
-		t = ns(clk() - c0);
-		py.Py_DecRef(r);
-		if (!best || t < best)
-			best = t;
-	}
+	for (i = 1; i < ROUNDS; i++)
+		if (!t[i] || (best && t[i] < best))
+			best = t[i];
 	return best;
 }
 
-/* Before the hooks: the loops, timed alone; then the scratch recording in
- * the real one's place.  -1 if the loops could not be made. */
+/* Before the hooks: the loops, and the scratch recording in the real
+ * one's place.  -1 if the loops could not be made. */
 int
 calib_begin(void)
 {
 	PyObject *b = py.PyImport_ImportModule("builtins"), *exec = NULL, *g, *name = NULL, *src = NULL, *r = NULL;
-	int i;
 
 	/* g lives on: the loops' globals. */
 	if (b && (exec = py.PyObject_GetAttrString(b, "exec")) && (g = py.PyDict_New()) &&
@@ -107,18 +132,17 @@ calib_begin(void)
 		C.loop[BIAS_GEN] = py.PyDict_GetItemString(g, "genloop");
 		C.loop[BIAS_LINE] = py.PyDict_GetItemString(g, "lineloop");
 		C.n = py.PyLong_FromLong(CALLS);
-		C.cfunc = py.PyCFunction_NewEx(&nothingdef, NULL, NULL);
+		C.warm = py.PyLong_FromLong(WARM);
+		C.cfunc = py.PyCFunction_NewEx(&samedef, NULL, NULL);
 	}
 	py.Py_DecRef(r);
 	py.Py_DecRef(src);
 	py.Py_DecRef(name);
 	py.Py_DecRef(exec);
 	py.PyErr_Clear();
-	if (!C.loop[0] || !C.loop[1] || !C.loop[2] || !C.loop[3] || !C.n || !C.cfunc)
+	if (!C.loop[0] || !C.loop[1] || !C.loop[2] || !C.loop[3] || !C.n || !C.warm || !C.cfunc)
 		return -1;
 	C.nloop = R.lines ? 4 : 3;
-	for (i = 0; i < C.nloop; i++)
-		C.off[i] = least(C.loop[i]);
 	C.real = R.p;
 	C.events = O.events;
 	pcg_init(&R.p);
@@ -149,26 +173,34 @@ cost(uint64_t off, uint64_t on, uint64_t nev, uint64_t nline, uint64_t line)
 	return nev ? (uint32_t)(d / nev) : 0;
 }
 
-/* The hooks are on: the loops again, the costs, the recording back.  The
- * line loop first: the others' line events cost what its do. */
+/* The hooks are in: the loops' rounds, hooks out and in, the costs, the
+ * recording back.  The line loop first: the others' line events cost what
+ * its do. */
 void
 calib_end(void)
 {
 	char v[4][32];
 	struct pcg_str s[4];
-	uint64_t on[4], nline[4];
-	uint32_t n;
-	int i;
+	uint64_t toff[4][ROUNDS], ton[4][ROUNDS], off[4], on[4], nline[4] = { 0 }, none = 0;
+	int i, r;
 
-	for (i = C.nloop - 1; i >= 0; i--) {
-		n = C.scratch->nline;
-		on[i] = least(C.loop[i]);
-		nline[i] = (C.scratch->nline - n) / ROUNDS;
+	for (r = 0; r < ROUNDS; r++) {
+		hooks_calib(0);
+		for (i = C.nloop - 1; i >= 0; i--)
+			toff[i][r] = timed(C.loop[i], &none);
+		hooks_calib(1);
+		for (i = C.nloop - 1; i >= 0; i--)
+			ton[i][r] = timed(C.loop[i], &nline[i]);
+	}
+	for (i = 0; i < C.nloop; i++) {
+		off[i] = least(toff[i]);
+		on[i] = least(ton[i]);
+		nline[i] /= ROUNDS;
 	}
 	if (C.nloop > BIAS_LINE)
-		R.bias[BIAS_LINE] = cost(C.off[BIAS_LINE], on[BIAS_LINE], nline[BIAS_LINE], 0, 0);
+		R.bias[BIAS_LINE] = cost(off[BIAS_LINE], on[BIAS_LINE], nline[BIAS_LINE], 0, 0);
 	for (i = 0; i < 3; i++)
-		R.bias[i] = cost(C.off[i], on[i], 2 * CALLS, nline[i], R.bias[BIAS_LINE]);
+		R.bias[i] = cost(off[i], on[i], 2 * CALLS, nline[i], R.bias[BIAS_LINE]);
 	cur = C.thread;
 	pcg_stack_free(&C.scratch->st);
 	cpu_thread_free(C.scratch);

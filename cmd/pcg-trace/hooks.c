@@ -798,6 +798,24 @@ monset(long mask)
 }
 
 /*
+ * Calibration (calib.c): this thread's hooks out, or in again, and nothing
+ * else; meanwhile it records into a scratch profile.
+ */
+void
+hooks_calib(int in)
+{
+	if (mon)
+		monset(in ? monmask : 0);
+	else if (in)
+		sethooks();
+	else {
+		py.PyEval_SetProfile(NULL, NULL);
+		if (R.lines)
+			py.PyEval_SetTrace(NULL, NULL);
+	}
+}
+
+/*
  * --paused: recording off (PAUSED) or on again, from the main thread with
  * the GIL, between two bytecodes (a Python-level signal handler).  Every
  * thread's open frames end now: frames entered while paused never return

@@ -347,6 +347,7 @@ int hooks_install(void);
 int hooks_trace(PyObject *obj, PyObject *f, int what, PyObject *arg);
 void hooks_off(void);
 void hooks_pause(int paused);
+void hooks_calib(int in);
 void hooks_remove(void);
 void hooks_stacks(void);
 void hooks_adopt(struct th *t);
