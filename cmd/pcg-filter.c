@@ -604,7 +604,7 @@ mapnode(struct map *m, uint32_t i)
 	n = pcg_node_get(m->out, nd->thread, np, mapfn(m, nd->fn), line);
 	m->st[i] = KEPT;
 	m->img[i] = n;
-	pcg_calls_set(m->out, n, pcg_calls(m->out, n) + pcg_calls(m->in, i));
+	pcg_calls_add(m->out, n, pcg_calls(m->in, i));
 	addcost(m->out, n, m->in, i, 0, 1);
 	selflines(m, n, i, 1, 0);
 	/* A focus root's arc is its function's time on the stack there: the
@@ -705,7 +705,7 @@ graft(struct map *m, uint32_t i, uint32_t nt, int stat)
 			acc = ws;
 			gc = muldiv(pcg_calls(in, i), acc, W + ws);
 			r = pcg_rec_get(m->out, nd->thread, nt, nt, m->eline[nd->parent]);
-			pcg_calls_set(m->out, r, pcg_calls(m->out, r) + gc);
+			pcg_calls_add(m->out, r, gc);
 			for (k = 0; k < in->ncost; k++)
 				gv[k] = muldiv(pcg_incl(in, i)[k], acc, W + ws);
 			W += ws;
@@ -728,7 +728,7 @@ graft(struct map *m, uint32_t i, uint32_t nt, int stat)
 				mk = in->node[m->cross[c - 1]].parent;
 				g = m->img[mk];
 				r = pcg_rec_get(m->out, nd->thread, g, nt, g == nt ? 0 : m->st[mk] == KEPT ? in->node[m->cross[c - 1]].line : m->eline[mk]);
-				pcg_calls_set(m->out, r, pcg_calls(m->out, r) + calls);
+				pcg_calls_add(m->out, r, calls);
 				/* onto nt itself: a direct recursion, its time nt's arc's */
 				addv(m, g == nt ? nt : r, v, 1);
 			}
@@ -795,7 +795,7 @@ maprec(struct map *m, uint32_t i)
 		addincl(m, nt, i, 1);
 	}
 	r = pcg_rec_get(m->out, nd->thread, np, nt, line);
-	pcg_calls_set(m->out, r, pcg_calls(m->out, r) + pcg_calls(m->in, i));
+	pcg_calls_add(m->out, r, pcg_calls(m->in, i));
 	if (m->st[p] == KEPT || m->out->node[np].fn != m->out->node[nt].fn)
 		addincl(m, r, i, m->st[p] != KEPT);
 }

@@ -167,13 +167,17 @@ void pcg_node_prefetch(const struct pcg_profile *p, const struct pcg_node *n);
 /* Find or add the recursive edge parent -> target at line. */
 uint32_t pcg_rec_get(struct pcg_profile *p, uint32_t thread, uint32_t parent, uint32_t target, uint32_t line);
 
-/* A node's calls; its edge one more call (agg.c). */
+/* A node's calls: read, set, added to, one more call (agg.c). */
 uint64_t pcg_calls_slow(const struct pcg_profile *p, uint32_t id);
 void pcg_calls_set(struct pcg_profile *p, uint32_t id, uint64_t calls);
 void pcg_calls_carry(struct pcg_profile *p, uint32_t id);
 static inline uint64_t pcg_calls(const struct pcg_profile *p, uint32_t id)
 {
 	return p->ncallshi ? pcg_calls_slow(p, id) : p->calls[id];
+}
+static inline void pcg_calls_add(struct pcg_profile *p, uint32_t id, uint64_t calls)
+{
+	pcg_calls_set(p, id, pcg_calls(p, id) + calls);
 }
 static inline void pcg_calls_inc(struct pcg_profile *p, uint32_t id)
 {

@@ -84,7 +84,6 @@ tabsize(struct pcg_tab *t, size_t n)
 	for (cap = t->cap ? t->cap * 2 : 64; n * 2 >= cap; cap *= 2)
 		;
 	free(t->slot);
-	t->slot = NULL;
 	t->slot = ecalloc(cap, sizeof(*t->slot));
 	t->cap = cap;
 	return 1;
@@ -290,8 +289,9 @@ nodeeq(const struct pcg_profile *p, uint32_t id, const void *key)
 {
 	const struct pcg_node *a = &p->node[id], *b = key;
 
+	/* a plain node's target is 0; a rec edge's fn is its target's */
 	return a->thread == b->thread && a->parent == b->parent && a->line == b->line &&
-	    pcg_rec(a) == pcg_rec(b) && (pcg_rec(a) ? a->target == b->target : a->fn == b->fn);
+	    a->target == b->target && (pcg_rec(a) || a->fn == b->fn);
 }
 
 /*
@@ -371,11 +371,13 @@ callhi_add(struct pcg_profile *p, uint32_t id)
 void
 pcg_calls_set(struct pcg_profile *p, uint32_t id, uint64_t calls)
 {
+	struct pcg_callhi *h;
+
 	p->calls[id] = (uint32_t)calls;
 	if (calls >> 32)
 		callhi_add(p, id)->hi = (uint32_t)(calls >> 32);
-	else if (p->ncallshi && callhi(p, id)->id)
-		callhi(p, id)->hi = 0;
+	else if (p->ncallshi && (h = callhi(p, id))->id)
+		h->hi = 0;
 }
 
 void
