@@ -42,7 +42,7 @@ or a pcg output stream (or a merged profile's runs and counts) is invalid.
 
 Environment:
   BENCH_RUNS=N        timed runs per measurement, medians reported (default 5;
-                      1 in quick mode)
+                      1 in quick mode; the compensation section takes 2N-1)
   BENCH_QUICK=1       fast smoke run: smaller workloads and streams, 2
                       interpreters, 1 run
   BENCH_PYTHONS=...   interpreters (space/comma separated paths), or "all" for
@@ -808,14 +808,19 @@ PHASE_SHARE = ("import os, pstats, sys; s = pstats.Stats(sys.argv[1]).stats\n"
                "print(' '.join('%.4f' % (t[n] / sum(t.values())) for n in sys.argv[3:]))")
 COMP_PP = 5.0        # target: pcg's share within 5 percentage points of the truth
 COMP_OVERHEAD = 1.05  # and the overhead with compensation within 5 % of without
+# This VM's speed flips between two modes, one about twice as slow as the other, for
+# stretches of 0.1 s and more: with 5 runs, medians of shares moved by 2-4 pp between
+# batches of one build, and medians of CPU times by 30 %.  The section takes more runs.
+COMP_RUNS = 2 * RUNS - 1
 
 
 def compensation(pythons):
     """The calibrated program (tests/py/calibrated.py: calls() many tiny calls,
     loop() none, each timed by the program itself): calls()'s share of the two
     by the program's own clock without a profiler (the truth), by pcg, pcg
-    --raw and cProfile; medians of RUNS.  And the overhead of pcg with
-    compensation against --raw on the calls workload (CPU medians)."""
+    --raw and cProfile; medians of COMP_RUNS.  And the overhead of pcg with
+    compensation against --raw on the calls workload: the median of the
+    ratios of COMP_RUNS triples of runs (plain, pcg, --raw; CPU times)."""
     trace = tool("pcg-trace")
     if not trace:
         return [], {}
@@ -824,10 +829,10 @@ def compensation(pythons):
     rows, summary = [], {}
     for py, ver in pythons:
         got = {"truth": [], "pcg": [], "raw": [], "cProfile": []}
-        cpu = {"plain": [], "pcg": [], "raw": []}
+        cpu = []  # per triple of runs: pcg's CPU overhead over --raw's
         calls = [os.path.join(HERE, "workloads", "calls.py"), str(SCALE)]
-        for i in range(RUNS):
-            log("compensation: Python %s, run %d/%d" % (ver, i + 1, RUNS))
+        for i in range(COMP_RUNS):
+            log("compensation: Python %s, run %d/%d" % (ver, i + 1, COMP_RUNS))
             r = run([py, CALIBRATED], tag="comp")
             m = re.search(rb"SHARE ([0-9.]+)", r.out)
             if r.rc or not m:
@@ -845,17 +850,22 @@ def compensation(pythons):
                 s = run([py, "-c", CP_SHARE, f], tag="share")
                 if s.rc == 0:
                     got["cProfile"].append(float(s.out))
-            for t, cmd in (("plain", [py] + calls),
-                           ("pcg", [trace, "-q", "-o", os.path.join(d, "w.pcg"), py] + calls),
-                           ("raw", [trace, "-q", "--raw", "-o", os.path.join(d, "w.pcg"), py] + calls)):
+            # A triple of runs, the traced two in turns first: each gives a ratio of
+            # the two overheads from moments close together.
+            triple = [("plain", [py] + calls),
+                      ("pcg", [trace, "-q", "-o", os.path.join(d, "w.pcg"), py] + calls),
+                      ("raw", [trace, "-q", "--raw", "-o", os.path.join(d, "w.pcg"), py] + calls)]
+            if i % 2:
+                triple[1:] = triple[2:0:-1]
+            c = {}
+            for t, cmd in triple:
                 r = run(cmd, tag="comp-cpu")
                 if r.rc == 0:
-                    cpu[t].append(r.cpu)
+                    c[t] = r.cpu
+            if len(c) == 3 and c["raw"] > c["plain"]:
+                cpu.append((c["pcg"] - c["plain"]) / (c["raw"] - c["plain"]))
         m = {k: med(v) for k, v in got.items()}
-        c = {k: med(v) for k, v in cpu.items()}
-        over = None
-        if None not in c.values() and c["raw"] > c["plain"]:
-            over = (c["pcg"] - c["plain"]) / (c["raw"] - c["plain"])
+        over = med(cpu)
         err = None if m["truth"] is None or m["pcg"] is None else 100 * abs(m["pcg"] - m["truth"])
         cperr = None if m["truth"] is None or m["cProfile"] is None else 100 * abs(m["cProfile"] - m["truth"])
         summary[ver] = (err, over)
@@ -869,7 +879,8 @@ def compensation(pythons):
            "the program's own clock without a profiler (truth), pcg (compensated, the default), "
            "`pcg-trace --raw`, cProfile; the errors in percentage points (target: pcg within %g). "
            "Overhead: pcg's CPU overhead over plain on the `calls` workload, with compensation / "
-           "with `--raw` (target ≤ %g).\n" % (RUNS, COMP_PP, COMP_OVERHEAD),
+           "with `--raw`, the median of %d interleaved triples' ratios (target ≤ %g).\n" % (
+               COMP_RUNS, COMP_PP, COMP_RUNS, COMP_OVERHEAD),
            "| Python | truth | pcg | pcg --raw | cProfile | pcg error (pp) | cProfile error (pp) | overhead comp/raw |",
            "|---|--:|--:|--:|--:|--:|--:|--:|"] + rows + [""]
     ptab, psummary = phase_shares(pythons, trace, d)
@@ -887,15 +898,15 @@ def phase_times(err):
 def phase_shares(pythons, trace, d):
     """Each phase's share of its workload's phases (PHASES): the truth by the
     workload's own clocks in a plain run, then pcg, pcg --raw and cProfile
-    (the phase functions' inclusive times); medians of RUNS, per phase."""
+    (the phase functions' inclusive times); medians of COMP_RUNS, per phase."""
     rows, summary = [], {}
     for py, ver in pythons:
         for w, names in PHASES:
             script = os.path.join(HERE, "workloads", w + ".py")
             args = [script, str(SCALE)]
             got = {t: [] for t in ("truth", "pcg", "raw", "cProfile")}
-            for i in range(RUNS):
-                log("compensation: Python %s, %s phases, run %d/%d" % (ver, w, i + 1, RUNS))
+            for i in range(COMP_RUNS):
+                log("compensation: Python %s, %s phases, run %d/%d" % (ver, w, i + 1, COMP_RUNS))
                 os.environ["PCG_BENCH_PHASES"] = "1"
                 try:
                     r = run([py] + args, tag="phase")
@@ -942,7 +953,7 @@ def phase_shares(pythons, trace, d):
            "printed with `PCG_BENCH_PHASES=1`) in a run without a profiler (truth), and by the "
            "phase function's inclusive time in pcg's profile (compensated; `pcg-emit -F pstats`), "
            "`pcg-trace --raw`'s and cProfile's (cumulative); errors in percentage points (target: "
-           "pcg within %g).\n" % (RUNS, COMP_PP),
+           "pcg within %g).\n" % (COMP_RUNS, COMP_PP),
            "| Python | workload | phase | truth | pcg | pcg --raw | cProfile | pcg error (pp) "
            "| --raw error (pp) | cProfile error (pp) |",
            "|---|---|---|--:|--:|--:|--:|--:|--:|--:|"] + rows + [""]
