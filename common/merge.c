@@ -86,7 +86,7 @@ static int
 special(const struct pcg_meta *md)
 {
 	return iskey(md, "runs") || iskey(md, "run") || iskey(md, "creator") || iskey(md, "mean") ||
-	    iskey(md, "incomplete");
+	    iskey(md, "incomplete") || iskey(md, "compensation");
 }
 
 static int
@@ -203,20 +203,43 @@ addrun(struct pcg_merge *m, struct pcg_str pid, const struct pcg_str *cmd, size_
 	pushmeta(&m->run, &m->nrun, &m->caprun, "run", &pid, cmd, ncmd);
 }
 
-/* A profile that missed calls stays marked, whatever it is merged with. */
-static void
-foldincomplete(struct pcg_merge *m, const struct pcg_profile *in)
+/* Every distinct record of KEY in IN joins *V; returns how many IN has. */
+static size_t
+folddistinct(struct pcg_meta **v, size_t *n, size_t *cap, const struct pcg_profile *in, const char *key)
 {
-	size_t i, j;
+	size_t i, j, had = 0;
 
 	for (i = 0; i < in->nmeta; i++) {
-		if (!iskey(&in->meta[i], "incomplete"))
+		if (!iskey(&in->meta[i], key))
 			continue;
-		for (j = 0; j < m->ninc && !sameval(&m->inc[j], &in->meta[i]); j++)
+		had++;
+		for (j = 0; j < *n && !sameval(&(*v)[j], &in->meta[i]); j++)
 			;
-		if (j == m->ninc)
-			pushmeta(&m->inc, &m->ninc, &m->capinc, "incomplete", NULL,
-			    in->meta[i].val, in->meta[i].nval);
+		if (j == *n)
+			pushmeta(v, n, cap, key, NULL, in->meta[i].val, in->meta[i].nval);
+	}
+	return had;
+}
+
+/*
+ * A profile that missed calls stays marked, whatever it is merged with.
+ * Each run's compensation (measured at its start) is kept, one record per
+ * distinct measurement; runs with it and runs without (pcg-trace --raw)
+ * do not merge: the sum would be neither, and say nothing of which.
+ */
+static void
+foldflags(struct pcg_merge *m, const struct pcg_profile *in, const char *path)
+{
+	int comp;
+
+	folddistinct(&m->inc, &m->ninc, &m->capinc, in, "incomplete");
+	comp = folddistinct(&m->comp, &m->ncomp, &m->capcomp, in, "compensation") > 0;
+	if (m->compfrom && comp != m->comp_on)
+		eprintf("%s is compensated, %s is not (pcg-trace --raw): merge profiles recorded alike",
+		    comp ? path : m->compfrom, comp ? m->compfrom : path);
+	if (!m->compfrom) {
+		m->compfrom = path;
+		m->comp_on = comp;
 	}
 }
 
@@ -453,7 +476,7 @@ pcg_merge_read(struct pcg_merge *m, const char *path, const struct pcg_readopt *
 	checkcosts(m, &in, path);
 	merged = foldruns(m, &in, path);
 	intersectmeta(m, &in, firstin);
-	foldincomplete(m, &in);
+	foldflags(m, &in, path);
 	egrow((void **)&m->fmap, &m->capf, in.nfn, sizeof(*m->fmap));
 	for (i = 1; i < in.nfn; i++)
 		m->fmap[i] = pcg_fn_intern(&m->out, &in.fn[i]);
@@ -576,7 +599,7 @@ metacmp(const void *a, const void *b)
 		return c;
 	if (iskey(&x->md, "run") && (c = runcmp(&x->md, &y->md)))
 		return c;
-	if (iskey(&x->md, "incomplete") && (c = valcmp(&x->md, &y->md)))
+	if ((iskey(&x->md, "incomplete") || iskey(&x->md, "compensation")) && (c = valcmp(&x->md, &y->md)))
 		return c;
 	return (x->pos > y->pos) - (x->pos < y->pos);
 }
@@ -602,8 +625,8 @@ movemeta(struct pcg_profile *out, struct pcg_meta *v, size_t *n)
 	*n = 0;
 }
 
-/* The surviving meta, creator, runs, mean, the run and incomplete records,
- * sorted by key. */
+/* The surviving meta, creator, runs, mean, the run, incomplete and
+ * compensation records, sorted by key. */
 static void
 finishmeta(struct pcg_merge *m)
 {
@@ -619,6 +642,7 @@ finishmeta(struct pcg_merge *m)
 		addmeta1(out, "mean", num);
 	movemeta(out, m->run, &m->nrun);
 	movemeta(out, m->inc, &m->ninc);
+	movemeta(out, m->comp, &m->ncomp);
 	r = ereallocarray(NULL, out->nmeta, sizeof(*r));
 	for (i = 0; i < out->nmeta; i++) {
 		r[i].md = out->meta[i];
@@ -658,6 +682,7 @@ pcg_merge_free(struct pcg_merge *m)
 	pcg_free(&m->out);
 	free(m->run);
 	free(m->inc);
+	free(m->comp);
 	free(m->ord);
 	free(m->fmap);
 	free(m->tmap);

@@ -325,6 +325,10 @@ struct pcg_merge {
 	size_t nrun, caprun;
 	struct pcg_meta *inc; /* every distinct `incomplete` of the inputs */
 	size_t ninc, capinc;
+	struct pcg_meta *comp; /* every distinct `compensation` of the inputs */
+	size_t ncomp, capcomp;
+	const char *compfrom; /* the first input, compensated if comp_on */
+	int comp_on;
 	uint32_t *ord;        /* out's thread ids, sorted by thread key */
 	size_t nord, capord;
 	uint32_t *fmap, *tmap, *nmap; /* input id -> out id, per input */

@@ -99,7 +99,7 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 		awk -F'\t' '$2 == "compensation" && NF == 6 && $6 > 0 { ok = 1 } END { exit !ok }' prof ||
 			die "$p: $(grep compensation prof)"
 		# KCachegrind's header says all four
-		pcg-emit prof | grep -Eq '^desc: Compensation: .* ns per resumption or yield of a generator, [0-9.]+ ns per line event, measured at start' ||
+		pcg-emit prof | grep -Eq '^desc: Compensation: .* ns per resumption or yield of a generator, [0-9.]+ ns per line event, measured at the start of the run' ||
 			die "$p: $(pcg-emit prof | grep '^desc: Comp')"
 	done
 }

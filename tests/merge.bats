@@ -202,6 +202,33 @@ scaled() {
 	callgrind_annotate cg | grep -q '^Incomplete: x in thread 2' || die "callgrind_annotate does not show it"
 }
 
+@test "metadata: each run's compensation is kept, distinct ones once; emit gives their range; with --raw runs an error" {
+	sed 's/^\(meta	pid	100\)$/\1\nmeta	compensation	28.1	22.5	24.0/' "$A" | fixend >ca
+	sed 's/^\(meta	pid	200\)$/\1\nmeta	compensation	31.4	21.9	24.0/' "$B" | fixend >cb
+	sed 's/^\(meta	pid	300\)$/\1\nmeta	compensation	28.1	22.5	24.0/' "$C" | fixend >cc
+	grep -q '^meta	compensation' cc || die "no pid 300 in $C"
+	pcg-merge ca cb cc >m1 || die "pcg-merge failed"
+	run grep '^meta	compensation' m1
+	[ "$output" = "$(printf 'meta\tcompensation\t28.1\t22.5\t24.0\nmeta\tcompensation\t31.4\t21.9\t24.0')" ] ||
+		die "$output"
+	pcg-merge cc cb ca | cmp - m1 || die "order changes the output"
+	pcg-merge ca cc | pcg-merge - cb | cmp - m1 || die "not associative"
+	pcg-emit m1 >cg
+	grep -qx "desc: Compensation: the recorder's own time, 28.1 to 31.4 ns per call or return of a Python function, 21.9 to 22.5 ns of a C function, 24.0 ns per resumption or yield of a generator, measured at the start of each run, is not in the costs (pcg-trace --raw keeps it)" cg ||
+		die "emit: $(grep '^desc' cg)"
+	pcg-emit ca | grep -qx "desc: Compensation: the recorder's own time, 28.1 ns per call or return of a Python function, 22.5 ns of a C function, 24.0 ns per resumption or yield of a generator, measured at the start of the run, is not in the costs (pcg-trace --raw keeps it)" ||
+		die "emit of one run: $(pcg-emit ca | grep '^desc')"
+	for order in "ca $B" "$B ca" "m1 $C"; do
+		run pcg-merge -o out $order
+		[ "$status" -eq 1 ] || die "$order: exit $status"
+		[[ "$output" == "pcg-merge: "*" is compensated, "*" is not (pcg-trace --raw): merge profiles recorded alike" ]] ||
+			die "$order: $output"
+		[ ! -e out ] || die "$order: output left"
+	done
+	pcg-merge "$A" "$B" | grep -q '^meta	compensation' && die "compensation from nowhere"
+	true
+}
+
 @test "inconsistent run metadata of a merged input is an error naming the line" {
 	pcg-merge "$A" "$B" >ab
 	sed 's/^meta	runs	2$/meta	runs	3/' ab >bad

@@ -352,6 +352,59 @@ decimal(struct pcg_str s)
 	return s.len > 0;
 }
 
+/* A compensation record's values, or 0 if it is not one pcg-trace wrote. */
+static size_t
+compvals(const struct pcg_meta *m, double *v)
+{
+	size_t k;
+
+	if (m->nval != 3 && m->nval != 4)
+		return 0;
+	for (k = 0; k < m->nval; k++) {
+		if (!decimal(m->val[k]))
+			return 0;
+		v[k] = strtod(m->val[k].s, NULL); /* a decimal stops at the tab or NUL */
+	}
+	return m->nval;
+}
+
+/*
+ * What pcg-trace took out of the costs: its own time (pcg-trace(1)).  A
+ * merged profile has one measurement per run (pcg-merge keeps the distinct
+ * ones): their range.
+ */
+static void
+compdesc(FILE *fp, const struct pcg_profile *p)
+{
+	static const char *what[4] = { " per call or return of a Python function", " of a C function",
+		" per resumption or yield of a generator", " per line event" };
+	double lo[4], hi[4], v[4];
+	size_t i, k, n = 0, nrec = 0;
+
+	for (i = 0; i < p->nmeta; i++) {
+		if (!pcg_str_eq(p->meta[i].key, pcg_cstr("compensation")))
+			continue;
+		if (!(k = compvals(&p->meta[i], v)) || (n && k != n))
+			return; /* not pcg-trace's: say nothing rather than something wrong */
+		for (k = 0; k < (n = p->meta[i].nval); k++) {
+			lo[k] = nrec && lo[k] < v[k] ? lo[k] : v[k];
+			hi[k] = nrec && hi[k] > v[k] ? hi[k] : v[k];
+		}
+		nrec++;
+	}
+	if (!nrec)
+		return;
+	fputs("desc: Compensation: the recorder's own time,", fp);
+	for (k = 0; k < n; k++) {
+		if (lo[k] == hi[k])
+			fprintf(fp, "%s %.1f ns%s", k ? "," : "", lo[k], what[k]);
+		else
+			fprintf(fp, "%s %.1f to %.1f ns%s", k ? "," : "", lo[k], hi[k], what[k]);
+	}
+	fprintf(fp, ", measured at the start of %s, is not in the costs (pcg-trace --raw keeps it)\n",
+	    nrec > 1 ? "each run" : "the run");
+}
+
 static void
 header(FILE *fp, const struct emit *e, uint32_t thread)
 {
@@ -371,17 +424,7 @@ header(FILE *fp, const struct emit *e, uint32_t thread)
 	for (i = 0; i < p->nmeta; i++)
 		if (pcg_str_eq(p->meta[i].key, pcg_cstr("incomplete")))
 			putvals(fp, "desc: Incomplete:", &p->meta[i]);
-	/* What pcg-trace took out of the costs: its own time (pcg-trace(1)). */
-	if ((m = pcg_find_meta(p, "compensation")) && (m->nval == 3 || m->nval == 4) && decimal(m->val[0]) &&
-	    decimal(m->val[1]) && decimal(m->val[2]) && (m->nval == 3 || decimal(m->val[3]))) {
-		fprintf(fp, "desc: Compensation: the recorder's own time, %.*s ns per call or return of a"
-		    " Python function, %.*s ns of a C function, %.*s ns per resumption or yield of a"
-		    " generator", (int)m->val[0].len, m->val[0].s, (int)m->val[1].len, m->val[1].s,
-		    (int)m->val[2].len, m->val[2].s);
-		if (m->nval == 4)
-			fprintf(fp, ", %.*s ns per line event", (int)m->val[3].len, m->val[3].s);
-		fputs(", measured at start, is not in the costs (pcg-trace --raw keeps it)\n", fp);
-	}
+	compdesc(fp, p);
 	/* What the synthetic functions are, where the readers show the header. */
 	fputs("desc: Note: <thread N: NAME> is thread N, which nothing calls;"
 	      " it calls the functions the thread started in\n", fp);
