@@ -191,7 +191,7 @@ pcg_trace_start(int fd, int flags, int cmdfd, const char *const *meta, const cha
 		R.cpu = 1;
 	}
 	/* The hooks go in with a scratch recording, to time them (calib.c). */
-	calib = !(flags & 8) && calib_begin() == 0;
+	calib = !(flags & 8) && calib_begin(events) == 0;
 	R.base = clk();
 	R.on = 1;
 	if (hooks_install() < 0) {

@@ -339,7 +339,7 @@ void sig_held_die(void);
 void fork_install(void);
 
 /* calib.c */
-int calib_begin(void);
+int calib_begin(int events);
 void calib_end(void);
 
 /* hooks.c */
