@@ -28,8 +28,8 @@
 enum { OUT, KEPT, DROPPED }; /* a node's fate: outside --focus, kept, dropped */
 
 struct thr {
-	int set, pct;
-	uint64_t v; /* pct: millionths of a percent; else units of cost column 1 */
+	int set, pct, timed; /* timed: N had a unit of time */
+	uint64_t v; /* pct: millionths of a percent; else units of the --cost column */
 };
 
 static struct {
@@ -37,6 +37,7 @@ static struct {
 	size_t ndrop, nkeep, nfocus;
 	int stdlib, builtins, partial;
 	struct thr minincl, minself;
+	const char *cost; /* the limits' column (NULL: the first) */
 	const char *out;
 } opt;
 
@@ -49,8 +50,8 @@ static const struct pcg_fn synthfn = {
 
 static const char synopsis[] =
     "usage: %s [--drop PAT]... [--keep PAT]... [--drop-stdlib] [--drop-builtins]\n"
-    "       [--min-incl N%%|N[UNIT]] [--min-self N%%|N[UNIT]] [--focus FUNC]... [--partial]\n"
-    "       [-o FILE] [FILE]\n";
+    "       [--min-incl N%%|N[UNIT]] [--min-self N%%|N[UNIT]] [--cost NAME] [--focus FUNC]...\n"
+    "       [--partial] [-o FILE] [FILE]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -1300,11 +1301,11 @@ limit(const struct thr *t, uint64_t total)
 }
 
 /*
- * Functions below a threshold, on the first cost column: self, and inclusive
- * as self plus outgoing arcs, over all threads.  Returns NULL if none.
+ * Functions below a threshold, on cost column K: self, and inclusive as
+ * self plus outgoing arcs, over all threads.  Returns NULL if none.
  */
 static uint8_t *
-thrdrops(const struct pcg_profile *p)
+thrdrops(const struct pcg_profile *p, size_t k)
 {
 	uint64_t *self = ecalloc(p->nfn, sizeof(*self)), *incl = ecalloc(p->nfn, sizeof(*incl));
 	uint64_t total = 0, li, ls;
@@ -1314,13 +1315,13 @@ thrdrops(const struct pcg_profile *p)
 	for (i = 1; i < p->nnode && p->ncost; i++) {
 		const struct pcg_node *nd = &p->node[i];
 		if (!pcg_rec(nd)) {
-			self[nd->fn] += pcg_self(p, i)[0];
-			incl[nd->fn] += pcg_self(p, i)[0];
+			self[nd->fn] += pcg_self(p, i)[k];
+			incl[nd->fn] += pcg_self(p, i)[k];
 		}
 		if (nd->parent)
-			incl[p->node[nd->parent].fn] += pcg_incl(p, i)[0];
+			incl[p->node[nd->parent].fn] += pcg_incl(p, i)[k];
 		else
-			total += pcg_incl(p, i)[0];
+			total += pcg_incl(p, i)[k];
 	}
 	li = limit(&opt.minincl, total);
 	ls = limit(&opt.minself, total);
@@ -1380,6 +1381,7 @@ parsethr(const char *o, const char *s, struct thr *t)
 		if (v > UINT64_MAX / unit[i].mul)
 			badopt(o, s, "too large");
 		t->pct = 0;
+		t->timed = i > 0;
 		t->v = v * unit[i].mul;
 		return;
 	}
@@ -1409,8 +1411,9 @@ help(void)
 	    "  --drop-builtins     drop every C builtin\n"
 	    "  --min-incl LIMIT    then drop the functions whose inclusive cost is below LIMIT\n"
 	    "  --min-self LIMIT    then drop the functions whose self cost is below LIMIT\n"
-	    "                      (LIMIT: N%% of the total, or N with a unit ns, us, ms or s,\n"
-	    "                      on the first cost column: wall time, not pcg-trace --cpu's cpu)\n"
+	    "                      (LIMIT: N%% of the total, or N with a unit ns, us, ms or s)\n"
+	    "  --cost NAME         the cost column of the limits (default the first, wall time;\n"
+	    "                      cpu for pcg-trace --cpu's)\n"
 	    "  --focus FUNC        keep only the calls of FUNC (NAME or MODULE:NAME) and their callees\n"
 	    "  --partial           read an events stream cut short (no end record), marked incomplete\n"
 	    "  -o FILE             write to FILE (default: standard output)\n"
@@ -1423,7 +1426,7 @@ help(void)
 static const char *
 parseargs(int argc, char **argv)
 {
-	enum { DROP = 256, KEEP, STDLIB, BUILTINS, MININCL, MINSELF, FOCUS, PARTIAL, VERSION };
+	enum { DROP = 256, KEEP, STDLIB, BUILTINS, MININCL, MINSELF, COST, FOCUS, PARTIAL, VERSION };
 	static const struct option lo[] = {
 		{ "drop", required_argument, NULL, DROP },
 		{ "keep", required_argument, NULL, KEEP },
@@ -1431,6 +1434,7 @@ parseargs(int argc, char **argv)
 		{ "drop-builtins", no_argument, NULL, BUILTINS },
 		{ "min-incl", required_argument, NULL, MININCL },
 		{ "min-self", required_argument, NULL, MINSELF },
+		{ "cost", required_argument, NULL, COST },
 		{ "focus", required_argument, NULL, FOCUS },
 		{ "partial", no_argument, NULL, PARTIAL },
 		{ "help", no_argument, NULL, 'h' },
@@ -1448,6 +1452,7 @@ parseargs(int argc, char **argv)
 		case BUILTINS: opt.builtins = 1; break;
 		case MININCL: parsethr("--min-incl", v, &opt.minincl); break;
 		case MINSELF: parsethr("--min-self", v, &opt.minself); break;
+		case COST: opt.cost = v; break;
 		case FOCUS:
 			if (!*v || *v == ':' || (strchr(v, ':') && !strchr(v, ':')[1]))
 				badopt("--focus", v, "expected NAME or MODULE:NAME");
@@ -1466,6 +1471,8 @@ parseargs(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		usage();
+	if (opt.cost && !opt.minincl.set && !opt.minself.set)
+		badopt("--cost", opt.cost, "only the limits use a cost column: give --min-incl or --min-self");
 	return optind < argc ? argv[optind] : "-";
 }
 
@@ -1479,7 +1486,7 @@ main(int argc, char **argv)
 	struct pcg_readopt ro = { 0, &hook };
 	uint8_t *fo, *drop;
 	const char *path;
-	int pruned;
+	int pruned, k = 0;
 
 	argv0 = "pcg-filter";
 	path = inpath = parseargs(argc, argv);
@@ -1488,6 +1495,12 @@ main(int argc, char **argv)
 	ro.partial = opt.partial;
 	pruned = pcg_read_path(&in, path, &ro) == PCG_EVENTS;
 	evfree(&ep);
+	if (opt.cost && (k = pcg_cost_find(&in, opt.cost)) < 0)
+		eprintf("%s: --cost %s: no such cost column", path, opt.cost);
+	if ((opt.minincl.timed || opt.minself.timed) && in.ncost &&
+	    !pcg_str_eq(in.costunit[k], pcg_cstr("ns")))
+		eprintf("%s: a limit in units of time on cost column %.*s, which is not in ns", path,
+		    (int)in.costname[k].len, in.costname[k].s);
 	if (opt.stdlib && !pcg_find_meta(&in, "stdlib"))
 		eprintf("%s: --drop-stdlib: the profile records no stdlib directory (meta stdlib)", path);
 	fo = focusfns(&in); /* an events stream is focused already: only checked */
@@ -1505,7 +1518,7 @@ main(int argc, char **argv)
 	free(fo);
 	free(drop);
 	/* Dropping moves cost: repeat until every kept function passes (idempotence). */
-	while ((opt.minincl.set || opt.minself.set) && (drop = thrdrops(&out))) {
+	while ((opt.minincl.set || opt.minself.set) && (drop = thrdrops(&out, (size_t)k))) {
 		apply(&out, &next, drop, NULL);
 		free(drop);
 		pcg_free(&out);

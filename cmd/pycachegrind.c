@@ -21,6 +21,7 @@
 
 struct opts {
 	const char *out, *keep_pcg, *min_incl, *min_self;
+	const char *cost;    /* --cost: the limits' and the text formats' column */
 	const char **filter; /* extra pcg-filter arguments (--drop/--keep PATTERN) */
 	const char *run;     /* "-m" or "-c": python3 -m MODULE or -c CODE */
 	const char *runarg;  /* the MODULE or CODE */
@@ -34,8 +35,9 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: %s [-o FILE] [--keep-stdlib] [--drop PAT] [--keep PAT] [--min-incl N%%|NS]\n"
-	    "       [--min-self N%%|NS] [--separate-threads] [-F FORMAT] [-f] [--cpu] [--lines] [--keep-pcg FILE]\n"
-	    "       [--no-gui] [-q]\n"
+	    "       [--min-self N%%|NS] [--cost NAME] [--separate-threads] [-F FORMAT] [-f] [--cpu] [--lines]\n"
+	    "       [--keep-pcg FILE]"
+	    " [--no-gui] [-q]\n"
 	    "       [--] COMMAND [ARG...] | SCRIPT.py [ARG...] | -m MODULE [ARG...] | -c CODE [ARG...]\n"
 	    "SCRIPT.py, -m and -c run python3; COMMAND is any command line running Python\n", argv0);
 	if (!status)
@@ -51,7 +53,9 @@ usage(int status)
 		    "                       speedscope\n"
 		    "  -f, --follow        follow child processes and merge their profiles\n"
 		    "  --cpu               record each thread's CPU time beside wall time (pcg-trace --cpu):\n"
-		    "                       callgrind gets two events; the thresholds stay on wall time\n"
+		    "                       callgrind gets two events\n"
+		    "  --cost NAME         wall (default) or, with --cpu, cpu: the column of --min-incl,\n"
+		    "                       --min-self and of the formats but callgrind\n"
 		    "  --lines             also cost each source line (pcg-trace --lines): the\n"
 		    "                       viewer's source view shows which line is slow\n"
 		    "  --keep-pcg FILE     also keep the unfiltered pcg profile in FILE\n"
@@ -323,7 +327,7 @@ hint(const char *out, int separate)
 static void
 parse(struct opts *o, int argc, char **argv)
 {
-	enum { KEEPSTD = 256, DROP, KEEP, MININCL, MINSELF, SEP, KEEPPCG, NOGUI, CPU, LINES, VERSION };
+	enum { KEEPSTD = 256, DROP, KEEP, MININCL, MINSELF, COST, SEP, KEEPPCG, NOGUI, CPU, LINES, VERSION };
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "keep-stdlib", no_argument, NULL, KEEPSTD },
@@ -331,6 +335,7 @@ parse(struct opts *o, int argc, char **argv)
 		{ "keep", required_argument, NULL, KEEP },
 		{ "min-incl", required_argument, NULL, MININCL },
 		{ "min-self", required_argument, NULL, MINSELF },
+		{ "cost", required_argument, NULL, COST },
 		{ "separate-threads", no_argument, NULL, SEP },
 		{ "format", required_argument, NULL, 'F' },
 		{ "follow", no_argument, NULL, 'f' },
@@ -366,6 +371,7 @@ parse(struct opts *o, int argc, char **argv)
 			break;
 		case MININCL: o->min_incl = optarg; break;
 		case MINSELF: o->min_self = optarg; break;
+		case COST: o->cost = optarg; break;
 		case SEP: o->separate = 1; break;
 		case KEEPPCG: o->keep_pcg = optarg; break;
 		case NOGUI: o->gui = 0; break;
@@ -382,6 +388,12 @@ parse(struct opts *o, int argc, char **argv)
 	}
 	if (optind == argc && !o->run)
 		usage(2);
+	/* Before the run, not after it: the profile's columns are known. */
+	if (o->cost && strcmp(o->cost, "wall") && (strcmp(o->cost, "cpu") || !o->cpu)) {
+		fprintf(stderr, "%s: --cost %s: the profile's columns are wall%s\n", argv0, o->cost,
+		    o->cpu ? " and cpu" : " (and cpu with --cpu)");
+		exit(2);
+	}
 }
 
 /* Trace the command; returns the program's status, sets *profile. */
@@ -486,6 +498,10 @@ emit(const struct opts *o, const char *bin, const char *dir, const char *profile
 		push(&f, "--min-self");
 		push(&f, o->min_self);
 	}
+	if (o->cost && (o->min_incl || o->min_self)) {
+		push(&f, "--cost");
+		push(&f, o->cost);
+	}
 	for (i = 0; i < o->nfilter; i++)
 		push(&f, o->filter[i]);
 	push(&f, profile);
@@ -495,6 +511,10 @@ emit(const struct opts *o, const char *bin, const char *dir, const char *profile
 	if (o->format) {
 		push(&e, "-F");
 		push(&e, o->format);
+		if (o->cost) {
+			push(&e, "--cost");
+			push(&e, o->cost);
+		}
 	}
 	push(&e, "-o");
 	push(&e, out);

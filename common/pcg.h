@@ -138,6 +138,7 @@ void pcg_add_cost(struct pcg_profile *p, const char *name, const char *unit);
 void pcg_add_meta(struct pcg_profile *p, struct pcg_str key, const struct pcg_str *val, size_t nval);
 /* Value of the first meta record with this key, or NULL. */
 const struct pcg_meta *pcg_find_meta(const struct pcg_profile *p, const char *key);
+int pcg_cost_find(const struct pcg_profile *p, const char *name);
 
 /* Find or add; strings are copied.  Identity = (kind, module, file, line, name). */
 uint32_t pcg_fn_intern(struct pcg_profile *p, const struct pcg_fn *f);

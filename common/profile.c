@@ -186,6 +186,18 @@ pcg_add_meta(struct pcg_profile *p, struct pcg_str key, const struct pcg_str *va
 		m->val[i] = strcopy(val[i]);
 }
 
+/* The index of the cost column called NAME, or -1. */
+int
+pcg_cost_find(const struct pcg_profile *p, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < p->ncost; k++)
+		if (pcg_str_eq(p->costname[k], pcg_cstr(name)))
+			return (int)k;
+	return -1;
+}
+
 const struct pcg_meta *
 pcg_find_meta(const struct pcg_profile *p, const char *key)
 {

@@ -224,3 +224,16 @@ assert sleeper[3] * 5 < 0.4 and busy[3] > 0.01, (sleeper, busy)' p.stats || die 
 	pycachegrind --cpu --no-gui -q -o cg.out "$PY_" "$PY/cpu_prog.py" > out || die "pycachegrind --cpu failed"
 	grep -qx 'events: wall_ns cpu_ns' cg.out || die "pycachegrind --cpu: $(grep '^events' cg.out)"
 }
+
+@test "cpu: pycachegrind --cost cpu: the limits and the text format on CPU time; a bad name before the run" {
+	PY_=$(echo "$PYS" | head -1)
+	pycachegrind --cpu --cost cpu --min-incl 5% --no-gui -q -F text -o t.txt "$PY_" "$PY/cpu_prog.py" > out ||
+		die "pycachegrind --cost cpu failed"
+	grep -q '^cpu: ' t.txt || die "text not on cpu: $(sed -n 2p t.txt)"
+	grep -q ' busy ' t.txt || die "busy (computing) dropped: $(cat t.txt)"
+	! grep -qE ' (sleeper|waiter|time.sleep) ' t.txt || die "a waiting function kept by CPU time: $(cat t.txt)"
+	pycachegrind --cpu --min-incl 5% --no-gui -q -F text -o w.txt "$PY_" "$PY/cpu_prog.py" > out
+	grep -q '^wall: ' w.txt && grep -q ' sleeper ' w.txt || die "by wall time sleeper stays: $(cat w.txt)"
+	run pycachegrind --cost cpu --no-gui -q "$PY_" -c 'open("ran", "w")'
+	[ "$status" -eq 2 ] && [[ "$output" == *"--cost cpu"* ]] && [ ! -e ran ] || die "$status: $output"
+}

@@ -212,6 +212,33 @@ same_calls() {
 	pcg-filter --min-incl 300 "$APP" | grep -q 'sorted$'
 }
 
+@test "--cost cpu: the limits on the cpu column, a function that only waited goes; errors" {
+	cd "$BATS_TEST_TMPDIR"
+	printf '%s\n' 'pcg	1	profile' 'meta	pid	1' 'cost	wall	ns' 'cost	cpu	ns' 'thread	1	1	MainThread' \
+	    'fn	1	py	app	/src/app.py	1	<module>' 'fn	2	py	app	/src/app.py	4	waiter' \
+	    'fn	3	py	app	/src/app.py	6	worker' \
+	    'node	1	0	1	0	1	1600	500	100	10' 'node	2	1	2	2	1	1000	10	1000	10' \
+	    'node	3	1	3	3	1	500	480	500	480' 'end	11	1600	500' >two.pcg
+	pcg-filter --min-incl 10% two.pcg >w.pcg || die "the stream is bad: $(pcg-filter two.pcg 2>&1)"
+	grep -q 'waiter$' w.pcg || die "by wall time (10% of 1600), waiter (1000) stays"
+	pcg-filter --min-incl 10% --cost wall two.pcg | cmp - w.pcg || die "--cost wall is the default"
+	pcg-filter --min-incl 10% --cost cpu two.pcg >c.pcg
+	! grep -q 'waiter$' c.pcg || die "by cpu time (10% of 500), waiter (10) goes"
+	grep -q 'worker$' c.pcg || die "worker (480) stays"
+	# its cost is <module>'s self now, in both columns; totals unchanged
+	run awk -F'\t' '$1 == "node" && $4 == 1 { print $7, $8, $9, $10 } $1 == "end" { print $3, $4 }' c.pcg
+	[ "${lines[0]}" = "1600 500 1100 20" ] && [ "${lines[1]}" = "1600 500" ] || die "$output"
+	pcg-filter --min-self 20ns --cost cpu two.pcg | grep -q 'waiter$' && die "20ns of cpu: waiter (10) goes"
+	run pcg-filter --min-self 1% --cost nope two.pcg
+	[ "$status" -eq 1 ] && [ "$output" = "pcg-filter: two.pcg: --cost nope: no such cost column" ] || die "$status: $output"
+	run pcg-filter --cost cpu two.pcg
+	[ "$status" -eq 2 ] && [[ "$output" == *"give --min-incl or --min-self"* ]] || die "$status: $output"
+	sed 's/^cost	cpu	ns$/cost	cpu	ticks/' two.pcg >ticks.pcg
+	run pcg-filter --min-self 1us --cost cpu ticks.pcg
+	[ "$status" -eq 1 ] && [[ "$output" == *"not in ns"* ]] || die "$status: $output"
+	pcg-filter --min-self 1% --cost cpu ticks.pcg >/dev/null || die "a percentage needs no unit"
+}
+
 @test "--focus keeps the outermost subtrees of a function, as roots" {
 	pcg-filter --focus main "$APP" >"$BATS_TEST_TMPDIR/out.pcg"
 	[ "$(totals "$BATS_TEST_TMPDIR/out.pcg")" = "990 990" ]

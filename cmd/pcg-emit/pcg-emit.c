@@ -62,16 +62,15 @@ help(void)
 size_t
 costcol(const struct pcg_profile *p, const char *name)
 {
-	size_t k;
+	int k;
 
 	if (!p->ncost)
 		eprintf("the profile has no cost column");
 	if (!name)
 		return 0;
-	for (k = 0; k < p->ncost; k++)
-		if (pcg_str_eq(p->costname[k], pcg_cstr(name)))
-			return k;
-	eprintf("--cost %s: no such cost column", name);
+	if ((k = pcg_cost_find(p, name)) < 0)
+		eprintf("--cost %s: no such cost column", name);
+	return (size_t)k;
 }
 
 /* Length of the well-formed UTF-8 sequence at s, or 0. */
