@@ -225,7 +225,9 @@ folddistinct(struct pcg_meta **v, size_t *n, size_t *cap, const struct pcg_profi
  * A profile that missed calls stays marked, whatever it is merged with.
  * Each run's compensation (measured at its start) is kept, one record per
  * distinct measurement; runs with it and runs without (pcg-trace --raw)
- * do not merge: the sum would be neither, and say nothing of which.
+ * do not merge: the sum would be neither, and say nothing of which.  A run
+ * that recorded nothing (a process killed while it started) has no cost to
+ * be either, and merges with both.
  */
 static void
 foldflags(struct pcg_merge *m, const struct pcg_profile *in, const char *path)
@@ -234,6 +236,8 @@ foldflags(struct pcg_merge *m, const struct pcg_profile *in, const char *path)
 
 	folddistinct(&m->inc, &m->ninc, &m->capinc, in, "incomplete");
 	comp = folddistinct(&m->comp, &m->ncomp, &m->capcomp, in, "compensation") > 0;
+	if (!comp && in->nnode <= 1)
+		return;
 	if (m->compfrom && comp != m->comp_on)
 		eprintf("%s is compensated, %s is not (pcg-trace --raw): merge profiles recorded alike",
 		    comp ? path : m->compfrom, comp ? m->compfrom : path);

@@ -326,6 +326,33 @@ def f(): os.kill(os.getpid(), signal.SIGTERM); time.sleep(10)
 f()' 143
 }
 
+# A pool terminating a worker that is still starting: SIGTERM during the
+# calibration (its loops call range(1000); a .pth of the user site, which
+# runs before the recorder starts, makes that call send the signal).
+@test "trace: SIGTERM during the calibration: status 143, the program's empty profile, not the loops'; it merges" {
+	local p usite mode
+	for p in $PYS; do
+		usite=$(PYTHONUSERBASE="$PWD/ub" "$p" -c 'import site; print(site.getusersitepackages())')
+		mkdir -p "$usite"
+		cat > "$usite/term.pth" <<-'PTH'
+		import builtins, os, signal; builtins.range = lambda *a, r=builtins.range, k=os.kill, s=signal.SIGTERM: (a == (1000,) and k(os.getpid(), s), r(*a))[1]
+		PTH
+		for mode in "" --events; do
+			run -143 env PYTHONUSERBASE="$PWD/ub" pcg-trace -q $mode -o prof "$p" -c 'open("ran", "w")'
+			[ ! -e ran ] || die "$p $mode: the program ran"
+			! grep -q 'calibration' prof || die "$p $mode: the calibration's recording: $(grep '^thread' prof)"
+			grep -q '^meta	cmd	' prof || die "$p $mode: not the program's: $(head -5 prof)"
+			! grep -q '^meta	compensation' prof || die "$p $mode: nothing was measured"
+			! grep -q '^node' prof || die "$p $mode: calls recorded: $(grep '^node' prof)"
+			pcg-trace -q -o full "$p" -c 'def f(): pass
+f()'
+			pcg-merge prof full > m || die "$p $mode: an empty uncompensated run does not merge"
+			grep -q '^meta	compensation' m || die "$p $mode: the merge lost full's compensation"
+		done
+		rm -f "$usite/term.pth"
+	done
+}
+
 @test "trace: os._exit keeps its status and the profile" {
 	status_same 'import os
 def f(): os._exit(4)

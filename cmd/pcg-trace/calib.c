@@ -58,6 +58,7 @@ static struct {
 	uint32_t nfn;
 	uint64_t lines;
 	struct th *scratch, *thread;  /* ours, and the real one of this thread */
+	int active;                   /* between calib_begin() and calib_end() */
 } C;
 
 /* The C function the loops call: its argument back (a call passes one and
@@ -174,7 +175,41 @@ calib_begin(int events)
 	}
 	C.thread = cur;
 	cur = C.scratch;
+	C.active = 1;
 	return 0;
+}
+
+/* The real recording back, as it was before the loops. */
+static void
+restore(void)
+{
+	cur = C.thread;
+	R.p = C.real;
+	if (O.events) {
+		free(O.buf);
+		O.buf = NULL;
+		O.blen = 0;
+		O.fd = C.fd;
+		O.nfn = C.nfn;
+		O.lines = C.lines;
+		O.flushed = 0;
+		O.events = 0; /* until out_begin() (rec.c) */
+	}
+	C.active = 0;
+}
+
+/*
+ * The process ends during the calibration (a SIGTERM's handler runs
+ * between the loops' bytecodes: a pool terminating a worker that is still
+ * starting): the program's recording is the one to write, with nothing in
+ * it yet, not the loops'.  Nothing was measured: no compensation record.
+ * The scratch recording is left to the process's end.
+ */
+void
+calib_abort(void)
+{
+	if (C.active)
+		restore();
 }
 
 /* Per event, in 1/1024 ns, from the times without and with the hooks:
@@ -216,24 +251,13 @@ calib_end(void)
 		R.bias[BIAS_LINE] = cost(off[BIAS_LINE], on[BIAS_LINE], nline[BIAS_LINE], 0, 0);
 	for (i = 0; i < 3; i++)
 		R.bias[i] = cost(off[i], on[i], 2 * CALLS, nline[i], R.bias[BIAS_LINE]);
-	cur = C.thread;
 	pcg_stack_free(&C.scratch->st);
 	cpu_thread_free(C.scratch);
 	free(C.scratch->key);
 	free(C.scratch->line);
 	free(C.scratch);
 	pcg_free(&R.p);
-	R.p = C.real;
-	if (O.events) {
-		free(O.buf);
-		O.buf = NULL;
-		O.blen = 0;
-		O.fd = C.fd;
-		O.nfn = C.nfn;
-		O.lines = C.lines;
-		O.flushed = 0;
-		O.events = 0; /* until out_begin() (rec.c) */
-	}
+	restore();
 	for (i = 0; i < C.nloop; i++) {
 		snprintf(v[i], sizeof(v[i]), "%.1f", R.bias[i] / 1024.0);
 		s[i] = pcg_cstr(v[i]);

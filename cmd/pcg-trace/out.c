@@ -288,6 +288,7 @@ finish(void)
 	FILE *fp;
 	char *p;
 
+	calib_abort();
 	if (!R.on)
 		return;
 	/* The end on the threads' clocks, which compensation moved back.

@@ -341,6 +341,7 @@ void fork_install(void);
 /* calib.c */
 int calib_begin(int events);
 void calib_end(void);
+void calib_abort(void);
 
 /* hooks.c */
 int hooks_install(void);
