@@ -384,9 +384,10 @@ compdesc(FILE *fp, const struct pcg_profile *p)
 	for (i = 0; i < p->nmeta; i++) {
 		if (!pcg_str_eq(p->meta[i].key, pcg_cstr("compensation")))
 			continue;
-		if (!(k = compvals(&p->meta[i], v)) || (n && k != n))
+		if (!(k = compvals(&p->meta[i], v)) || (nrec && k != n))
 			return; /* not pcg-trace's: say nothing rather than something wrong */
-		for (k = 0; k < (n = p->meta[i].nval); k++) {
+		n = k;
+		for (k = 0; k < n; k++) {
 			lo[k] = nrec && lo[k] < v[k] ? lo[k] : v[k];
 			hi[k] = nrec && hi[k] > v[k] ? hi[k] : v[k];
 		}
