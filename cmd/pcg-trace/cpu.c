@@ -114,7 +114,7 @@ cpu_thread_rebase(struct th *t)
 {
 	t->cpu0 = (int64_t)cpu_thread_ns();
 	t->lastcpu = 0;
-	t->cpuw0 = UINT64_MAX;
+	t->cpuw = UINT64_MAX;
 	t->cpuseq = t->cpulock ? *t->cpulock ^ 1 : 0; /* the lock moves by 2: no match */
 }
 

@@ -29,7 +29,7 @@ struct th {
 	uint64_t cpusync;      /* the reading at the last sync ... */
 	uint64_t cpuwall;      /* ... and the wall clock then (now()) */
 	uint64_t lastcpu;      /* its last event's cpu reading */
-	uint64_t cpuw0;        /* the wall reading of its first event since cpu0 */
+	uint64_t cpuw;         /* the wall reading of its last cpu reading (UINT64_MAX: none since cpu0) */
 	uint32_t nline;        /* --lines: line events recorded (calib.c counts them) */
 };
 
@@ -208,28 +208,32 @@ void cpu_forked(struct th *t);
  * sync (its page's lock did not move), it ran all along: the sync's CPU
  * time plus the wall time since.  Less the recorder's own time, as the
  * wall column (compensation); never before its last event, and never more
- * than the wall time since its first event (a per-event cap would lose
- * time to the two clocks' jitter, for good).  Another thread's frames
- * (hooks_pause) end at that thread's last reading.
+ * than that plus the wall time since it: the kernel's figure is read by a
+ * system call some time after ts, and a loaded machine or the hypervisor
+ * can stall it (200 us seen), so a function would show more CPU than wall
+ * time.  What the cap holds back is not lost: the next readings take it
+ * (a capped reading is below the kernel's figure, a later one is not).
+ * Another thread's frames (hooks_pause) end at that thread's last reading.
  */
 static inline uint64_t
 cpu_stamp(struct th *t, uint64_t ts, uint64_t w)
 {
 	uint64_t c, o = t->owed >> 10;
 
-	if (t != cur)
-		return t->lastcpu;
-	if (t->cpulock && *t->cpulock == t->cpuseq)
+	if (t == cur && t->cpulock && *t->cpulock == t->cpuseq)
 		c = t->cpusync + (ts > t->cpuwall ? ts - t->cpuwall : 0);
-	else
+	else if (t == cur)
 		c = cpu_sync(t);
+	else
+		c = t->lastcpu;
 	c = c > o ? c - o : 0;
-	if (t->cpuw0 > w)
-		t->cpuw0 = w;
-	if (c > w - t->cpuw0)
-		c = w - t->cpuw0;
+	if (t->cpuw > w) /* its first reading: the time since cpu0 is not its events' */
+		t->cpuw = w;
+	if (c > t->lastcpu + (w - t->cpuw))
+		c = t->lastcpu + (w - t->cpuw);
 	if (c < t->lastcpu)
 		c = t->lastcpu;
+	t->cpuw = w;
 	return t->lastcpu = c;
 }
 

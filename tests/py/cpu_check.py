@@ -6,10 +6,9 @@
   cpu_check.py PROFILE threads      "THREADNAME WALL CPU" per thread: the
                                     sums of the self costs
   cpu_check.py PROFILE nodes        "OK" when no node's self or inclusive
-                                    cpu exceeds its wall (plus 5 %, 2 us a
-                                    call and 0.1 ms: the two clocks are
-                                    read apart, see pcg-trace(1)), else
-                                    the first such node
+                                    cpu exceeds its wall (not by 1 ns:
+                                    pcg-trace(1) caps each interval's cpu
+                                    at its wall), else the first such node
   cpu_check.py PROFILE linesums     "OK N" when the line records (version 2,
                                     pcg-trace --lines) of each of the N
                                     nodes that have them add up to its self
@@ -68,7 +67,7 @@ def main():
     elif what == 'nodes':
         for th, fn, calls, incl, self, _ in nodes:
             for name, v in (('incl', incl), ('self', self)):
-                if v[1] > v[0] * 1.05 + 2000 * calls + 100000:
+                if v[1] > v[0]:
                     print("%s %s: %s wall %d cpu %d" % (th, fn[1], name, v[0], v[1]))
                     return
         print("OK")
