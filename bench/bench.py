@@ -17,7 +17,8 @@ Measures, on this machine:
   5. output sizes;
   5b. compensation: the calibrated program (tests/py/calibrated.py), calls()'s
      share by its own clock (truth) against pcg, pcg --raw and cProfile, and
-     pcg's overhead with compensation against --raw; and the phases of the
+     pcg's overhead with compensation against --raw (instructions under
+     callgrind, and CPU time); and the phases of the
      calls, recursion and realistic workloads, timed by the workloads
      themselves (PCG_BENCH_PHASES=1), each one's share by those clocks
      against its share of inclusive time by pcg, --raw and cProfile;
@@ -814,6 +815,43 @@ COMP_OVERHEAD = 1.05  # and the overhead with compensation within 5 % of without
 COMP_RUNS = 2 * RUNS - 1
 
 
+def comp_icount(py, ver, trace, d):
+    """pcg's overhead with compensation over that with --raw on `calls` at
+    SCALE, in instructions executed (callgrind; the three runs ICOUNT_JOBS
+    at a time): the same for every run of one build whatever the machine
+    does, where CPU times on this VM move by 10 % between batches.  None
+    where valgrind is missing (a warning says so)."""
+    real = in_sid(py)
+    valgrind = shutil.which("valgrind")
+    if not valgrind or (real and not os.path.exists(os.path.join(SID, "usr/bin/valgrind"))):
+        warnings.append("compensation: Python %s: no valgrind%s: the overhead in instructions "
+                        "is n/a" % (ver, " in the sid chroot (chroot %s apt-get install valgrind)" % SID
+                                    if real else " (apt-get install valgrind)"))
+        return None
+    vg = [os.path.join(SID_DIR, "run"), "valgrind"] if real else [valgrind]
+    calls = [real or py, os.path.join(HERE, "workloads", "calls.py"), str(SCALE)]
+    jobs = []
+    for t, pre in (("plain", []), ("pcg", [trace, "-q", "-o", os.path.join(d, "i.pcg")]),
+                   ("raw", [trace, "-q", "--raw", "-o", os.path.join(d, "i.raw.pcg")])):
+        cg = os.path.join(d, "icount-" + t)
+        shutil.rmtree(cg, ignore_errors=True)
+        os.makedirs(cg)
+        jobs.append((t, cg, ["env", "PYTHONHASHSEED=0"] + vg + [
+            "-q", "--tool=callgrind", "--trace-children=yes",
+            "--callgrind-out-file=" + os.path.join(cg, "o.%p")] + pre + calls))
+    log("compensation: Python %s, calls under callgrind (plain, pcg, --raw)" % ver)
+    with concurrent.futures.ThreadPoolExecutor(ICOUNT_JOBS) as ex:
+        runs = list(ex.map(lambda j: run(j[2], tag="comp-icount"), jobs))
+    n = {}
+    for (t, cg, _), r in zip(jobs, runs):
+        if r.rc == 0:
+            n[t] = callgrind_instr(cg)
+    if len(n) < 3 or None in n.values() or n["raw"] <= n["plain"]:
+        warnings.append("compensation: Python %s: a run under callgrind failed" % ver)
+        return None
+    return (n["pcg"] - n["plain"]) / (n["raw"] - n["plain"])
+
+
 def compensation(pythons):
     """The calibrated program (tests/py/calibrated.py: calls() many tiny calls,
     loop() none, each timed by the program itself): calls()'s share of the two
@@ -866,23 +904,28 @@ def compensation(pythons):
                 cpu.append((c["pcg"] - c["plain"]) / (c["raw"] - c["plain"]))
         m = {k: med(v) for k, v in got.items()}
         over = med(cpu)
+        iover = comp_icount(py, ver, trace, d)
         err = None if m["truth"] is None or m["pcg"] is None else 100 * abs(m["pcg"] - m["truth"])
         cperr = None if m["truth"] is None or m["cProfile"] is None else 100 * abs(m["cProfile"] - m["truth"])
-        summary[ver] = (err, over)
+        summary[ver] = (err, iover, over)
         f2 = lambda x: "n/a" if x is None else "%.3f" % x
         f1 = lambda x: "n/a" if x is None else "%.1f" % x
-        rows.append("| %s | %s | %s | %s | %s | %s %s | %s | %s %s |" % (
+        rows.append("| %s | %s | %s | %s | %s | %s %s | %s | %s %s | %s |" % (
             ver, f2(m["truth"]), f2(m["pcg"]), f2(m["raw"]), f2(m["cProfile"]), f1(err),
             "" if err is None else "✓" if err <= COMP_PP else "✗", f1(cperr),
-            f2(over), "" if over is None else "✓" if over <= COMP_OVERHEAD else "✗"))
+            f2(iover), "" if iover is None else "✓" if iover <= COMP_OVERHEAD else "✗", f2(over)))
     tab = ["calls()'s share of calls() + loop() in `tests/py/calibrated.py`, median of %d runs: "
            "the program's own clock without a profiler (truth), pcg (compensated, the default), "
            "`pcg-trace --raw`, cProfile; the errors in percentage points (target: pcg within %g). "
-           "Overhead: pcg's CPU overhead over plain on the `calls` workload, with compensation / "
-           "with `--raw`, the median of %d interleaved triples' ratios (target ≤ %g).\n" % (
-               COMP_RUNS, COMP_PP, COMP_RUNS, COMP_OVERHEAD),
-           "| Python | truth | pcg | pcg --raw | cProfile | pcg error (pp) | cProfile error (pp) | overhead comp/raw |",
-           "|---|--:|--:|--:|--:|--:|--:|--:|"] + rows + [""]
+           "Overhead: pcg's overhead over plain on the `calls` workload, with compensation / "
+           "with `--raw`: in instructions executed (callgrind, one run each; target ≤ %g), and in "
+           "CPU time, the median of %d interleaved triples' ratios (this VM's speed changes by half "
+           "for stretches of 0.1 s and more: the ratio moved from 0.95-1.03 to 1.01-1.13 between "
+           "two batches of one build; the recorder runs the same code per event with `--raw`).\n" % (
+               COMP_RUNS, COMP_PP, COMP_OVERHEAD, COMP_RUNS),
+           "| Python | truth | pcg | pcg --raw | cProfile | pcg error (pp) | cProfile error (pp) | "
+           "overhead comp/raw (instructions) | overhead comp/raw (CPU time) |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|"] + rows + [""]
     ptab, psummary = phase_shares(pythons, trace, d)
     for ver in summary:
         summary[ver] += (psummary.get(ver),)
@@ -1072,11 +1115,11 @@ def lines_targets(summary):
 
 def comp_targets(summary):
     out = []
-    for ver, (err, over, phases) in summary.items():
+    for ver, (err, over, _, phases) in summary.items():
         out.append("| compensation: pcg's share within %g pp of the truth, Python %s | %s | %s |" % (
             COMP_PP, ver, "n/a" if err is None else "%.1f pp" % err,
             "n/a" if err is None else "met" if err <= COMP_PP else "**missed**"))
-        out.append("| compensation costs ≤ %g× the overhead without, Python %s | %s | %s |" % (
+        out.append("| compensation costs ≤ %g× the overhead without (instructions), Python %s | %s | %s |" % (
             COMP_OVERHEAD, ver, "n/a" if over is None else "%.3f×" % over,
             "n/a" if over is None else "met" if over <= COMP_OVERHEAD else "**missed**"))
         if phases:
