@@ -353,6 +353,31 @@ f()'
 	done
 }
 
+@test "trace: calibration loops that raise: the program runs, a warning, no compensation record, costs raw" {
+	local p usite mode
+	for p in $PYS; do
+		usite=$(PYTHONUSERBASE="$PWD/ub" "$p" -c 'import site; print(site.getusersitepackages())')
+		mkdir -p "$usite"
+		# range(1000), the loops' count, raises; every other range works.
+		cat > "$usite/raise.pth" <<-'PTH'
+		import builtins; builtins.range = lambda *a, r=builtins.range: r(*a) if a != (1000,) else (_ for _ in ()).throw(ValueError("calibration"))
+		PTH
+		for mode in "" --events --lines --cpu; do
+			run env PYTHONUSERBASE="$PWD/ub" pcg-trace -q $mode -o prof "$p" -c 'def f(): print("ran")
+f()'
+			[ "$status" = 0 ] || die "$p $mode: status $status: $output"
+			[[ $output == *ran* ]] || die "$p $mode: the program did not run: $output"
+			[[ $output == *"pcg-trace: the calibration's loops raised"*"is not compensated, as with --raw"* ]] ||
+				die "$p $mode: no warning: $output"
+			! grep -q '^meta	compensation' prof || die "$p $mode: $(grep '^meta	compensation' prof)"
+			! grep -q 'calibration' prof || die "$p $mode: the calibration's recording: $(grep calibration prof | head -3)"
+			if [ "$mode" = --events ]; then pcg-merge prof > m && mv m prof || die "$p: pcg-merge failed"; fi
+			grep -q '^fn	[0-9]*	py	__main__	.*	f$' prof || die "$p $mode: no f: $(grep '^fn' prof | head)"
+		done
+		rm -f "$usite/raise.pth"
+	done
+}
+
 @test "trace: os._exit keeps its status and the profile" {
 	status_same 'import os
 def f(): os._exit(4)

@@ -21,6 +21,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "rec.h"
 #include "util.h"
@@ -232,7 +233,7 @@ calib_end(void)
 	char v[4][32];
 	struct pcg_str s[4];
 	uint64_t toff[4][ROUNDS], ton[4][ROUNDS], off[4], on[4], nline[4] = { 0 }, none = 0;
-	int i, r;
+	int i, r, failed = 0;
 
 	for (r = 0; r < ROUNDS; r++) {
 		hooks_calib(0);
@@ -246,10 +247,11 @@ calib_end(void)
 		off[i] = least(toff[i]);
 		on[i] = least(ton[i]);
 		nline[i] /= ROUNDS;
+		failed |= !off[i] || !on[i];
 	}
-	if (C.nloop > BIAS_LINE)
+	if (!failed && C.nloop > BIAS_LINE)
 		R.bias[BIAS_LINE] = cost(off[BIAS_LINE], on[BIAS_LINE], nline[BIAS_LINE], 0, 0);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3 && !failed; i++)
 		R.bias[i] = cost(off[i], on[i], 2 * CALLS, nline[i], R.bias[BIAS_LINE]);
 	pcg_stack_free(&C.scratch->st);
 	cpu_thread_free(C.scratch);
@@ -258,6 +260,13 @@ calib_end(void)
 	free(C.scratch);
 	pcg_free(&R.p);
 	restore();
+	/* Nothing measured (the costs stay 0): no compensation record, so
+	 * that nothing claims the recorder's time was taken out. */
+	if (failed) {
+		fprintf(stderr, "pcg-trace: the calibration's loops raised (a builtin replaced, a signal's "
+		    "handler?): process %ld is not compensated, as with --raw\n", (long)getpid());
+		return;
+	}
 	for (i = 0; i < C.nloop; i++) {
 		snprintf(v[i], sizeof(v[i]), "%.1f", R.bias[i] / 1024.0);
 		s[i] = pcg_cstr(v[i]);
