@@ -1143,7 +1143,8 @@ CPU_BUSY = 5.0      # a computing function's cpu within 5 % of its wall time
 def cpu_section(pythons):
     """pcg-trace --cpu: its CPU overhead over plain on the `calls` and `threads`
     workloads against the wall-only recorder's (and the system-call clock's,
-    PCG_CPUCLOCK=thread, for comparison), interleaved, medians of RUNS; and
+    PCG_CPUCLOCK=thread, for comparison), the median of COMP_RUNS sets of
+    runs' ratios; and
     on tests/py/cpu_prog.py (one run per RUNS, medians): sleeper()'s and
     waiter()'s cpu as a share of their wall time, busy()'s |cpu - wall| /
     wall (one thread computing), and the worker thread's cpu total against
@@ -1159,13 +1160,18 @@ def cpu_section(pythons):
         over = {}
         for w in ("calls", "threads"):
             cmdw = [os.path.join(HERE, "workloads", w + ".py"), str(SCALE)]
-            cpu = {"plain": [], "wall": [], "cpu": [], "thread": []}
-            for i in range(RUNS):
-                log("cpu: Python %s, %s, run %d/%d" % (ver, w, i + 1, RUNS))
-                for t, cmd, e in (("plain", [py] + cmdw, None),
-                                  ("wall", [trace, "-q", "-o", f, py] + cmdw, None),
-                                  ("cpu", [trace, "-q", "--cpu", "-o", f, py] + cmdw, None),
-                                  ("thread", [trace, "-q", "--cpu", "-o", f, py] + cmdw, "thread")):
+            ratio = {"cpu": [], "thread": []}
+            traced = [("wall", [trace, "-q", "-o", f, py] + cmdw, None),
+                      ("cpu", [trace, "-q", "--cpu", "-o", f, py] + cmdw, None),
+                      ("thread", [trace, "-q", "--cpu", "-o", f, py] + cmdw, "thread")]
+            # Sets of runs, plain then the three traced in turns first: each
+            # set's ratios come from moments close together (the compensation
+            # section's reason: this VM's speed changes by half for stretches).
+            for i in range(COMP_RUNS):
+                log("cpu: Python %s, %s, run %d/%d" % (ver, w, i + 1, COMP_RUNS))
+                c = {}
+                k = i % len(traced)
+                for t, cmd, e in [("plain", [py] + cmdw, None)] + traced[k:] + traced[:k]:
                     if e:
                         os.environ["PCG_CPUCLOCK"] = e
                     try:
@@ -1173,11 +1179,11 @@ def cpu_section(pythons):
                     finally:
                         os.environ.pop("PCG_CPUCLOCK", None)
                     if r.rc == 0:
-                        cpu[t].append(r.cpu)
-            c = {k: med(v) for k, v in cpu.items()}
-            o = lambda k: None if None in (c[k], c["plain"], c["wall"]) or c["wall"] <= c["plain"] \
-                else (c[k] - c["plain"]) / (c["wall"] - c["plain"])
-            over[w] = (o("cpu"), o("thread"))
+                        c[t] = r.cpu
+                if len(c) == 4 and c["wall"] > c["plain"]:
+                    for t in ratio:
+                        ratio[t].append((c[t] - c["plain"]) / (c["wall"] - c["plain"]))
+            over[w] = (med(ratio["cpu"]), med(ratio["thread"]))
         got = {"sleeper": [], "waiter": [], "busy": [], "worker": [], "busytruth": [], "own": []}
         for i in range(RUNS):
             log("cpu: Python %s, cpu_prog.py, run %d/%d" % (ver, i + 1, RUNS))
@@ -1218,9 +1224,9 @@ def cpu_section(pythons):
             f2(g["busy"]), ok(g["busy"], CPU_BUSY) if idle else " (machine busy)", f2(g["own"]),
             f2(g["busytruth"]), f2(g["worker"])))
     tab = ["`pcg-trace --cpu`'s CPU overhead over plain divided by the wall-only recorder's "
-           "(`pcg-trace -o F`), median of %d interleaved runs each (target ≤ %g); beside it the same "
-           "ratio for the system-call clock on every event (`PCG_CPUCLOCK=thread`), for comparison.\n"
-           % (RUNS, CPU_OVERHEAD),
+           "(`pcg-trace -o F`), the median of %d sets' ratios (plain, then the three traced runs in "
+           "turns first; target ≤ %g); beside it the same ratio for the system-call clock on every "
+           "event (`PCG_CPUCLOCK=thread`), for comparison.\n" % (COMP_RUNS, CPU_OVERHEAD),
            "| Python | calls: --cpu / wall-only | threads: --cpu / wall-only | calls: syscall clock | threads: syscall clock |",
            "|---|--:|--:|--:|--:|"] + rows + [""]
     tab += ["`tests/py/cpu_prog.py` under `pcg-trace --cpu`, median of %d runs: the cpu column "
