@@ -326,15 +326,22 @@ def f(): os.kill(os.getpid(), signal.SIGTERM); time.sleep(10)
 f()' 143
 }
 
+# userpth PY: standard input as a .pth file of PY's user site under ./ub
+# (PYTHONUSERBASE=$PWD/ub), which runs before the recorder starts.  The
+# calibration's loops call range(1000): such a file can make that call act.
+userpth() {
+	local usite
+	usite=$(PYTHONUSERBASE="$PWD/ub" "$1" -c 'import site; print(site.getusersitepackages())')
+	mkdir -p "$usite"
+	cat > "$usite/pcgtest.pth"
+}
+
 # A pool terminating a worker that is still starting: SIGTERM during the
-# calibration (its loops call range(1000); a .pth of the user site, which
-# runs before the recorder starts, makes that call send the signal).
+# calibration (the .pth makes range(1000) send the signal).
 @test "trace: SIGTERM during the calibration: status 143, the program's empty profile, not the loops'; it merges" {
-	local p usite mode
+	local p mode
 	for p in $PYS; do
-		usite=$(PYTHONUSERBASE="$PWD/ub" "$p" -c 'import site; print(site.getusersitepackages())')
-		mkdir -p "$usite"
-		cat > "$usite/term.pth" <<-'PTH'
+		userpth "$p" <<-'PTH'
 		import builtins, os, signal; builtins.range = lambda *a, r=builtins.range, k=os.kill, s=signal.SIGTERM: (a == (1000,) and k(os.getpid(), s), r(*a))[1]
 		PTH
 		for mode in "" --events; do
@@ -349,17 +356,15 @@ f()'
 			pcg-merge prof full > m || die "$p $mode: an empty uncompensated run does not merge"
 			grep -q '^meta	compensation' m || die "$p $mode: the merge lost full's compensation"
 		done
-		rm -f "$usite/term.pth"
+		rm -rf ub
 	done
 }
 
 @test "trace: calibration loops that raise: the program runs, a warning, no compensation record, costs raw" {
-	local p usite mode
+	local p mode
 	for p in $PYS; do
-		usite=$(PYTHONUSERBASE="$PWD/ub" "$p" -c 'import site; print(site.getusersitepackages())')
-		mkdir -p "$usite"
 		# range(1000), the loops' count, raises; every other range works.
-		cat > "$usite/raise.pth" <<-'PTH'
+		userpth "$p" <<-'PTH'
 		import builtins; builtins.range = lambda *a, r=builtins.range: r(*a) if a != (1000,) else (_ for _ in ()).throw(ValueError("calibration"))
 		PTH
 		for mode in "" --events --lines --cpu; do
@@ -374,7 +379,7 @@ f()'
 			if [ "$mode" = --events ]; then pcg-merge prof > m && mv m prof || die "$p: pcg-merge failed"; fi
 			grep -q '^fn	[0-9]*	py	__main__	.*	f$' prof || die "$p $mode: no f: $(grep '^fn' prof | head)"
 		done
-		rm -f "$usite/raise.pth"
+		rm -rf ub
 	done
 }
 
