@@ -383,6 +383,30 @@ f()'
 	done
 }
 
+@test "trace: a Ctrl-C during the calibration ends the program as it would have in site's import, not swallowed" {
+	local p ref
+	for p in $PYS; do
+		# The truth: the interpreter itself, SIGINT while a .pth runs.
+		userpth "$p" <<-'PTH'
+		import os, signal; os.kill(os.getpid(), signal.SIGINT); [i for i in range(10)]
+		PTH
+		run env PYTHONUSERBASE="$PWD/ub" "$p" -c 'open("ran", "w")'
+		ref=$status
+		[ "$ref" != 0 ] && [ ! -e ran ] || die "$p: without pcg: status $ref, $(ls)"
+		rm -rf ub
+		userpth "$p" <<-'PTH'
+		import builtins, os, signal; builtins.range = lambda *a, r=builtins.range, k=os.kill, s=signal.SIGINT: (a == (1000,) and k(os.getpid(), s), r(*a))[1]
+		PTH
+		for mode in "" --events; do
+			run env PYTHONUSERBASE="$PWD/ub" pcg-trace -q $mode -o prof "$p" -c 'open("ran", "w")'
+			[ "$status" = "$ref" ] || die "$p $mode: status $status, $ref without pcg-trace: $output"
+			[ ! -e ran ] || die "$p $mode: the program ran"
+			[[ $output == *KeyboardInterrupt* ]] || die "$p $mode: $output"
+		done
+		rm -rf ub
+	done
+}
+
 @test "trace: os._exit keeps its status and the profile" {
 	status_same 'import os
 def f(): os._exit(4)

@@ -21,6 +21,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "rec.h"
@@ -60,6 +61,7 @@ static struct {
 	uint64_t lines;
 	struct th *scratch, *thread;  /* ours, and the real one of this thread */
 	int active;                   /* between calib_begin() and calib_end() */
+	PyObject *exc[3];             /* a loop's exception that is the program's (keep()) */
 } C;
 
 /* The C function the loops call: its argument back (a call passes one and
@@ -84,6 +86,39 @@ ns(uint64_t ticks)
 	return ticks;
 }
 
+/*
+ * A loop raised.  What a signal's handler raises to end the program (a
+ * Ctrl-C's KeyboardInterrupt, a SystemExit: not Exceptions) is the
+ * program's: kept, and raised again when the recorder has started
+ * (calib_raise()), as it would have been in the site import that the
+ * signal hit.  Anything else is the loops' own (a builtin replaced).
+ */
+static void
+keep(void)
+{
+	PyObject *e[3];
+	int i;
+
+	py.PyErr_Fetch(&e[0], &e[1], &e[2]);
+	if (!C.exc[0] && e[0] && !py.PyType_IsSubtype(e[0], *(PyObject **)py.PyExc_Exception)) {
+		memcpy(C.exc, e, sizeof(e));
+		return;
+	}
+	for (i = 0; i < 3; i++)
+		py.Py_DecRef(e[i]);
+}
+
+/* The program's exception from the loops (keep()), set again: 1 if any. */
+int
+calib_raise(void)
+{
+	if (!C.exc[0])
+		return 0;
+	py.PyErr_Restore(C.exc[0], C.exc[1], C.exc[2]);
+	memset(C.exc, 0, sizeof(C.exc));
+	return 1;
+}
+
 /* LOOP's time over CALLS, in ns, after a warm run; 0 if it failed.  The
  * line events of the timed run (hooks in) are added to *LINES. */
 static uint64_t
@@ -106,7 +141,7 @@ timed(PyObject *loop, uint64_t *lines)
 	py.Py_DecRef(r);
 	return t ? t : 1;
 fail:
-	py.PyErr_Clear();
+	keep();
 	return 0;
 }
 
@@ -262,11 +297,13 @@ calib_end(void)
 	restore();
 	/* Nothing measured (the costs stay 0): no compensation record, so
 	 * that nothing claims the recorder's time was taken out. */
-	if (failed) {
+	if (failed && !C.exc[0]) {
 		fprintf(stderr, "pcg-trace: the calibration's loops raised (a builtin replaced, a signal's "
 		    "handler?): process %ld is not compensated, as with --raw\n", (long)getpid());
 		return;
 	}
+	if (failed)
+		return;
 	for (i = 0; i < C.nloop; i++) {
 		snprintf(v[i], sizeof(v[i]), "%.1f", R.bias[i] / 1024.0);
 		s[i] = pcg_cstr(v[i]);

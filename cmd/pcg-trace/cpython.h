@@ -163,6 +163,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(PyTuple_Type) \
 	X(PyLong_Type) \
 	X(PyUnicode_Type) \
+	X(PyExc_Exception) /* the variable's address: a PyObject ** */ \
 	X(_Py_NoneStruct)
 
 #define DECL(ret, name, args) ret (*name) args;

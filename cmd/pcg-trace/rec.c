@@ -265,7 +265,7 @@ start(PyObject *self, PyObject *args)
 	if (i == n)
 		r = pcg_trace_start(fd, flags, cmdfd, (const char *const *)m, pattern);
 	free(m);
-	if (i < n)
+	if (i < n || calib_raise()) /* a Ctrl-C during the calibration */
 		return NULL;
 	return py.PyLong_FromLong(r);
 bad:

@@ -346,6 +346,7 @@ void fork_install(void);
 int calib_begin(int events);
 void calib_end(void);
 void calib_abort(void);
+int calib_raise(void);
 
 /* hooks.c */
 int hooks_install(void);
