@@ -317,7 +317,10 @@ ssown() { awk '$1 == "profile" { s += $NF } END { print s + 0 }' "$1"; }
 		# weights add up to the total
 		pcg-merge run.ev | pcg-emit -F speedscope -o prof.json
 		sscheck prof.json > prof.chk || die "$p: $(cat prof.chk)"
-		diff <(grep '^self ' ev.chk) <(grep '^self ' prof.chk) >&2 || die "$p: self costs differ"
+		# (a function whose every interval compensation took to 0 is a
+		# zero-length frame in the timeline and no sample in the profile)
+		diff <(grep '^self ' ev.chk | grep -v ' 0$') <(grep '^self ' prof.chk | grep -v ' 0$') >&2 ||
+			die "$p: self costs differ"
 		pcg-emit run.ev > cg
 		[ "$(ssown ev.chk)" = "$(awk '/^totals:/ { print $2 }' cg)" ] || die "$p: timeline not the total"
 		[ "$(ssown prof.chk)" = "$(awk '/^totals:/ { print $2 }' cg)" ] || die "$p: weights not the total"
