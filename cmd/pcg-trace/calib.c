@@ -297,13 +297,12 @@ calib_end(void)
 	restore();
 	/* Nothing measured (the costs stay 0): no compensation record, so
 	 * that nothing claims the recorder's time was taken out. */
-	if (failed && !C.exc[0]) {
-		fprintf(stderr, "pcg-trace: the calibration's loops raised (a builtin replaced, a signal's "
-		    "handler?): process %ld is not compensated, as with --raw\n", (long)getpid());
+	if (failed) {
+		if (!C.exc[0]) /* else the program ends on it (calib_raise()) */
+			fprintf(stderr, "pcg-trace: the calibration's loops raised (a builtin replaced, a "
+			    "signal's handler?): process %ld is not compensated, as with --raw\n", (long)getpid());
 		return;
 	}
-	if (failed)
-		return;
 	for (i = 0; i < C.nloop; i++) {
 		snprintf(v[i], sizeof(v[i]), "%.1f", R.bias[i] / 1024.0);
 		s[i] = pcg_cstr(v[i]);

@@ -220,12 +220,12 @@ cpu_stamp(struct th *t, uint64_t ts, uint64_t w)
 {
 	uint64_t c, o = t->owed >> 10;
 
-	if (t == cur && t->cpulock && *t->cpulock == t->cpuseq)
-		c = t->cpusync + (ts > t->cpuwall ? ts - t->cpuwall : 0);
-	else if (t == cur)
-		c = cpu_sync(t);
-	else
+	if (t != cur)
 		c = t->lastcpu;
+	else if (t->cpulock && *t->cpulock == t->cpuseq)
+		c = t->cpusync + (ts > t->cpuwall ? ts - t->cpuwall : 0);
+	else
+		c = cpu_sync(t);
 	c = c > o ? c - o : 0;
 	if (t->cpuw > w) /* its first reading: the time since cpu0 is not its events' */
 		t->cpuw = w;
