@@ -176,7 +176,7 @@ terminate() {
 		[ "$s" = 0 ] || die "$PY_: status $s (124: a worker never died): $(tail -3 err)"
 		grep -qx "N 50" out || die "$PY_: the program failed"
 		while read -r _ pid n; do
-			[ "$(calls "prof.$pid" "$PY/follow_termstart.py" 17 work)" = "$n" ] ||
+			[ "$(calls "prof.$pid" "$PY/follow_termstart.py" 16 work)" = "$n" ] ||
 				die "$PY_: worker $pid: work not $n in its profile"
 		done < <(grep '^W ' out)
 		pid=$(awk '$1 == "S" { print $2 }' out)
