@@ -372,8 +372,11 @@ sys.exit(3)'
 	local sleeper killed late
 	for PY_ in $PYS; do
 		say "report on $PY_"
-		rm -f prof.*
-		pcg-trace -f -o 'prof.%p' "$PY_" "$PY/follow_report.py" > out 2> err || { cat err >&2; die "$PY_: failed"; }
+		rm -rf prof.* tmp
+		# a TMPDIR of its own: /tmp holds other runs' folders (a launcher
+		# killed by SIGKILL leaves its own behind)
+		mkdir tmp
+		TMPDIR=$PWD/tmp pcg-trace -f -o 'prof.%p' "$PY_" "$PY/follow_report.py" > out 2> err || { cat err >&2; die "$PY_: failed"; }
 		sleeper=$(awk '$1 == "SLEEP" { print $2 }' out)
 		killed=$(awk '$1 == "KILLED" { print $2 }' out)
 		late=$(awk '$1 == "LATE" { print $2 }' out)
@@ -387,7 +390,7 @@ sys.exit(3)'
 		grep -q "^pcg-trace: wrote prof\.[0-9]*; 2 followed processes wrote their profiles: prof\.[0-9]* prof\.[0-9]*\$" err ||
 			{ cat err >&2; die "$PY_: the report does not count the profiles"; }
 		! grep -q '%p' err || die "$PY_: the report prints the pattern"
-		ls /tmp | grep -q "^pcg-trace\." && die "$PY_: the marks folder is left behind"
+		[ -z "$(ls tmp)" ] || die "$PY_: the marks folder is left behind: $(ls tmp)"
 		true
 	done
 }

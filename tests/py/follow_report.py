@@ -10,8 +10,10 @@ import time
 bg = subprocess.Popen(["sleep", "30"])
 print("SLEEP", bg.pid, flush=True)
 subprocess.run([sys.executable, "-c", "pass"], check=True)
-k = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-time.sleep(1)  # its recorder has started
+# Its -c code runs once its recorder has started (and marked it so).
+k = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(30)"],
+                     stdout=subprocess.PIPE)
+k.stdout.readline()
 os.kill(k.pid, 9)
 k.wait()
 print("KILLED", k.pid, flush=True)
