@@ -60,7 +60,9 @@ cgincl() { # CALLGRIND_FILE FUNCTION
 	local p
 	for p in $PYS; do
 		say "formats_rec.py on $p"
-		pcg-trace -q -o prof "$p" "$PY/formats_rec.py" > /dev/null || die "$p: pcg-trace failed"
+		# --raw: the formats, not compensation (it can take a short
+		# function's every interval to 0: fib gone from callgrind_annotate)
+		pcg-trace -q --raw -o prof "$p" "$PY/formats_rec.py" > /dev/null || die "$p: pcg-trace failed"
 		pcg-emit -F text --limit 0 prof > out
 		pcg-emit prof > cg
 		t=$(ttotal out)
@@ -304,7 +306,8 @@ ssown() { awk '$1 == "profile" { s += $NF } END { print s + 0 }' "$1"; }
 	local p
 	for p in $PYS; do
 		say "formats_rec.py on $p"
-		pcg-trace -q --events -o run.ev "$p" "$PY/formats_rec.py" > /dev/null || die "$p: pcg-trace failed"
+		# --raw: no function's self cost compensated to 0 (as below)
+		pcg-trace -q --raw --events -o run.ev "$p" "$PY/formats_rec.py" > /dev/null || die "$p: pcg-trace failed"
 		pcg-emit -F speedscope -o ev.json run.ev 2> err || { cat err >&2; die "$p: pcg-emit failed"; }
 		nosan err
 		sscheck ev.json > ev.chk || die "$p: $(cat ev.chk)"
@@ -333,7 +336,7 @@ ssown() { awk '$1 == "profile" { s += $NF } END { print s + 0 }' "$1"; }
 			[ "$got" = "$want" ] || die "$p: $f on the stack $got ms, text says $want"
 		done
 		# and from a profile-layer trace
-		pcg-trace -q -o run.pcg "$p" "$PY/formats_rec.py" > /dev/null
+		pcg-trace -q --raw -o run.pcg "$p" "$PY/formats_rec.py" > /dev/null
 		pcg-emit -F speedscope -o prof.json run.pcg
 		sscheck prof.json > prof.chk || die "$p: $(cat prof.chk)"
 		[ "$(ssown prof.chk)" = "$(pcg-emit run.pcg | awk '/^totals:/ { print $2 }')" ] || die "$p: weights"
