@@ -503,7 +503,7 @@ norecord(const char *cmd, int st)
 		    "(not CPython 3.6+, or run with -E, -I or -S)", cmd);
 	else
 		weprintf("%s: no profile recorded: the Python process ended without writing it, "
-		    "status %d (killed?)", cmd, st);
+		    "status %d (killed, or stopped before the program ran: a Ctrl-C then?)", cmd, st);
 }
 
 /* Is the line of n bytes at s (it may have begun in `head`) a trailer? */
