@@ -95,6 +95,30 @@ addmeta1(const char *key, unsigned long long v)
 }
 
 
+#ifdef __x86_64__
+/* CLOCK_MONOTONIC and the TSC at one instant: the TSC halfway between a
+ * read before and one after, the closest pair of a few (a preemption
+ * between two reads would skew the scale: 4 ms lost there in 2 ms of
+ * scaling and every time is a third of what it was). */
+static void
+clock_pair(uint64_t *tsc, uint64_t *ns)
+{
+	uint64_t a, b, c, best = 0;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		a = __builtin_ia32_rdtsc();
+		c = monotonic_ns();
+		b = __builtin_ia32_rdtsc();
+		if (i == 0 || b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			*ns = c;
+		}
+	}
+}
+#endif
+
 /*
  * The TSC, where the kernel itself keeps time with it (it checked that the
  * TSC is invariant and synchronised across CPUs), scaled to nanoseconds by
@@ -118,12 +142,10 @@ clock_pick(void)
 	fclose(fp);
 	if (strcmp(src, "tsc\n") != 0)
 		return;
-	t0 = __builtin_ia32_rdtsc();
-	c0 = monotonic_ns();
-	do {
-		c1 = monotonic_ns();
-		t1 = __builtin_ia32_rdtsc();
-	} while (c1 - c0 < 2000000);
+	clock_pair(&t0, &c0);
+	do
+		clock_pair(&t1, &c1);
+	while (c1 - c0 < 2000000);
 	if (t1 <= t0 || t1 - t0 < (c1 - c0) / 8)
 		return; /* absurd: slower than 125 MHz, or stopped */
 	R.mult = ((c1 - c0) << 32) / (t1 - t0);
