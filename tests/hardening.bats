@@ -489,7 +489,13 @@ killed_at_commit() {
 	sample_profile > "$T/s"
 	mkfifo "$T/in"
 	bash -c 'trap "" HUP; exec "$@"' - "$PCG_BUILD/bin/pcg-emit" -o "$T/out" "$T/in" &
-	run timeout 120 gdb -q -batch -p $! -ex 'break ofile_commit' -ex "shell (cat \"$T/s\" > \"$T/in\" &)" \
+	pid=$!
+	# gdb must find pcg-emit there, not the bash before its exec
+	for _ in $(seq 100); do
+		[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$PCG_BUILD/bin/pcg-emit")" ] && break
+		sleep 0.05
+	done
+	run timeout 120 gdb -q -batch -p "$pid" -ex 'break ofile_commit' -ex "shell (cat \"$T/s\" > \"$T/in\" &)" \
 		-ex continue -ex 'info proc status' -ex kill
 	[[ "$output" == *"Breakpoint 1, ofile_commit"* ]] || die "never reached ofile_commit: $output"
 	ign=$(printf '%s\n' "$output" | awk '$1 == "SigIgn:" { print $2 }')
