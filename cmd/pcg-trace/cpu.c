@@ -8,7 +8,8 @@
  * perf event of the thread's own (no privilege needed) has a page that the
  * kernel rewrites, bumping its lock field, each time the thread is
  * scheduled in.  So each event reads the lock (one load): unchanged, the
- * CPU time is that of the last sync plus the wall time since; changed, we
+ * CPU time is that of the last sync plus the wall time since (for 1 ms at
+ * most: time a hypervisor steals is no switch, cpu_stamp()); changed, we
  * sync: read the lock, then the real CPU time, then the wall clock.  A
  * switch after the lock was read changes it again, so no switched-out
  * time is ever counted.  Where perf_event_open fails (a seccomp filter,

@@ -32,11 +32,8 @@ def stopped_state(pid):
 def started_pids(fd):
     data = b''
     try:
-        while True:
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            data += chunk
+        while True:  # until the pipe (whose writing end stays open) is empty
+            data += os.read(fd, 4096)
     except BlockingIOError:
         pass
     return set(int(x) for x in data.split())
