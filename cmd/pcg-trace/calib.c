@@ -24,9 +24,9 @@
  * to 300 ms at a time, and about half the starts calibrate in it, which
  * then takes out up to twice an event's cost for the rest of the run.  So
  * a probe, a fixed run of the recorder's own aggregation code on a
- * scratch recording (hot: the same few nodes; 0.45 us here, 0.7 in the
- * slow mode), is timed after each round and then every PROBE_EVENTS
- * events of each thread (about 0.3 % of a run).  Should the fastest probe of the run be clearly
+ * scratch recording (hot: the same few nodes; 0.4 us here), is timed
+ * after each round and then every PROBE_EVENTS events of each thread (0.1
+ * to 0.3 % of a run).  Should the fastest probe of the run be clearly
  * faster than the calibration's fastest (below FAST of it), the
  * calibration met a slow stretch: the costs are lowered in that ratio
  * from then on.  Only lowered: a slower probe may as well be the
