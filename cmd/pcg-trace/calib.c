@@ -18,23 +18,6 @@
  * line events the other loops make (counted) are taken out of theirs.
  * --events: the loops write their records too (an event costs 3-4 ns
  * more so on 3.13), into a buffer that is never written out.
- *
- * A machine's speed can change for long stretches: this VM runs in one
- * of two modes, the interpreter some 1.6 times slower in the one, for 20
- * to 300 ms at a time, and about half the starts calibrate in it, which
- * then takes out up to twice an event's cost for the rest of the run.  So
- * a probe, a fixed run of the recorder's own aggregation code on a
- * scratch recording (hot: the same few nodes; 0.4 us here), is timed
- * after each round and then every PROBE_EVENTS events of each thread (0.1
- * to 0.3 % of a run).  Should the fastest probe of the run be clearly
- * faster than the calibration's fastest (below FAST of it), the
- * calibration met a slow stretch: the costs are lowered in that ratio
- * from then on.  Only lowered: a slower probe may as well be the
- * program's cache misses (they slow the probe by up to a quarter in a
- * deep recursion) as the machine, and scaling the costs up with either
- * was tried and made the bench's phases worse.  The profile layer's
- * record gives the costs as they ended; the events layer's header, written
- * first, the measured ones, so nothing lowers them there.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +28,6 @@
 #include "util.h"
 
 #define ROUNDS 5
-#define PROBE 24    /* the probe's rounds: 96 enters and leaves */
-#define FAST 922    /* in 1/1024: a probe this much faster than the calibration's is another mode */
 #define CALLS 1000
 #define WARM 64 /* a loop's run before each timed one: its code is set
                  * for the hooks in or out, and specialised again */
@@ -80,12 +61,6 @@ static struct {
 	uint64_t lines;
 	struct th *scratch, *thread;  /* ours, and the real one of this thread */
 	int active;                   /* between calib_begin() and calib_end() */
-	int events;                   /* --events: no probes (calib_record()) */
-	uint32_t bias[4];             /* the costs measured (R.bias may be lowered) */
-	int measured;                 /* ... and not yet recorded in the profile layer */
-	struct pcg_profile pp;        /* the probe's scratch recording */
-	struct pcg_stack ps;
-	uint64_t pcal, pmin;          /* its least time in the calibration, and since, ns */
 	PyObject *exc[3];             /* a loop's exception that is the program's (keep()) */
 } C;
 
@@ -183,55 +158,6 @@ least(const uint64_t *t)
 	return best;
 }
 
-/* The probe's time, ns: the same calls and returns, in a recording of
- * their own that nothing writes, once to warm them, once timed. */
-static uint64_t
-probe(void)
-{
-	uint64_t v[2] = { 0, 0 }, t0 = 0;
-	int i, j;
-
-	for (j = 0; j < 2; j++) {
-		if (j)
-			t0 = clk();
-		for (i = 0; i < PROBE; i++) {
-			v[0] += 7;
-			pcg_enter(&C.pp, &C.ps, 1 + (i & 3), 10 + (i & 1), v, 0);
-			v[0] += 5;
-			pcg_enter(&C.pp, &C.ps, 5 + (i & 1), 3, v, 0);
-			v[0] += 3;
-			pcg_leave(&C.pp, &C.ps, v);
-			pcg_leave(&C.pp, &C.ps, v);
-		}
-	}
-	return ns(clk() - t0);
-}
-
-/*
- * Every PROBE_EVENTS events of thread T: a probe, on the recorder's time.
- * The costs go down, for all threads, when it reads faster than every
- * probe before it and below FAST of the calibration's (see the top).
- */
-void
-speed_probe(struct th *t)
-{
-	uint64_t t0, p;
-	int i;
-
-	t->probe_in = PROBE_EVENTS;
-	if (!R.probing)
-		return;
-	t0 = clk();
-	p = probe();
-	if (p < C.pmin) {
-		C.pmin = p;
-		if (p << 10 < C.pcal * FAST)
-			for (i = 0; i < 4; i++)
-				R.bias[i] = (uint32_t)(C.bias[i] * p / C.pcal);
-	}
-	unbill(t0);
-}
-
 /* Before the hooks: the loops, and the scratch recording in the real
  * one's place; with EVENTS (--events), a scratch events buffer too.  -1 if
  * the loops could not be made. */
@@ -271,13 +197,7 @@ calib_begin(int events)
 	if (R.cpu)
 		cpu_thread_init(C.scratch);
 	C.scratch->id = pcg_thread_add(&R.p, 0, pcg_cstr("calibration"));
-	C.scratch->probe_in = UINT32_MAX; /* the loops' events probe nothing */
 	pcg_stack_init(&C.scratch->st, C.scratch->id);
-	pcg_init(&C.pp);
-	pcg_add_cost(&C.pp, "wall", "ns");
-	pcg_stack_init(&C.ps, pcg_thread_add(&C.pp, 0, pcg_cstr("probe")));
-	C.pcal = C.pmin = UINT64_MAX;
-	C.events = events;
 	/* --events: the loops write their records, as the program's will, into
 	 * a buffer that timed() empties and nothing writes out. */
 	if (events) {
@@ -345,7 +265,9 @@ cost(uint64_t off, uint64_t on, uint64_t nev, uint64_t nline, uint64_t line)
 void
 calib_end(void)
 {
-	uint64_t toff[4][ROUNDS], ton[4][ROUNDS], off[4], on[4], nline[4] = { 0 }, none = 0, p;
+	char v[4][32];
+	struct pcg_str s[4];
+	uint64_t toff[4][ROUNDS], ton[4][ROUNDS], off[4], on[4], nline[4] = { 0 }, none = 0;
 	int i, r, failed = 0;
 
 	for (r = 0; r < ROUNDS; r++) {
@@ -355,8 +277,6 @@ calib_end(void)
 		hooks_calib(1);
 		for (i = C.nloop - 1; i >= 0; i--)
 			ton[i][r] = timed(C.loop[i], &nline[i]);
-		if ((p = probe()) < C.pcal)
-			C.pcal = p;
 	}
 	for (i = 0; i < C.nloop; i++) {
 		off[i] = least(toff[i]);
@@ -383,25 +303,6 @@ calib_end(void)
 			    "signal's handler?): process %ld is not compensated, as with --raw\n", (long)getpid());
 		return;
 	}
-	memcpy(C.bias, R.bias, sizeof(C.bias));
-	C.measured = 1;
-	R.probing = !C.events && C.pcal > 0;
-	if (C.events)
-		calib_record();
-}
-
-/* The compensation record: the costs taken out, per event (as the probes
- * left them, or as measured with --events: the header is written now). */
-void
-calib_record(void)
-{
-	char v[4][32];
-	struct pcg_str s[4];
-	int i;
-
-	if (!C.measured)
-		return;
-	C.measured = 0;
 	for (i = 0; i < C.nloop; i++) {
 		snprintf(v[i], sizeof(v[i]), "%.1f", R.bias[i] / 1024.0);
 		s[i] = pcg_cstr(v[i]);

@@ -632,7 +632,6 @@ newthread(void)
 	}
 	t->id = pcg_thread_add(&R.p, native, s);
 	t->gen = R.gen;
-	t->probe_in = PROBE_EVENTS;
 	pcg_stack_init(&t->st, t->id);
 	egrow((void **)&R.th, &R.capth, R.nth, sizeof(*R.th));
 	R.th[R.nth++] = t;

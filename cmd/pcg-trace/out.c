@@ -306,8 +306,6 @@ finish(void)
 	}
 	if (!R.nth)
 		end[0] = raw;
-	if (!O.events)
-		calib_record(); /* the costs taken out, as the probes left them */
 	if (O.events) {
 		if (O.prelude)
 			prelude(); /* its lines are counted in the trailer */

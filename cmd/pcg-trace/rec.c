@@ -374,7 +374,6 @@ pcg_attach_start(const char *dir, const char *const *meta)
 	R.nth = 0;
 	R.paused = 0;
 	memset(R.bias, 0, sizeof(R.bias));
-	R.probing = 0;
 	out_init(fd, 0, 0, 0, 0, NULL);
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");

@@ -22,7 +22,6 @@ struct th {
 	uint64_t last;         /* time of the thread's last event */
 	uint64_t owed;         /* the recorder's own time so far, 1/1024 ns (compensation) */
 	uint32_t gen;          /* the recording it belongs to (R.gen) */
-	uint32_t probe_in;     /* events until its next speed probe (calib.c) */
 	/* --cpu (cpu.c) */
 	const volatile uint32_t *cpulock; /* its task-clock page's lock, or NULL */
 	uint32_t cpuseq;       /* the lock at the last sync */
@@ -75,7 +74,6 @@ struct rec {
 	int cpu;            /* --cpu: a second cost column, the thread's CPU time */
 	int cpupage;        /* ... read through a perf page (cpu.c); else the syscall */
 	uint32_t bias[4];   /* per event, 1/1024 ns: BIAS_PY, BIAS_C, BIAS_GEN, BIAS_LINE (calib.c) */
-	int probing;        /* the speed probes may lower them (calib.c) */
 	struct pcg_profile p;
 	struct th **th;
 	size_t nth, capth;
@@ -244,20 +242,13 @@ cpu_stamp(struct th *t, uint64_t ts, uint64_t w)
 	return t->lastcpu = c;
 }
 
-/* calib.c */
-#define PROBE_EVENTS 8192 /* a thread's events between two speed probes */
-void speed_probe(struct th *t);
-
-/* An event's readings: v[0] wall, v[1] cpu (--cpu); then, every
- * PROBE_EVENTS, a speed probe, on the recorder's time. */
+/* An event's readings: v[0] wall, v[1] cpu (--cpu). */
 static inline void
 stamps(struct th *t, uint64_t ts, uint32_t cost, uint64_t *v)
 {
 	v[0] = stamp(t, ts, cost);
 	if (R.cpu)
 		v[1] = cpu_stamp(t, ts, v[0]);
-	if (--t->probe_in == 0)
-		speed_probe(t);
 }
 
 
@@ -361,7 +352,6 @@ int calib_begin(int events);
 void calib_end(void);
 void calib_abort(void);
 int calib_raise(void);
-void calib_record(void);
 
 /* hooks.c */
 int hooks_install(void);
