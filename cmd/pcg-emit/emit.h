@@ -49,7 +49,7 @@ struct emit {
 struct tab64 {
 	uint64_t *key;
 	uint32_t *val;
-	size_t cap;
+	size_t cap, n;
 };
 
 void tab64_init(struct tab64 *t, size_t n);

@@ -442,32 +442,77 @@ sccs(size_t nv, const uint32_t *off, const uint32_t *adj)
 	return comp;
 }
 
+/*
+ * An open-addressing table of nonzero 64-bit keys, for at most N of them.
+ * It starts small and doubles at half full: the distinct keys (function
+ * pairs, say) are often far fewer than the nodes that look them up, and a
+ * table sized for the nodes is mostly cache misses (32 MB for a million).
+ */
+#define TAB64_START 1024
+
 void
 tab64_init(struct tab64 *t, size_t n)
 {
-	for (t->cap = 16; t->cap < 2 * n; t->cap *= 2)
+	for (t->cap = 16; t->cap < 2 * n && t->cap < TAB64_START; t->cap *= 2)
 		;
+	t->n = 0;
 	t->key = ecalloc(t->cap, sizeof(*t->key));
 	t->val = ecalloc(t->cap, sizeof(*t->val));
 }
 
-/* k's value, 0 if k is new; *isnew says which. */
-uint32_t *
-tab64_slot(struct tab64 *t, uint64_t k, int *isnew)
+static size_t
+tab64_find(const struct tab64 *t, uint64_t k)
 {
 	size_t i = (size_t)((k * 0x9e3779b97f4a7c15u) >> 40) & (t->cap - 1);
 
 	while (t->key[i] && t->key[i] != k)
 		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static void
+tab64_grow(struct tab64 *t)
+{
+	struct tab64 old = *t;
+	size_t i, j;
+
+	t->cap *= 2;
+	t->key = ecalloc(t->cap, sizeof(*t->key));
+	t->val = ecalloc(t->cap, sizeof(*t->val));
+	for (i = 0; i < old.cap; i++)
+		if (old.key[i]) {
+			j = tab64_find(t, old.key[i]);
+			t->key[j] = old.key[i];
+			t->val[j] = old.val[i];
+		}
+	tab64_free(&old);
+}
+
+/* k's value, 0 if k is new; *isnew says which.  The pointer holds until
+ * the next call. */
+uint32_t *
+tab64_slot(struct tab64 *t, uint64_t k, int *isnew)
+{
+	size_t i = tab64_find(t, k);
+	int fresh = !t->key[i];
+
+	if (fresh) {
+		if (2 * (t->n + 1) > t->cap) {
+			tab64_grow(t);
+			i = tab64_find(t, k);
+		}
+		t->n++;
+		t->key[i] = k;
+	}
 	if (isnew)
-		*isnew = !t->key[i];
-	t->key[i] = k;
+		*isnew = fresh;
 	return &t->val[i];
 }
 
 void
 tab64_free(struct tab64 *t)
 {
+
 	free(t->key);
 	free(t->val);
 }
@@ -483,19 +528,19 @@ u64cmp(const void *a, const void *b)
 /*
  * The function graph over pcg functions, one arc per caller and callee,
  * self-calls left out: f's callees are adj[off[f]..off[f+1]), in output
- * order, so that both layers of one profile give the same searches.
+ * order, so that both layers of one profile give the same searches.  Every
+ * node's arc is sorted, then repeats dropped: a table of the distinct arcs
+ * costs a cache miss a node once they are many (a million in the bench's
+ * synthetic profile).
  */
 static uint32_t *
 fngraph(const struct emit *e, uint32_t **offp)
 {
 	const struct pcg_profile *p = e->p;
-	size_t i, m = 0, nv = LASTFN(p);
+	size_t i, m = 0, u = 0, nv = LASTFN(p);
 	uint32_t *off = ecalloc(nv + 2, sizeof(*off)), *byrank, *adj;
 	struct pcg_key *arc = emalloc((LASTNODE(p) + 1) * sizeof(*arc)), *tmp, *sk;
-	struct tab64 t;
-	int isnew;
 
-	tab64_init(&t, LASTNODE(p));
 	byrank = emalloc((e->nfun + 1) * sizeof(*byrank));
 	for (i = 1; i <= e->nfun; i++)
 		byrank[e->fun[i].rank] = i;
@@ -504,21 +549,18 @@ fngraph(const struct emit *e, uint32_t **offp)
 		uint32_t to = pcg_rec(n) ? p->node[n->target].fn : n->fn, from;
 		if (!n->parent || (from = p->node[n->parent].fn) == to)
 			continue;
-		tab64_slot(&t, (uint64_t)from << 32 | e->fun[to].rank, &isnew);
-		if (isnew) {
-			struct pcg_key k = { { e->fun[to].rank, from, 0, 0 }, 0 };
-			arc[m++] = k;
-			off[from + 1]++;
-		}
+		arc[m++] = (struct pcg_key){ { e->fun[to].rank, from, 0, 0 }, 0 };
 	}
 	tmp = emalloc((m + 1) * sizeof(*tmp));
 	sk = pcg_keysort(arc, tmp, m);
-	for (i = 1; i <= nv + 1; i++)
-		off[i] += off[i - 1];
 	adj = emalloc((m + 1) * sizeof(*adj));
 	for (i = 0; i < m; i++)
-		adj[i] = byrank[sk[i].v[0]];
-	tab64_free(&t);
+		if (!i || sk[i].v[0] != sk[i - 1].v[0] || sk[i].v[1] != sk[i - 1].v[1]) {
+			adj[u++] = byrank[sk[i].v[0]];
+			off[sk[i].v[1] + 1]++;
+		}
+	for (i = 1; i <= nv + 1; i++)
+		off[i] += off[i - 1];
 	free(arc);
 	free(tmp);
 	free(byrank);
