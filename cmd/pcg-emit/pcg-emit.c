@@ -446,7 +446,7 @@ sccs(size_t nv, const uint32_t *off, const uint32_t *adj)
  * An open-addressing table of nonzero 64-bit keys, for at most N of them.
  * It starts small and doubles at half full: the distinct keys (function
  * pairs, say) are often far fewer than the nodes that look them up, and a
- * table sized for the nodes is mostly cache misses (32 MB for a million).
+ * table sized for the nodes is mostly cache misses (24 MB for a million).
  */
 #define TAB64_START 1024
 
@@ -512,7 +512,6 @@ tab64_slot(struct tab64 *t, uint64_t k, int *isnew)
 void
 tab64_free(struct tab64 *t)
 {
-
 	free(t->key);
 	free(t->val);
 }
