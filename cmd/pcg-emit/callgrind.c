@@ -352,18 +352,34 @@ decimal(struct pcg_str s)
 	return s.len > 0;
 }
 
-/* A compensation record's values, or 0 if it is not one pcg-trace wrote. */
+/* What each of a compensation record's values is per (pcg-format(5)). */
+static const char *const compwhat[] = {
+	" per call or return of a Python function", " of a C function",
+	" per resumption or yield of a generator", " per call of a type that runs no Python code",
+	" more per call of a class that runs its __init__", " for a class with __slots__",
+	" for another object (a __call__)", " more per Python function started from C (a property, a special method)",
+	" for a new generator", " per line event",
+};
+#define NCOMP (sizeof(compwhat) / sizeof(*compwhat))
+
+/*
+ * A compensation record's values, or 0 if it is not one pcg-trace wrote:
+ * NCOMP - 1 of them, NCOMP with --lines (the line event's last), or from
+ * an earlier pcg-trace, the first three and the line event's.  *KIND: what
+ * each is, by compwhat.
+ */
 static size_t
-compvals(const struct pcg_meta *m, double *v)
+compvals(const struct pcg_meta *m, double *v, size_t *kind)
 {
 	size_t k;
 
-	if (m->nval != 3 && m->nval != 4)
+	if (m->nval != 3 && m->nval != 4 && m->nval != NCOMP - 1 && m->nval != NCOMP)
 		return 0;
 	for (k = 0; k < m->nval; k++) {
 		if (!decimal(m->val[k]))
 			return 0;
 		v[k] = strtod(m->val[k].s, NULL); /* a decimal stops at the tab or NUL */
+		kind[k] = k == 3 && m->nval == 4 ? NCOMP - 1 : k;
 	}
 	return m->nval;
 }
@@ -371,20 +387,20 @@ compvals(const struct pcg_meta *m, double *v)
 /*
  * What pcg-trace took out of the costs: its own time (pcg-trace(1)).  A
  * merged profile has one measurement per run (pcg-merge keeps the distinct
- * ones): their range.
+ * ones): their range.  Kinds of which nothing was taken out (those only
+ * 3.12 and later tell) are not named.
  */
 static void
 compdesc(FILE *fp, const struct pcg_profile *p)
 {
-	static const char *what[4] = { " per call or return of a Python function", " of a C function",
-		" per resumption or yield of a generator", " per line event" };
-	double lo[4], hi[4], v[4];
-	size_t i, k, n = 0, nrec = 0;
+	double lo[NCOMP], hi[NCOMP], v[NCOMP];
+	size_t i, k, n = 0, nrec = 0, kind[NCOMP];
+	int first = 1;
 
 	for (i = 0; i < p->nmeta; i++) {
 		if (!pcg_str_eq(p->meta[i].key, pcg_cstr("compensation")))
 			continue;
-		if (!(k = compvals(&p->meta[i], v)) || (nrec && k != n))
+		if (!(k = compvals(&p->meta[i], v, kind)) || (nrec && k != n))
 			return; /* not pcg-trace's: say nothing rather than something wrong */
 		n = k;
 		for (k = 0; k < n; k++) {
@@ -397,10 +413,13 @@ compdesc(FILE *fp, const struct pcg_profile *p)
 		return;
 	fputs("desc: Compensation: the recorder's own time,", fp);
 	for (k = 0; k < n; k++) {
+		if (hi[k] == 0 && kind[k] > 2)
+			continue;
 		if (lo[k] == hi[k])
-			fprintf(fp, "%s %.1f ns%s", k ? "," : "", lo[k], what[k]);
+			fprintf(fp, "%s %.1f ns%s", first ? "" : ",", lo[k], compwhat[kind[k]]);
 		else
-			fprintf(fp, "%s %.1f to %.1f ns%s", k ? "," : "", lo[k], hi[k], what[k]);
+			fprintf(fp, "%s %.1f to %.1f ns%s", first ? "" : ",", lo[k], hi[k], compwhat[kind[k]]);
+		first = 0;
 	}
 	fprintf(fp, ", measured at the start of %s, is not in the costs (pcg-trace --raw keeps it)\n",
 	    nrec > 1 ? "each run" : "the run");
