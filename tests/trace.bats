@@ -613,17 +613,24 @@ inplace() {
 # 0.1 s: one plain run read 0.50 where the others read 0.28-0.40, so the
 # truth is the median of three.
 @test "trace: compensation takes the recorder's own time out: a call-heavy half's share comes closer to the truth" {
-	local p i truth comp raw ok mode
+	local p i truth comp raw ok mode modes
 	for p in $PYS; do
 		say "calibrated.py on $p"
 		pcg-trace -q -o prof "$p" "$PY/calibrated.py" 1000 > /dev/null || die "$p: failed"
-		grep -Eq '^meta	compensation	[0-9]+\.[0-9]	[0-9]+\.[0-9]	[0-9]+\.[0-9]$' prof || die "$p: no compensation meta"
+		grep -Eq '^meta	compensation(	[0-9]+\.[0-9]){9}$' prof || die "$p: no compensation meta: $(grep compensation prof)"
 		pcg-trace -q --events -o ev "$p" "$PY/calibrated.py" 1000 > /dev/null || die "$p --events: failed"
 		grep -Eq '^meta	compensation	' ev || die "$p --events: no compensation meta"
 		pcg-emit prof | grep -q '^desc: Compensation: ' || die "$p: pcg-emit does not say it"
 		pcg-trace --raw -q -o prof "$p" "$PY/calibrated.py" 1000 > /dev/null || die "$p --raw: failed"
 		! grep -q '^meta	compensation' prof || die "$p --raw: compensation meta"
-		for mode in calls gen; do # tiny calls; as many generator resumptions
+		# tiny calls; as many generator resumptions; from 3.12, calls of a
+		# type, of a class's __init__, of a property and a special method
+		# (their own calibration loops: before, the first went untouched and
+		# the others kept more than half of --raw's error): by half, or to
+		# within 2 points (3.12's type calls cost little: --raw 6 points off)
+		modes="calls gen"
+		[ "$(minor "$p")" -lt 12 ] || modes="$modes types classes fromc"
+		for mode in $modes; do
 			ok=
 			for i in 1 2 3; do
 				truth=$(for _ in 1 2 3; do "$p" "$PY/calibrated.py" 200000 $mode; done |
@@ -633,13 +640,14 @@ inplace() {
 				pcg-trace --raw -q -o prof "$p" "$PY/calibrated.py" 200000 $mode > /dev/null
 				raw=$("$p" "$PY/share.py" prof "$PY/calibrated.py")
 				say "  $mode: truth $truth, compensated $comp, raw $raw"
-				if awk -v t="$truth" -v c="$comp" -v r="$raw" 'function abs(x) { return x < 0 ? -x : x }
-				    BEGIN { exit !(abs(c - t) < abs(r - t)) }'; then
+				if awk -v t="$truth" -v c="$comp" -v r="$raw" -v m="$mode" 'function abs(x) { return x < 0 ? -x : x }
+				    BEGIN { if (m ~ /^(calls|gen)$/) exit !(abs(c - t) < abs(r - t))
+				            exit !(abs(c - t) < abs(r - t) / 2 || abs(c - t) < 0.02) }'; then
 					ok=1
 					break
 				fi
 			done
-			[ -n "$ok" ] || die "$p: $mode: compensation did not bring the share closer to the program's own"
+			[ -n "$ok" ] || die "$p: $mode: compensation did not bring the share closer to the program's own (by half, for $mode)"
 		done
 	done
 }

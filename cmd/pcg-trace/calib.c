@@ -13,7 +13,10 @@
  * neighbour that takes the cache for a few milliseconds (a VM's other
  * vCPU, say) slows the interpreter by half, and had it hit only the rounds
  * with hooks, every event would have been charged half as much again.
- * About 3 ms (40 million instructions).
+ * From 3.12, loops of FEW calls besides, of kinds that cost more than a
+ * call and a return, or have no record in the profile (BIAS_TYPE on, in
+ * rec.h): costed by what they cost more, once a call, and taken out where
+ * hooks.c sees them.  About 3 ms.
  * --lines: a loop of lines and no calls gives a line event's cost; the
  * line events the other loops make (counted) are taken out of theirs.
  * --events: the loops write their records too (an event costs 3-4 ns
@@ -29,6 +32,7 @@
 
 #define ROUNDS 5
 #define CALLS 1000
+#define FEW (CALLS / 5)
 #define WARM 64 /* a loop's run before each timed one: its code is set
                  * for the hooks in or out, and specialised again */
 
@@ -47,14 +51,73 @@ static const char loops[] =
     "def genloop(n, c):\n"
     "    for _ in g(n):\n"
     "        pass\n"
+    "class K:\n"
+    "    def __init__(self, x):\n"
+    "        pass\n"
+    "    def __call__(self, x):\n"
+    "        pass\n"
+    "    def __add__(self, x):\n"
+    "        return 0\n"
+    "    @property\n"
+    "    def p(self):\n"
+    "        return 0\n"
+    "def typeloop(n, c):\n"
+    "    for i in range(n):\n"
+    "        int(i)\n"
+    "class S:\n"
+    "    __slots__ = ()\n"
+    "    def __init__(self, x):\n"
+    "        pass\n"
+    "def initloop(n, c):\n"
+    "    for i in range(n):\n"
+    "        K(i)\n"
+    "def slotsloop(n, c):\n"
+    "    for i in range(n):\n"
+    "        S(i)\n"
+    "def objloop(n, c):\n"
+    "    k = K(0)\n"
+    "    for i in range(n):\n"
+    "        k(i)\n"
+    "def g0():\n"
+    "    return\n"
+    "    yield\n"
+    "def newgenloop(n, c):\n"
+    "    for i in range(n):\n"
+    "        for _ in g0():\n"
+    "            pass\n"
+    "def fromcloop(n, c):\n"
+    "    k = K(0)\n"
+    "    for i in range(n):\n"
+    "        k.p\n"
+    "        k + k\n"
     "def lineloop(n, c):\n"
     "    i = 0\n"
     "    while i < n:\n"
     "        i += 1\n";
 
+/* The loops by BIAS_*: their turns, and how many of their kind one turn
+ * makes: events (a call and a return), or for the kinds from BIAS_TYPE
+ * on, which cost 50 to 150 ns each, calls (fromcloop's turn makes two). */
+static const struct {
+	const char *name;
+	int turns, per;
+} loop[NBIAS] = {
+	[BIAS_PY] = { "pyloop", CALLS, 2 },
+	[BIAS_C] = { "cloop", CALLS, 2 },
+	[BIAS_GEN] = { "genloop", CALLS, 2 },
+	[BIAS_TYPE] = { "typeloop", FEW, 1 },
+	[BIAS_INIT] = { "initloop", FEW, 1 },
+	[BIAS_SLOTS] = { "slotsloop", FEW, 1 },
+	[BIAS_OBJ] = { "objloop", FEW, 1 },
+	[BIAS_FROMC] = { "fromcloop", FEW, 2 },
+	[BIAS_NEWGEN] = { "newgenloop", FEW, 1 },
+	[BIAS_LINE] = { "lineloop", CALLS, 0 }, /* per line event: counted */
+};
+
 static struct {
-	PyObject *loop[4], *n, *warm, *cfunc; /* the loops (by BIAS_*), CALLS, WARM, the C function */
-	int nloop;                     /* 3, or 4 with --lines */
+	PyObject *loop[NBIAS], *n, *few, *warm, *cfunc; /* the loops (by BIAS_*), CALLS, FEW, WARM, the C function */
+	int used[NBIAS];              /* which are timed: the line loop with --lines; from 3.12 those
+	                               * of events that only sys.monitoring has */
 	struct pcg_profile real;      /* the recording, set aside meanwhile */
 	int fd;                       /* --events: the output, set aside meanwhile */
 	uint32_t nfn;
@@ -119,21 +182,21 @@ calib_raise(void)
 	return 1;
 }
 
-/* LOOP's time over CALLS, in ns, after a warm run; 0 if it failed.  The
- * line events of the timed run (hooks in) are added to *LINES. */
+/* Loop I's time over its turns, in ns, after a warm run; 0 if it failed.
+ * The line events of the timed run (hooks in) are added to *LINES. */
 static uint64_t
-timed(PyObject *loop, uint64_t *lines)
+timed(int i, uint64_t *lines)
 {
+	PyObject *r;
 	uint64_t t, c0;
 	uint32_t n;
-	PyObject *r;
 
-	if (!(r = py.PyObject_CallFunctionObjArgs(loop, C.warm, C.cfunc, NULL)))
+	if (!(r = py.PyObject_CallFunctionObjArgs(C.loop[i], C.warm, C.cfunc, NULL)))
 		goto fail;
 	py.Py_DecRef(r);
 	n = C.scratch->nline;
 	c0 = clk();
-	if (!(r = py.PyObject_CallFunctionObjArgs(loop, C.n, C.cfunc, NULL)))
+	if (!(r = py.PyObject_CallFunctionObjArgs(C.loop[i], loop[i].turns == CALLS ? C.n : C.few, C.cfunc, NULL)))
 		goto fail;
 	t = ns(clk() - c0);
 	O.blen = 0;
@@ -165,16 +228,16 @@ int
 calib_begin(int events)
 {
 	PyObject *b = py.PyImport_ImportModule("builtins"), *exec = NULL, *g, *name = NULL, *src = NULL, *r = NULL;
+	int i;
 
 	/* g lives on: the loops' globals. */
 	if (b && (exec = py.PyObject_GetAttrString(b, "exec")) && (g = py.PyDict_New()) &&
 	    (name = py.PyUnicode_FromString("pcg.calibration")) && py.PyDict_SetItemString(g, "__name__", name) == 0 &&
 	    (src = py.PyUnicode_FromString(loops)) && (r = py.PyObject_CallFunctionObjArgs(exec, src, g, NULL))) {
-		C.loop[BIAS_PY] = py.PyDict_GetItemString(g, "pyloop");
-		C.loop[BIAS_C] = py.PyDict_GetItemString(g, "cloop");
-		C.loop[BIAS_GEN] = py.PyDict_GetItemString(g, "genloop");
-		C.loop[BIAS_LINE] = py.PyDict_GetItemString(g, "lineloop");
+		for (i = 0; i < NBIAS; i++)
+			C.loop[i] = py.PyDict_GetItemString(g, loop[i].name);
 		C.n = py.PyLong_FromLong(CALLS);
+		C.few = py.PyLong_FromLong(FEW);
 		C.warm = py.PyLong_FromLong(WARM);
 		C.cfunc = py.PyCFunction_NewEx(&samedef, NULL, NULL);
 	}
@@ -183,9 +246,13 @@ calib_begin(int events)
 	py.Py_DecRef(name);
 	py.Py_DecRef(exec);
 	py.PyErr_Clear();
-	if (!C.loop[0] || !C.loop[1] || !C.loop[2] || !C.loop[3] || !C.n || !C.warm || !C.cfunc)
+	for (i = 0; i < NBIAS; i++)
+		if (!C.loop[i])
+			return -1;
+	if (!C.n || !C.few || !C.warm || !C.cfunc)
 		return -1;
-	C.nloop = R.lines ? 4 : 3;
+	for (i = 0; i < NBIAS; i++)
+		C.used[i] = i == BIAS_LINE ? R.lines : i < BIAS_TYPE || py.monitoring;
 	C.real = R.p;
 	pcg_init(&R.p);
 	pcg_add_cost(&R.p, "wall", "ns");
@@ -261,33 +328,44 @@ cost(uint64_t off, uint64_t on, uint64_t nev, uint64_t nline, uint64_t line)
 
 /* The hooks are in: the loops' rounds, hooks out and in, the costs, the
  * recording back.  The line loop first: the others' line events cost what
- * its do. */
+ * its do.  A type's call (BIAS_TYPE) is costed whole, once a call; the
+ * others from BIAS_INIT on by what they cost more than a Python call and
+ * return. */
 void
 calib_end(void)
 {
-	char v[4][32];
-	struct pcg_str s[4];
-	uint64_t toff[4][ROUNDS], ton[4][ROUNDS], off[4], on[4], nline[4] = { 0 }, none = 0;
-	int i, r, failed = 0;
+	char v[NBIAS][32];
+	struct pcg_str s[NBIAS];
+	uint64_t toff[NBIAS][ROUNDS], ton[NBIAS][ROUNDS], off[NBIAS], on[NBIAS], nline[NBIAS] = { 0 }, none = 0;
+	uint32_t call;
+	int i, r, n = 0, failed = 0;
 
 	for (r = 0; r < ROUNDS; r++) {
 		hooks_calib(0);
-		for (i = C.nloop - 1; i >= 0; i--)
-			toff[i][r] = timed(C.loop[i], &none);
+		for (i = NBIAS - 1; i >= 0; i--)
+			if (C.used[i])
+				toff[i][r] = timed(i, &none);
 		hooks_calib(1);
-		for (i = C.nloop - 1; i >= 0; i--)
-			ton[i][r] = timed(C.loop[i], &nline[i]);
+		for (i = NBIAS - 1; i >= 0; i--)
+			if (C.used[i])
+				ton[i][r] = timed(i, &nline[i]);
 	}
-	for (i = 0; i < C.nloop; i++) {
+	for (i = 0; i < NBIAS; i++) {
+		if (!C.used[i])
+			continue;
 		off[i] = least(toff[i]);
 		on[i] = least(ton[i]);
 		nline[i] /= ROUNDS;
 		failed |= !off[i] || !on[i];
 	}
-	if (!failed && C.nloop > BIAS_LINE)
+	if (!failed && C.used[BIAS_LINE])
 		R.bias[BIAS_LINE] = cost(off[BIAS_LINE], on[BIAS_LINE], nline[BIAS_LINE], 0, 0);
-	for (i = 0; i < 3 && !failed; i++)
-		R.bias[i] = cost(off[i], on[i], 2 * CALLS, nline[i], R.bias[BIAS_LINE]);
+	for (i = 0; i < BIAS_LINE && !failed; i++)
+		if (C.used[i])
+			R.bias[i] = cost(off[i], on[i], loop[i].turns * loop[i].per, nline[i], R.bias[BIAS_LINE]);
+	call = 2 * R.bias[BIAS_PY];
+	for (i = BIAS_INIT; i < BIAS_LINE; i++)
+		R.bias[i] = R.bias[i] > call ? R.bias[i] - call : 0;
 	pcg_stack_free(&C.scratch->st);
 	cpu_thread_free(C.scratch);
 	free(C.scratch->key);
@@ -303,9 +381,12 @@ calib_end(void)
 			    "signal's handler?): process %ld is not compensated, as with --raw\n", (long)getpid());
 		return;
 	}
-	for (i = 0; i < C.nloop; i++) {
-		snprintf(v[i], sizeof(v[i]), "%.1f", R.bias[i] / 1024.0);
-		s[i] = pcg_cstr(v[i]);
+	for (i = 0; i < NBIAS; i++) {
+		if (i == BIAS_LINE && !R.lines)
+			continue;
+		snprintf(v[n], sizeof(v[n]), "%.1f", R.bias[i] / 1024.0);
+		s[n] = pcg_cstr(v[n]);
+		n++;
 	}
-	pcg_add_meta(&R.p, pcg_cstr("compensation"), s, C.nloop);
+	pcg_add_meta(&R.p, pcg_cstr("compensation"), s, n);
 }

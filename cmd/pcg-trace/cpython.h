@@ -129,6 +129,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 	X(PyObject *, PyModule_Create2, (struct pymoduledef *, int)) \
 	X(int, PyErr_BadArgument, (void)) \
 	X(int, PyType_IsSubtype, (PyObject *, PyObject *)) \
+	X(unsigned long, PyType_GetFlags, (PyObject *)) \
 	X(unsigned long, PyThread_get_thread_ident, (void)) \
 	X(PyObject *, PyDict_GetItem, (PyObject *, PyObject *)) \
 	X(PyObject *, PyDict_GetItemString, (PyObject *, const char *)) \
@@ -234,6 +235,25 @@ static inline const struct pymethoddef *
 cpy_descr_method(PyObject *d)
 {
 	return *(const struct pymethoddef **)((char *)d + py.off_dmethod);
+}
+
+/* ---- Types ---- */
+
+/* O is a type (Py_TPFLAGS_TYPE_SUBCLASS on its type). */
+static inline int
+cpy_is_type(PyObject *o)
+{
+	return (py.PyType_GetFlags(TYPE(o)) & 1UL << 31) != 0;
+}
+
+/* Type O's instances have a dict managed by the interpreter
+ * (Py_TPFLAGS_MANAGED_DICT, 3.12+): a class without __slots__.  CPython
+ * specialises the calls of such classes differently (3.13: only theirs
+ * skip type.__call__): compensation, BIAS_INIT. */
+static inline int
+cpy_dict_class(PyObject *o)
+{
+	return (py.PyType_GetFlags(o) & 1UL << 4) != 0;
 }
 
 /* ---- Frames (the legacy profile hook, before 3.12) ---- */

@@ -63,6 +63,23 @@ struct sites {
 	uint32_t n, cap;
 };
 
+/* Kinds of event, by what one costs: a Python call or return, a C call
+ * or return, a generator's resumption or yield (its frame exists already).
+ * From 3.12 more, that the profile has no record for or that cost more
+ * than a call of their own: a call of a type that ran no Python code (its
+ * CALL and C_RETURN callbacks, int(x)); the more such a call costs when
+ * it ran some, by what the callee is (a class whose instances have a
+ * dict, any other class, an object that is no type: a __call__, a
+ * partial); the more a Python function started without a CALL costs (a
+ * property, a special method), its caller's line looked up through frame
+ * objects, and a new generator so started (a for loop's).  And a new
+ * source line (--lines). */
+enum {
+	BIAS_PY, BIAS_C, BIAS_GEN,
+	BIAS_TYPE, BIAS_INIT, BIAS_SLOTS, BIAS_OBJ, BIAS_FROMC, BIAS_NEWGEN,
+	BIAS_LINE, NBIAS
+};
+
 /* The recording (rec.c starts it, hooks.c and names.c fill it). */
 struct rec {
 	int on, tool, hooked;
@@ -73,7 +90,7 @@ struct rec {
 	                     * struct th from an earlier one is not its own */
 	int cpu;            /* --cpu: a second cost column, the thread's CPU time */
 	int cpupage;        /* ... read through a perf page (cpu.c); else the syscall */
-	uint32_t bias[4];   /* per event, 1/1024 ns: BIAS_PY, BIAS_C, BIAS_GEN, BIAS_LINE (calib.c) */
+	uint32_t bias[NBIAS]; /* 1/1024 ns, by BIAS_* (calib.c) */
 	struct pcg_profile p;
 	struct th **th;
 	size_t nth, capth;
@@ -87,11 +104,6 @@ struct rec {
 	struct lent lfront[256]; /* direct-mapped, in front of them */
 	PyObject *missing, *threading, *none;
 };
-
-/* Kinds of event, by what one costs: a Python call or return, a C call
- * or return, a generator's resumption or yield (its frame exists already),
- * a new source line (--lines). */
-enum { BIAS_PY, BIAS_C, BIAS_GEN, BIAS_LINE };
 
 /* Where it goes (out.c). */
 struct out {
@@ -250,7 +262,6 @@ stamps(struct th *t, uint64_t ts, uint32_t cost, uint64_t *v)
 	if (R.cpu)
 		v[1] = cpu_stamp(t, ts, v[0]);
 }
-
 
 /* names.c */
 void names_init(void);

@@ -1,6 +1,6 @@
-"""share.py PROFILE SCRIPT: calls()'s (or calls_gen()'s) share of it and
-loop() in a pcg profile-layer stream (their inclusive costs: each is
-called once, from <module>)."""
+"""share.py PROFILE SCRIPT: calls()'s (or calls_gen()'s, calls_types()'s...)
+share of it and loop() in a pcg profile-layer stream (their inclusive
+costs: each is called once, from <module>)."""
 import sys
 
 fns, incl = {}, {}
@@ -10,5 +10,5 @@ for raw in open(sys.argv[1], 'rb'):
         fns[r[1]] = r[6]
     elif r[0] == 'node' and r[3] in fns:
         incl[fns[r[3]]] = incl.get(fns[r[3]], 0) + int(r[6])
-c = incl.get('calls', 0) + incl.get('calls_gen', 0)
+c = sum(v for k, v in incl.items() if k == 'calls' or k.startswith('calls_'))
 print("%.4f" % (c / (c + incl['loop'])))
