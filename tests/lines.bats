@@ -85,7 +85,7 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 	done
 }
 
-@test "lines: without --lines both layers stay version 1; compensation gets a tenth value, the line event's" {
+@test "lines: without --lines both layers stay version 1; compensation gets an eleventh value, the line event's" {
 	local p s="$PY/linecost_prog.py"
 	for p in $PYS; do
 		say "linecost_prog.py on $p"
@@ -95,12 +95,12 @@ check() { python3 "$PY/linecost_check.py" "$@"; }
 		[ "$(head -1 ev)" = "$(printf 'pcg\t1\tevents')" ] || die "$p: $(head -1 ev)"
 		! grep -q '^line	' prof || die "$p: line records without --lines"
 		! grep -q '^l	' ev || die "$p: line events without --lines"
-		awk -F'\t' '$2 == "compensation" && NF == 11 { ok = 1 } END { exit !ok }' prof || die "$p: $(grep compensation prof)"
+		awk -F'\t' '$2 == "compensation" && NF == 12 { ok = 1 } END { exit !ok }' prof || die "$p: $(grep compensation prof)"
 		pcg-trace -q --lines -o prof "$p" "$s" > out
 		pcg-trace -q --lines --events -o ev "$p" "$s" > out
 		[ "$(head -1 prof)" = "$(printf 'pcg\t2\tprofile')" ] || die "$p: $(head -1 prof)"
 		[ "$(head -1 ev)" = "$(printf 'pcg\t2\tevents')" ] || die "$p: $(head -1 ev)"
-		awk -F'\t' '$2 == "compensation" && NF == 12 && $12 > 0 { ok = 1 } END { exit !ok }' prof ||
+		awk -F'\t' '$2 == "compensation" && NF == 13 && $13 > 0 { ok = 1 } END { exit !ok }' prof ||
 			die "$p: $(grep compensation prof)"
 		# KCachegrind's header says them, the line event's last
 		pcg-emit prof | grep -Eq '^desc: Compensation: .* ns per resumption or yield of a generator, ([^,]*, )*[0-9.]+ ns per line event, measured at the start of the run' ||

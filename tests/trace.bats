@@ -617,7 +617,7 @@ inplace() {
 	for p in $PYS; do
 		say "calibrated.py on $p"
 		pcg-trace -q -o prof "$p" "$PY/calibrated.py" 1000 > /dev/null || die "$p: failed"
-		grep -Eq '^meta	compensation(	[0-9]+\.[0-9]){9}$' prof || die "$p: no compensation meta: $(grep compensation prof)"
+		grep -Eq '^meta	compensation(	[0-9]+\.[0-9]){10}$' prof || die "$p: no compensation meta: $(grep compensation prof)"
 		pcg-trace -q --events -o ev "$p" "$PY/calibrated.py" 1000 > /dev/null || die "$p --events: failed"
 		grep -Eq '^meta	compensation	' ev || die "$p --events: no compensation meta"
 		pcg-emit prof | grep -q '^desc: Compensation: ' || die "$p: pcg-emit does not say it"

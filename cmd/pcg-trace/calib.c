@@ -74,6 +74,12 @@ static const char loops[] =
     "def slotsloop(n, c):\n"
     "    for i in range(n):\n"
     "        S(i)\n"
+    "class V:\n"
+    "    def __init__(self, *a):\n"
+    "        pass\n"
+    "def varinitloop(n, c):\n"
+    "    for i in range(n):\n"
+    "        V(i)\n"
     "def objloop(n, c):\n"
     "    k = K(0)\n"
     "    for i in range(n):\n"
@@ -108,6 +114,7 @@ static const struct {
 	[BIAS_TYPE] = { "typeloop", FEW, 1 },
 	[BIAS_INIT] = { "initloop", FEW, 1 },
 	[BIAS_SLOTS] = { "slotsloop", FEW, 1 },
+	[BIAS_VARINIT] = { "varinitloop", FEW, 1 },
 	[BIAS_OBJ] = { "objloop", FEW, 1 },
 	[BIAS_FROMC] = { "fromcloop", FEW, 2 },
 	[BIAS_NEWGEN] = { "newgenloop", FEW, 1 },

@@ -88,6 +88,8 @@ enum { PYTRACE_CALL = 0, PYTRACE_LINE = 2, PYTRACE_RETURN = 3, PYTRACE_C_CALL = 
 	PYTRACE_C_EXCEPTION = 5, PYTRACE_C_RETURN = 6 };
 
 #define CO_GENLIKE (0x20 | 0x80 | 0x200) /* generator, coroutine, async gen */
+#define CO_VARARGS 0x04
+#define CO_VARKEYWORDS 0x08
 
 typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 
@@ -249,7 +251,7 @@ cpy_is_type(PyObject *o)
 /* Type O's instances have a dict managed by the interpreter
  * (Py_TPFLAGS_MANAGED_DICT, 3.12+): a class without __slots__.  CPython
  * specialises the calls of such classes differently (3.13: only theirs
- * skip type.__call__): compensation, BIAS_INIT. */
+ * skip type.__call__): compensation, BIAS_INIT and BIAS_SLOTS. */
 static inline int
 cpy_dict_class(PyObject *o)
 {

@@ -88,7 +88,7 @@ pop(struct th *t, uint64_t ts, int yield)
 	/* Before 3.12 a generator's yield is not told from its return in the
 	 * profile layer: its frame's mark says generator. */
 	stamps(t, ts, R.bias[yield || (t->key[t->depth - 1] & 3) == GEN ? BIAS_GEN : t->key[t->depth - 1] & 1], v);
-	t->depth--;
+	t->popped = t->key[--t->depth];
 	if (!O.events) {
 		pcg_leave(&R.p, &t->st, v);
 		return;
@@ -658,6 +658,23 @@ m_call(A)
 	return R.none;
 }
 
+/* What a call of CALLABLE that is no function ran, by what it costs more
+ * than a Python call and return (compensation): the frame that ended last
+ * is the one it ran (a class's __init__, a __call__).  CPython specialises
+ * the call of a class whose __init__ takes no *args or **kwargs (3.13:
+ * and whose instances have a dict). */
+static int
+called(const struct th *t, PyObject *callable)
+{
+	const struct ent *e;
+
+	if (!cpy_is_type(callable))
+		return BIAS_OBJ;
+	if (!(t->popped & 1) && (e = ent_find((const void *)t->popped)) && (e->flags & (CO_VARARGS | CO_VARKEYWORDS)))
+		return BIAS_VARINIT;
+	return cpy_dict_class(callable) ? BIAS_INIT : BIAS_SLOTS;
+}
+
 static PyObject *
 m_creturn(A)
 {
@@ -675,16 +692,14 @@ m_creturn(A)
 	 * give that back.  With the CALL still pending (no event since), it
 	 * ran no Python code (int(x)): BIAS_TYPE; else what it ran (a class's
 	 * __init__, a __call__) cost more than a call and return, by what was
-	 * called: CPython specialises the calls of classes with and without
-	 * __slots__ and of other objects differently. */
+	 * called. */
 	t = thr();
 	typecall = t->pset;
 	t->pset = 0;
 	if (t->depth && (t->key[t->depth - 1] & 1))
 		pop(t, ts, 0);
 	else
-		t->owed += R.bias[typecall ? BIAS_TYPE : !cpy_is_type(a[2]) ? BIAS_OBJ :
-		    cpy_dict_class(a[2]) ? BIAS_INIT : BIAS_SLOTS];
+		t->owed += R.bias[typecall ? BIAS_TYPE : called(t, a[2])];
 	return R.none;
 }
 

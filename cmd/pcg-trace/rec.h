@@ -19,6 +19,7 @@ struct th {
 	PyObject *pcode;       /* 3.12+: the pending call's code and offset */
 	long poff;
 	int pset;
+	uintptr_t popped;      /* 3.12+: the key of the frame that ended last */
 	uint64_t last;         /* time of the thread's last event */
 	uint64_t owed;         /* the recorder's own time so far, 1/1024 ns (compensation) */
 	uint32_t gen;          /* the recording it belongs to (R.gen) */
@@ -68,15 +69,15 @@ struct sites {
  * From 3.12 more, that the profile has no record for or that cost more
  * than a call of their own: a call of a type that ran no Python code (its
  * CALL and C_RETURN callbacks, int(x)); the more such a call costs when
- * it ran some, by what the callee is (a class whose instances have a
- * dict, any other class, an object that is no type: a __call__, a
- * partial); the more a Python function started without a CALL costs (a
- * property, a special method), its caller's line looked up through frame
- * objects, and a new generator so started (a for loop's).  And a new
- * source line (--lines). */
+ * it ran some, by what was called (a class whose instances have a dict,
+ * one with __slots__, a class whose __init__ takes *args or **kwargs, an
+ * object that is no type: a __call__, a partial); the more a Python
+ * function started without a CALL costs (a property, a special method),
+ * its caller's line looked up through frame objects, and a new generator
+ * so started (a for loop's).  And a new source line (--lines). */
 enum {
 	BIAS_PY, BIAS_C, BIAS_GEN,
-	BIAS_TYPE, BIAS_INIT, BIAS_SLOTS, BIAS_OBJ, BIAS_FROMC, BIAS_NEWGEN,
+	BIAS_TYPE, BIAS_INIT, BIAS_SLOTS, BIAS_VARINIT, BIAS_OBJ, BIAS_FROMC, BIAS_NEWGEN,
 	BIAS_LINE, NBIAS
 };
 
