@@ -21,7 +21,9 @@ Measures, on this machine:
      callgrind, and CPU time); and the phases of the
      calls, recursion and realistic workloads, timed by the workloads
      themselves (PCG_BENCH_PHASES=1), each one's share by those clocks
-     against its share of inclusive time by pcg, --raw and cProfile;
+     against its share of inclusive time by pcg, --raw and cProfile; and
+     kinds of call (workloads/kinds.py), each timed plain and profiled in
+     turns in one process: what pcg, --raw and cProfile leave in per call;
   5c. per-line costs (lines): pcg-trace --lines against pcg-trace and
      cProfile on the calls and realistic workloads, pprofile (Debian's
      python3-pprofile, deterministic, callgrind output) beside it on
@@ -929,7 +931,73 @@ def compensation(pythons):
     ptab, psummary = phase_shares(pythons, trace, d)
     for ver in summary:
         summary[ver] += (psummary.get(ver),)
-    return tab + ptab, summary
+    return tab + ptab + kind_costs(pythons, trace, d), summary
+
+
+# Kinds of call (bench/workloads/kinds.py), each timed in turns plain and
+# profiled in one process: what a profile leaves in per call, by kind.
+KINDS = os.path.join(HERE, "workloads", "kinds.py")
+KIND_N, KIND_TURNS = 20000, 5
+KIND_COST = ("import os, pstats, sys; s = pstats.Stats(sys.argv[1]).stats\n"
+             "n = float(sys.argv[3])\n"
+             "print(' '.join('%s=%.3f' % (k[2][2:], v[3] * 1e9 / n) for k, v in s.items()\n"
+             "               if os.path.basename(k[0]) == sys.argv[2] and k[2].startswith('k_')))")
+
+
+def kind_costs(pythons, trace, d):
+    """Per kind of call, the ns a profile leaves in per call: its cumulative
+    time of the kind's turns over their calls, less the plain turns' (the
+    same process, turn about: pcg through --paused and SIGUSR2, cProfile
+    enabled and disabled); medians of COMP_RUNS."""
+    rows = []
+    for py, ver in pythons:
+        got = {}  # (profiler, kind) -> [ns left in per call]
+        plain = {}
+        for i in range(COMP_RUNS):
+            log("compensation: Python %s, kinds of call, run %d/%d" % (ver, i + 1, COMP_RUNS))
+            for k in ("pcg", "raw", "cProfile"):
+                prof = os.path.join(d, "kinds-%s.prof" % k)
+                args = [KINDS, str(KIND_N), str(KIND_TURNS)]
+                os.environ["PCG_BENCH_KINDS"] = "cProfile" if k == "cProfile" else "pcg"
+                os.environ["PCG_BENCH_KINDS_OUT"] = prof
+                try:
+                    if k == "cProfile":
+                        r = run([py] + args, tag="kinds")
+                        ok, reader = r.rc == 0, py
+                    else:
+                        f = os.path.join(d, "kinds-%s.pcg" % k)
+                        r = run([trace, "-q", "--paused"] + (["--raw"] if k == "raw" else []) +
+                                ["-o", f, py] + args, tag="kinds")
+                        ok = r.rc == 0 and run([tool("pcg-emit"), "-F", "pstats", "-o", prof, f],
+                                               tag="kinds").rc == 0
+                        reader = sys.executable
+                finally:
+                    del os.environ["PCG_BENCH_KINDS"], os.environ["PCG_BENCH_KINDS_OUT"]
+                base = dict((m.group(1).decode(), float(m.group(2)))
+                            for m in re.finditer(rb"^KIND (\w+) ([0-9.]+)$", r.err, re.M))
+                s = run([reader, "-c", KIND_COST, prof, "kinds.py", str(KIND_N * KIND_TURNS)],
+                        tag="share") if ok and base else None
+                if not s or s.rc:
+                    warnings.append("compensation: kinds of call failed under %s on Python %s" % (k, ver))
+                    continue
+                for x in s.out.decode().split():
+                    n, v = x.split("=")
+                    if n in base:
+                        got.setdefault((k, n), []).append(float(v) - base[n])
+                        plain.setdefault(n, []).append(base[n])
+        f1 = lambda x: "n/a" if x is None else "%+.1f" % x
+        for n in sorted(plain, key=list(plain).index):
+            rows.append("| %s | %s | %.1f | %s | %s | %s |" % (
+                ver, n.replace("_", " "), med(plain[n]), f1(med(got.get(("pcg", n), []))),
+                f1(med(got.get(("raw", n), []))), f1(med(got.get(("cProfile", n), [])))))
+    return ["By kind of call (`bench/workloads/kinds.py`): %d calls of each kind plain, then %d "
+            "profiled, %d times over, in one process (pcg through `--paused` and SIGUSR2, "
+            "cProfile enabled and disabled), so that both see the machine alike; what the "
+            "profile leaves in per call (its cumulative time of the kind's function over its "
+            "calls, less the plain turns'), in ns, median of %d runs. No target: compensation "
+            "aims at 0 (pcg-trace(1) COMPENSATION).\n" % (KIND_N, KIND_N, KIND_TURNS, COMP_RUNS),
+            "| Python | kind | plain (ns a call) | pcg | pcg --raw | cProfile |",
+            "|---|---|--:|--:|--:|--:|"] + rows + [""]
 
 
 def phase_times(err):
