@@ -355,8 +355,8 @@ decimal(struct pcg_str s)
 /* What each of a compensation record's values is per (pcg-format(5)). */
 static const char *const compwhat[] = {
 	" per call or return of a Python function", " of a C function",
-	" per resumption or yield of a generator", " per call of a type that runs no Python code",
-	" more per call of a class that runs its __init__", " for a class with __slots__",
+	" per resumption or yield of a generator", " per call of a type or another callable that runs no Python code",
+	" more per call of a class that runs its __init__", " for another class (with __slots__, a C type)",
 	" for an __init__ taking *args or **kwargs", " for another object (a __call__)", " more per Python function started from C (a property, a special method)",
 	" for a new generator", " per line event",
 };

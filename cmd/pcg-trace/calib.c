@@ -15,7 +15,8 @@
  * with hooks, every event would have been charged half as much again.
  * From 3.12, loops of FEW calls besides, of kinds that cost more than a
  * call and a return, or have no record in the profile (BIAS_TYPE on, in
- * rec.h): costed by what they cost more, once a call, and taken out where
+ * rec.h): costed once a call, a type's call whole, the others by what
+ * they cost more than a Python call and return, and taken out where
  * hooks.c sees them.  About 3 ms.
  * --lines: a loop of lines and no calls gives a line event's cost; the
  * line events the other loops make (counted) are taken out of theirs.
@@ -178,6 +179,17 @@ keep(void)
 		py.Py_DecRef(e[i]);
 }
 
+/* The loops could not be made or raised: no compensation, and a warning,
+ * unless the program ends on its exception (calib_raise()).  -1. */
+static int
+uncompensated(void)
+{
+	if (!C.exc[0])
+		fprintf(stderr, "pcg-trace: the calibration's loops raised (a builtin replaced, a "
+		    "signal's handler?): process %ld is not compensated, as with --raw\n", (long)getpid());
+	return -1;
+}
+
 /* The program's exception from the loops (keep()), set again: 1 if any. */
 int
 calib_raise(void)
@@ -252,12 +264,14 @@ calib_begin(int events)
 	py.Py_DecRef(src);
 	py.Py_DecRef(name);
 	py.Py_DecRef(exec);
-	py.PyErr_Clear();
+	py.Py_DecRef(b);
+	if (py.PyErr_Occurred())
+		keep(); /* a Ctrl-C's KeyboardInterrupt is the program's */
 	for (i = 0; i < NBIAS; i++)
 		if (!C.loop[i])
-			return -1;
+			return uncompensated();
 	if (!C.n || !C.few || !C.warm || !C.cfunc)
-		return -1;
+		return uncompensated();
 	for (i = 0; i < NBIAS; i++)
 		C.used[i] = i == BIAS_LINE ? R.lines : i < BIAS_TYPE || py.monitoring;
 	C.real = R.p;
@@ -383,9 +397,7 @@ calib_end(void)
 	/* Nothing measured (the costs stay 0): no compensation record, so
 	 * that nothing claims the recorder's time was taken out. */
 	if (failed) {
-		if (!C.exc[0]) /* else the program ends on it (calib_raise()) */
-			fprintf(stderr, "pcg-trace: the calibration's loops raised (a builtin replaced, a "
-			    "signal's handler?): process %ld is not compensated, as with --raw\n", (long)getpid());
+		uncompensated();
 		return;
 	}
 	for (i = 0; i < NBIAS; i++) {

@@ -159,6 +159,7 @@ typedef int (*PyTraceFunc)(PyObject *, PyObject *, int, PyObject *);
 
 #define PYDATA(X) \
 	X(PyCFunction_Type) \
+	X(PyFunction_Type) \
 	X(PyMethodDescr_Type) \
 	X(PyClassMethodDescr_Type) \
 	X(PyModule_Type) \

@@ -10,6 +10,9 @@
 #include "util.h"
 
 #define GEN 2 /* in a frame's key before 3.12: a generator or coroutine frame */
+#define RAN 4 /* ... from 3.12: started by the CALL of a callable that is no
+               * function (a class's __init__, a __call__) */
+#define CODE(key) ((PyObject *)((key) & ~(uintptr_t)(GEN | RAN)))
 
 /* A thread's first event names it, on the recorder's time; attached, its
  * frames running at the attach go on its stack first (hooks_adopt). */
@@ -154,7 +157,7 @@ lineev(struct th *t, const void *code, uint32_t line, uint64_t ts)
 
 	while (t->depth && (t->key[t->depth - 1] & 1))
 		pop(t, ts, 0);
-	if (!t->depth || (t->key[t->depth - 1] & ~(uintptr_t)GEN) != (uintptr_t)code) {
+	if (!t->depth || CODE(t->key[t->depth - 1]) != code) {
 		t->owed += R.bias[BIAS_LINE];
 		return;
 	}
@@ -179,7 +182,7 @@ fline(struct th *t, PyObject *f)
 		return i > 0 ? i : 0;
 	}
 	if (t->depth && !(t->key[t->depth - 1] & 1))
-		return site_line((PyObject *)(t->key[t->depth - 1] & ~(uintptr_t)GEN), i);
+		return site_line(CODE(t->key[t->depth - 1]), i);
 	return site_line(cpy_frame_code(f), i);
 }
 
@@ -536,8 +539,8 @@ m_start(A)
 		line = site_line(t->pcode, t->poff);
 	else
 		line = from_line(t, &looked);
+	push(t, (uintptr_t)a[0] | (t->pset == 2 && !looked ? RAN : 0), e->fn, line, ts, 0);
 	t->pset = 0;
-	push(t, (uintptr_t)a[0], e->fn, line, ts, 0);
 	/* The lookup's time is in the interval the push began: the next event
 	 * takes it out. */
 	if (looked)
@@ -648,7 +651,7 @@ m_call(A)
 		 * then: any other event of this thread clears pset. */
 		t->pcode = a[0];
 		t->poff = cpy_small_long(a[1]);
-		t->pset = 1;
+		t->pset = TYPE(a[2]) == py.PyFunction_Type ? 1 : 2;
 		return R.none;
 	}
 	ts = now();
@@ -658,19 +661,22 @@ m_call(A)
 	return R.none;
 }
 
-/* What a call of CALLABLE that is no function ran, by what it costs more
- * than a Python call and return (compensation): the frame that ended last
- * is the one it ran (a class's __init__, a __call__).  CPython specialises
- * the call of a class whose __init__ takes no *args or **kwargs (3.13:
- * and whose instances have a dict). */
+/* What a call of CALLABLE, no function, cost (compensation), after Python
+ * code ran: more than a call and return, if the frame that ended last was
+ * the one it started (a class's __init__, a __call__; CPython specialises
+ * the call of a class whose __init__ takes no *args or **kwargs, on 3.13
+ * only if its instances have a dict); else (list(a generator), a __del__
+ * meanwhile) its CALL and C_RETURN, as a call that ran none. */
 static int
 called(const struct th *t, PyObject *callable)
 {
 	const struct ent *e;
 
+	if (!(t->popped & RAN))
+		return BIAS_TYPE;
 	if (!cpy_is_type(callable))
 		return BIAS_OBJ;
-	if (!(t->popped & 1) && (e = ent_find((const void *)t->popped)) && (e->flags & (CO_VARARGS | CO_VARKEYWORDS)))
+	if ((e = ent_find(CODE(t->popped))) && (e->flags & (CO_VARARGS | CO_VARKEYWORDS)))
 		return BIAS_VARINIT;
 	return cpy_dict_class(callable) ? BIAS_INIT : BIAS_SLOTS;
 }
