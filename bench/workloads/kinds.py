@@ -105,6 +105,11 @@ def k_class_no_init(n):
         NoInit()
 
 
+def k_type_of_generator(n):
+    for _ in range(n):
+        list(g0())
+
+
 def k_call_method(n):
     o = Obj(1)
     for i in range(n):
