@@ -117,11 +117,21 @@ pypop(struct th *t, uint64_t ts, int yield)
 		pop(t, ts, yield);
 }
 
-static void
+/* The innermost frame is a C function's, pushed by its CALL. */
+static inline int
+c_on_top(const struct th *t)
+{
+	return t->depth && (t->key[t->depth - 1] & 1);
+}
+
+/* A C function returns: 1 if it was ours to end. */
+static int
 cpop(struct th *t, uint64_t ts)
 {
-	if (t->depth && (t->key[t->depth - 1] & 1))
-		pop(t, ts, 0);
+	if (!c_on_top(t))
+		return 0;
+	pop(t, ts, 0);
+	return 1;
 }
 
 /*
@@ -508,17 +518,13 @@ caller_line(void)
 /* The line a frame starting or resuming without a CALL event of its own was
  * called from.  Under a C function of ours (sum(x for x in t), sorted's key,
  * map), the Python frame below made that call: its CALL's line, known.
- * Else caller_line(), which makes frame objects where there were none
- * (*LOOKED set): for a new generator started by a for loop, 60 ns more
- * each time on 3.12 and 3.13, or a property (calibrated: BIAS_NEWGEN,
- * BIAS_FROMC). */
+ * Else caller_line(), which makes frame objects where there were none: for
+ * a new generator started by a for loop, 60 ns more each time on 3.12 and
+ * 3.13, or a property (calibrated: BIAS_NEWGEN, BIAS_FROMC). */
 static uint32_t
-from_line(const struct th *t, int *looked)
+from_line(const struct th *t)
 {
-	if (t->depth && (t->key[t->depth - 1] & 1))
-		return t->line[t->depth - 1];
-	*looked = 1;
-	return caller_line();
+	return c_on_top(t) ? t->line[t->depth - 1] : caller_line();
 }
 
 static PyObject *
@@ -528,7 +534,7 @@ m_start(A)
 	struct th *t;
 	struct ent *e;
 	uint32_t line = 0;
-	int looked = 0;
+	int looked = 0; /* the line came through frame objects */
 
 	(void)self, (void)n, (void)kw;
 	if (!R.on)
@@ -537,8 +543,10 @@ m_start(A)
 	e = code_ent(a[0], NULL);
 	if (t->pset && !(e->flags & CO_GENLIKE))
 		line = site_line(t->pcode, t->poff);
-	else
-		line = from_line(t, &looked);
+	else {
+		looked = !c_on_top(t);
+		line = from_line(t);
+	}
 	push(t, (uintptr_t)a[0] | (t->pset == 2 && !looked ? RAN : 0), e->fn, line, ts, 0);
 	t->pset = 0;
 	/* The lookup's time is in the interval the push began: the next event
@@ -554,7 +562,6 @@ m_resume(A)
 	uint64_t ts = now();
 	struct th *t;
 	struct ent *e;
-	int looked = 0;
 
 	(void)self, (void)n, (void)kw;
 	if (!R.on)
@@ -564,7 +571,7 @@ m_resume(A)
 	t->pset = 0;
 	/* A resumption's lookup is in BIAS_GEN: the calibration's generator
 	 * is resumed by a for loop. */
-	push(t, (uintptr_t)a[0], e->fn, from_line(t, &looked), ts, 1);
+	push(t, (uintptr_t)a[0], e->fn, from_line(t), ts, 1);
 	/* --lines: it goes on at the line of its offset (sys.monitoring sends
 	 * no LINE event there: the line did not change). */
 	if (R.lines)
@@ -702,9 +709,7 @@ m_creturn(A)
 	t = thr();
 	typecall = t->pset;
 	t->pset = 0;
-	if (t->depth && (t->key[t->depth - 1] & 1))
-		pop(t, ts, 0);
-	else
+	if (!cpop(t, ts))
 		t->owed += R.bias[typecall ? BIAS_TYPE : called(t, a[2])];
 	return R.none;
 }
