@@ -609,11 +609,12 @@ inplace() {
 # The program times its two halves itself; without pcg that is the truth.
 # Timings move from run to run on a loaded machine: no bound is asserted,
 # only that compensation moves the share towards the truth (best of three
-# tries).  A run lasts 30-60 ms and this VM's speed halves for stretches of
+# tries; for the kinds from 3.12, by half or to within 2 points, best of
+# five).  A run lasts 30-60 ms and this VM's speed halves for stretches of
 # 0.1 s: one plain run read 0.50 where the others read 0.28-0.40, so the
 # truth is the median of three.
 @test "trace: compensation takes the recorder's own time out: a call-heavy half's share comes closer to the truth" {
-	local p i truth comp raw ok mode modes
+	local p i truth comp raw ok mode modes tries
 	for p in $PYS; do
 		say "calibrated.py on $p"
 		pcg-trace -q -o prof "$p" "$PY/calibrated.py" 1000 > /dev/null || die "$p: failed"
@@ -639,7 +640,12 @@ inplace() {
 		[ "$(minor "$p")" -lt 12 ] || modes="$modes types classes fromc"
 		for mode in $modes; do
 			ok=
-			for i in 1 2 3; do
+			# the kinds from 3.12 are asked more: with three tries, 1 in 5 runs
+			# of this test failed (a calibration in one of the VM's modes, the
+			# run in the other)
+			tries="1 2 3"
+			[ "$mode" = calls ] || [ "$mode" = gen ] || tries="1 2 3 4 5"
+			for i in $tries; do
 				truth=$(for _ in 1 2 3; do "$p" "$PY/calibrated.py" 200000 $mode; done |
 				    awk '{ print $2 }' | sort -n | sed -n 2p)
 				pcg-trace -q -o prof "$p" "$PY/calibrated.py" 200000 $mode > /dev/null
